@@ -1,0 +1,2 @@
+#include "fieldvfs.h"
+int fieldvfs_register(void) { return 1; }

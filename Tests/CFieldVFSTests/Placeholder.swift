@@ -1,0 +1,2 @@
+import Testing
+@Test func placeholder_CFieldVFSTests() { #expect(1 + 1 == 2) }
