@@ -1,0 +1,2 @@
+import Testing
+@Test func placeholder_SyncServerTests() { #expect(1 + 1 == 2) }
