@@ -1,0 +1,100 @@
+/// Enrolment: a new device trades a one-time code, issued by an administrator for an adviser, for a
+/// device identity and a bearer token.
+///
+/// `POST /v1/enroll`, no token. A code works once and expires; an unknown, used or expired code gets
+/// `401 invalid_enrollment_code`.
+///
+/// ```json
+/// {"code":"K7QF-2MZP-9WXD","deviceName":"laptop-anna","protocolVersions":[1]}
+/// ```
+public struct EnrollRequest: Sendable, Hashable {
+    /// The one-time enrolment code.
+    public var code: String
+    /// A name for the device that people recognise in device lists ("Anna's laptop").
+    public var deviceName: String
+    /// Every protocol version the client speaks.
+    public var protocolVersions: [Int]
+
+    /// Creates an enrolment request offering the versions this build speaks.
+    public init(code: String, deviceName: String, protocolVersions: [Int] = ProtocolVersion.supported) {
+        self.code = code
+        self.deviceName = deviceName
+        self.protocolVersions = protocolVersions
+    }
+}
+
+/// What a device receives once enrolled. The token is shown only this once; the server keeps a hash.
+public struct EnrollResponse: Sendable, Hashable {
+    /// The version chosen for this device.
+    public var protocolVersion: Int
+    /// The device's id, as listed and revoked by administrators.
+    public var deviceID: String
+    /// The replica id the device must use in every clock and dot it writes. Assigned by the server so
+    /// that two devices can never share one.
+    public var replica: ReplicaID
+    /// The bearer token for `Authorization: Bearer <token>`. A secret: store it encrypted.
+    public var token: String
+    /// The teams the device's adviser belongs to.
+    public var teams: [String]
+    /// The server's replica id, versions and limits.
+    public var server: ServerInfo
+
+    /// Creates an enrolment response.
+    public init(
+        protocolVersion: Int, deviceID: String, replica: ReplicaID, token: String, teams: [String],
+        server: ServerInfo
+    ) {
+        self.protocolVersion = protocolVersion
+        self.deviceID = deviceID
+        self.replica = replica
+        self.token = token
+        self.teams = teams
+        self.server = server
+    }
+}
+
+extension EnrollRequest: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case code, deviceName, protocolVersions
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        self.code = try container.decodeText(forKey: .code, maxBytes: WireLimits.maxSecretBytes)
+        self.deviceName = try container.decodeText(forKey: .deviceName, maxBytes: WireLimits.maxLabelBytes)
+        self.protocolVersions = try container.decodeVersionList(forKey: .protocolVersions)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(code, forKey: .code)
+        try container.encode(deviceName, forKey: .deviceName)
+        try container.encode(protocolVersions, forKey: .protocolVersions)
+    }
+}
+
+extension EnrollResponse: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case protocolVersion, deviceID = "deviceId", replica, token, teams, server
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        self.protocolVersion = try container.decodeProtocolVersion(forKey: .protocolVersion)
+        self.deviceID = try container.decodeIdentifier(forKey: .deviceID)
+        self.replica = try container.decode(ReplicaID.self, forKey: .replica)
+        self.token = try container.decodeText(forKey: .token, maxBytes: WireLimits.maxSecretBytes)
+        self.teams = try container.decodeIdentifierList(forKey: .teams)
+        self.server = try container.decode(ServerInfo.self, forKey: .server)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(protocolVersion, forKey: .protocolVersion)
+        try container.encode(deviceID, forKey: .deviceID)
+        try container.encode(replica, forKey: .replica)
+        try container.encode(token, forKey: .token)
+        try container.encode(teams, forKey: .teams)
+        try container.encode(server, forKey: .server)
+    }
+}

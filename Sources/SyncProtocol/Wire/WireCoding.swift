@@ -1,0 +1,49 @@
+import Foundation
+
+/// Encodes and decodes wire messages: canonical JSON out, strict JSON in.
+///
+/// Canonical JSON is UTF-8 with object keys sorted by code point, no insignificant whitespace, and `/`
+/// not escaped. Two implementations that encode the same message this way produce the same bytes,
+/// which is what the test vectors in `protocol-spec/vectors/messages.json` check.
+///
+/// ```swift
+/// let body = try WireCoding.encode(batch)
+/// let again = try WireCoding.decode(PushBatch.self, from: body) // throws WireDecodingError
+/// ```
+public enum WireCoding {
+    /// Encodes `value` as canonical JSON.
+    public static func encode<Value: Encodable>(_ value: Value) throws -> Data {
+        try makeEncoder().encode(value)
+    }
+
+    /// Encodes `value` as a canonical JSON string.
+    public static func encodeString<Value: Encodable>(_ value: Value) throws -> String {
+        String(decoding: try encode(value), as: UTF8.self)
+    }
+
+    /// Decodes `type` from `data`, refusing unknown fields, wrong types and absurd values.
+    ///
+    /// - Throws: ``WireDecodingError`` naming the offending field; a server answers it with `400`.
+    public static func decode<Value: Decodable>(
+        _ type: Value.Type, from data: Data
+    ) throws(WireDecodingError) -> Value {
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch {
+            throw WireDecodingError.from(error)
+        }
+    }
+
+    /// Decodes `type` from a JSON string; see ``decode(_:from:)``.
+    public static func decode<Value: Decodable>(
+        _ type: Value.Type, from text: String
+    ) throws(WireDecodingError) -> Value {
+        try decode(type, from: Data(text.utf8))
+    }
+
+    private static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
