@@ -1,0 +1,46 @@
+extension VersionVector: Codable {
+    private struct ReplicaKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Decodes `{"replica": counter, ...}`, checking every id, every counter
+    /// (at most ``ProtocolLimits/maxCounter``) and the number of entries
+    /// (at most ``ProtocolLimits/maxClockEntries``). Zero entries are ignored.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: ReplicaKey.self)
+        guard container.allKeys.count <= ProtocolLimits.maxClockEntries else {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: decoder.codingPath,
+                debugDescription: "clock has \(container.allKeys.count) entries, limit \(ProtocolLimits.maxClockEntries)",
+                underlyingError: ModelError.tooManyClockEntries(container.allKeys.count)
+            ))
+        }
+        var entries: [ReplicaID: UInt64] = [:]
+        for key in container.allKeys {
+            guard ReplicaID.isValid(key.stringValue) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: container, debugDescription: "invalid replica id '\(key.stringValue)'"
+                )
+            }
+            let counter = try container.decode(UInt64.self, forKey: key)
+            guard counter <= ProtocolLimits.maxCounter else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: container, debugDescription: "counter \(counter) above the limit"
+                )
+            }
+            if counter > 0 { entries[ReplicaID(unchecked: key.stringValue)] = counter }
+        }
+        self.init(entries)
+    }
+
+    /// Encodes `{"replica": counter, ...}`; use ``CanonicalJSON`` for sorted keys.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: ReplicaKey.self)
+        for (replica, counter) in entries {
+            try container.encode(counter, forKey: ReplicaKey(stringValue: replica.rawValue))
+        }
+    }
+}
