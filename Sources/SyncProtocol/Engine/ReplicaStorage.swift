@@ -1,0 +1,103 @@
+/// What the sync engine needs from a replica's local store (one team's records on one device).
+///
+/// The store keeps an **outbox**: one entry per record changed locally since the server last
+/// acknowledged it, stamped with an ``OutboxMarker`` that grows with every local write. It also keeps
+/// the **pull cursor**. Implementations must make ``apply(page:)`` and
+/// ``acknowledge(_:)`` atomic (one local transaction each); the engine's resumability rests on it.
+///
+/// Every method may be called again after an interruption with the same arguments; implementations
+/// get idempotency for free from ``Record/merged(with:)``.
+public protocol ReplicaStorage: Sendable {
+    /// Outbox entries with a marker greater than `marker` (all of them when `nil`), lowest marker first,
+    /// at most `limit`. Each entry holds the record's current full local state.
+    func pendingChanges(after marker: OutboxMarker?, limit: Int) async throws -> [OutboxEntry]
+
+    /// Settles pushed records, in one transaction: merges each server version (when the server sent
+    /// one) into the local record, and removes an outbox entry only when its marker still equals the
+    /// acknowledged marker, i.e. the record did not change locally after it was read for the push.
+    func acknowledge(_ acknowledgements: [PushAcknowledgement]) async throws -> ApplyOutcome
+
+    /// The cursor stored with the last applied page, or `nil` before the first pull.
+    func pullCursor() async throws -> String?
+
+    /// Merges every record of `page` into the local state and stores `page.nextCursor`, in one
+    /// transaction: either both happen or neither.
+    func apply(page: PullPage) async throws -> ApplyOutcome
+
+    /// How many outbox entries are waiting, for status displays.
+    func pendingChangeCount() async throws -> Int
+
+    /// Called once after a sync pushed and pulled everything, so the store can remember when the last
+    /// successful sync happened. The default does nothing.
+    func syncCompleted(_ summary: SyncSummary) async throws
+}
+
+extension ReplicaStorage {
+    public func syncCompleted(_ summary: SyncSummary) async throws {}
+}
+
+/// The position of a local write in a replica's outbox; grows with every local write.
+public struct OutboxMarker: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The marker's value.
+    public var rawValue: UInt64
+
+    /// Wraps a marker value.
+    public init(rawValue: UInt64) {
+        self.rawValue = rawValue
+    }
+
+    public var description: String { "#\(rawValue)" }
+
+    public static func < (lhs: OutboxMarker, rhs: OutboxMarker) -> Bool {
+        lhs.rawValue < rhs.rawValue
+    }
+}
+
+/// One record waiting to be pushed.
+public struct OutboxEntry: Hashable, Sendable {
+    /// The record's full current local state.
+    public var record: Record
+    /// The marker of the record's latest local write.
+    public var marker: OutboxMarker
+
+    /// Creates an entry.
+    public init(record: Record, marker: OutboxMarker) {
+        self.record = record
+        self.marker = marker
+    }
+}
+
+/// The server's answer about one pushed record, as the engine hands it to the store.
+public struct PushAcknowledgement: Hashable, Sendable {
+    /// The record pushed.
+    public var key: RecordKey
+    /// The outbox marker the pushed state was read with.
+    public var marker: OutboxMarker
+    /// The server's merged state when it differs from what was pushed; `nil` when the server accepted
+    /// the pushed state as is.
+    public var serverRecord: Record?
+
+    /// Creates an acknowledgement.
+    public init(key: RecordKey, marker: OutboxMarker, serverRecord: Record?) {
+        self.key = key
+        self.marker = marker
+        self.serverRecord = serverRecord
+    }
+}
+
+/// What applying remote states did to the local store.
+public struct ApplyOutcome: Hashable, Sendable {
+    /// Records whose local state changed.
+    public var changed: Int
+    /// Records for which a concurrent local state existed and both were combined by merge.
+    public var merged: Int
+    /// Records that are in conflict after the merge (a person must decide).
+    public var conflicted: Set<RecordKey>
+
+    /// Creates an outcome.
+    public init(changed: Int = 0, merged: Int = 0, conflicted: Set<RecordKey> = []) {
+        self.changed = changed
+        self.merged = merged
+        self.conflicted = conflicted
+    }
+}

@@ -1,0 +1,39 @@
+extension SyncEngine {
+    /// Pulls pages until the server says there is no more, applying each with its cursor.
+    func pullAll(_ run: inout Run) async throws(SyncError) {
+        run.phase = .pulling
+        await run.report()
+        var cursor = try await store(&run) { try await self.storage.pullCursor() }
+        let serverMax = negotiated?.server.limits.maxPageRecords
+        let limit = configuration.pageLimit.map { requested in serverMax.map { min(requested, $0) } ?? requested }
+        var restarted = false
+        while true {
+            let request = PullRequest(cursor: cursor, limit: limit)
+            let page: PullPage
+            do {
+                page = try await attempt(&run) { try await self.transport.pull(request, team: self.configuration.team) }
+            } catch {
+                // The server compacted its log past our cursor: start over from the beginning. Merging
+                // records we already hold is harmless; the first applied page replaces the old cursor.
+                guard error.errorBody?.code == .cursorExpired, !restarted, cursor != nil else { throw error }
+                restarted = true
+                cursor = nil
+                continue
+            }
+            if page.more && page.records.isEmpty && page.nextCursor == cursor {
+                throw SyncError(
+                    phase: .pulling, reason: .invalidResponse("page with more=true does not advance the cursor"),
+                    partial: run.summary(now: environment.now())
+                )
+            }
+            let outcome = try await store(&run) { try await self.storage.apply(page: page) }
+            cursor = page.nextCursor
+            run.received += page.records.count
+            run.merged += outcome.merged
+            run.conflicted.formUnion(outcome.conflicted)
+            run.pages += 1
+            await run.report()
+            if !page.more { return }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+extension SyncEngine {
+    /// Pushes the outbox in batches, walking it by marker so that each entry is sent at most once per
+    /// sync even if acknowledging it fails to remove it (because it changed again meanwhile).
+    func pushAll(_ run: inout Run) async throws(SyncError) {
+        run.phase = .pushing
+        run.pendingAtStart = try await store(&run) { try await self.storage.pendingChangeCount() }
+        await run.report()
+        let serverLimit = negotiated?.server.limits.maxBatchRecords ?? configuration.maxBatchRecords
+        var batchSize = min(configuration.maxBatchRecords, serverLimit)
+        var after: OutboxMarker?
+        while true {
+            let limit = batchSize
+            let entries = try await store(&run) { try await self.storage.pendingChanges(after: after, limit: limit) }
+            guard let last = entries.last else { return }
+            let batch = PushBatch(
+                replica: configuration.replica, batchID: environment.makeBatchID(), records: entries.map(\.record)
+            )
+            let result: PushResult
+            do {
+                result = try await attempt(&run) { try await self.transport.push(batch, team: self.configuration.team) }
+            } catch {
+                let code = error.errorBody?.code
+                guard code == .payloadTooLarge || code == .batchTooLarge else { throw error }
+                // Too big for this server: halve the batch and try again; one record alone is hopeless.
+                guard entries.count > 1 else {
+                    throw SyncError(phase: .pushing, reason: .recordTooLarge(entries[0].record.key),
+                                    partial: run.summary(now: environment.now()))
+                }
+                batchSize = max(1, entries.count / 2)
+                continue
+            }
+            let acknowledgements = try check(result, for: entries, batchID: batch.batchID, run: run)
+            let outcome = try await store(&run) { try await self.storage.acknowledge(acknowledgements) }
+            run.sent += entries.count
+            run.merged += result.results.count { $0.status == .merged }
+            run.conflicted.formUnion(outcome.conflicted)
+            run.batches += 1
+            after = last.marker
+            await run.report()
+        }
+    }
+
+    /// Pairs each outcome with the outbox entry it answers, refusing an answer that does not match.
+    private func check(
+        _ result: PushResult, for entries: [OutboxEntry], batchID: String, run: Run
+    ) throws(SyncError) -> [PushAcknowledgement] {
+        func invalid(_ detail: String) -> SyncError {
+            SyncError(phase: .pushing, reason: .invalidResponse(detail), partial: run.summary(now: environment.now()))
+        }
+        guard result.batchID == batchID else { throw invalid("push result for batch \(result.batchID), sent \(batchID)") }
+        guard result.results.count == entries.count else {
+            throw invalid("\(result.results.count) push results for \(entries.count) records")
+        }
+        var acknowledgements: [PushAcknowledgement] = []
+        acknowledgements.reserveCapacity(entries.count)
+        for (entry, outcome) in zip(entries, result.results) {
+            guard outcome.key == entry.record.key else {
+                throw invalid("push result for \(outcome.key) where \(entry.record.key) was sent")
+            }
+            acknowledgements.append(PushAcknowledgement(key: outcome.key, marker: entry.marker,
+                                                        serverRecord: outcome.record))
+        }
+        return acknowledgements
+    }
+}

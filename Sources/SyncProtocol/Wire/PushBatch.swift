@@ -1,0 +1,76 @@
+/// A batch of changed records a device sends to its team's server.
+///
+/// `POST /v1/teams/{team}/push`. The server merges every record into its copy in one transaction,
+/// so a batch is applied whole or not at all. Sending the same batch again is harmless: merge is
+/// idempotent, and a record whose merge changes nothing gets no new position in the change sequence.
+///
+/// ```json
+/// {"batchId":"b-01J9Z3","protocolVersion":1,"records":[...],"replica":"k3v9q2m7x1ab"}
+/// ```
+public struct PushBatch: Sendable, Hashable {
+    /// The protocol version negotiated by ``HelloRequest``.
+    public var protocolVersion: Int
+    /// The pushing device's replica id (as assigned at enrolment).
+    public var replica: ReplicaID
+    /// A fresh id per batch, kept when the same batch is retried; servers log it and may use it to
+    /// answer a retry from a cache.
+    public var batchID: String
+    /// The records, each the device's full current state of one record. At most one per record.
+    public var records: [Record]
+
+    /// Creates a batch at the current protocol version.
+    public init(
+        protocolVersion: Int = ProtocolVersion.current, replica: ReplicaID, batchID: String, records: [Record]
+    ) {
+        self.protocolVersion = protocolVersion
+        self.replica = replica
+        self.batchID = batchID
+        self.records = records
+    }
+}
+
+extension PushBatch: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case protocolVersion, replica, batchID = "batchId", records
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        self.protocolVersion = try container.decodeProtocolVersion(forKey: .protocolVersion)
+        self.replica = try container.decode(ReplicaID.self, forKey: .replica)
+        self.batchID = try container.decodeIdentifier(forKey: .batchID)
+        self.records = try container.decodeRecords(forKey: .records, allowEmpty: false)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(protocolVersion, forKey: .protocolVersion)
+        try container.encode(replica, forKey: .replica)
+        try container.encode(batchID, forKey: .batchID)
+        try container.encode(records, forKey: .records)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes a list of records: at most ``WireLimits/maxRecordsPerMessage``, each record at most once.
+    func decodeRecords(forKey key: Key, allowEmpty: Bool) throws -> [Record] {
+        var list = try nestedUnkeyedContainer(forKey: key)
+        if let count = list.count, count > WireLimits.maxRecordsPerMessage {
+            throw invalid(key, "more than \(WireLimits.maxRecordsPerMessage) records")
+        }
+        var records: [Record] = []
+        var seen = Set<RecordKey>()
+        while !list.isAtEnd {
+            let record = try list.decode(Record.self)
+            guard seen.insert(record.key).inserted else {
+                throw WireValueError(
+                    kind: .invalidValue, codingPath: codingPath + [key, AnyCodingKey(intValue: records.count)],
+                    reason: "record \(record.key) appears twice"
+                )
+            }
+            records.append(record)
+        }
+        guard allowEmpty || !records.isEmpty else { throw invalid(key, "must hold at least one record") }
+        return records
+    }
+}
