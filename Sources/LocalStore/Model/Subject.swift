@@ -1,0 +1,80 @@
+import Foundation
+
+/// A young person's course, under a pseudonymous reference (never a civil registration number).
+public struct Subject: Codable, Equatable, Sendable {
+    /// The record id (random, created offline).
+    public var id: String
+    /// The pseudonymous reference advisers use, e.g. `ung-0142`.
+    public var reference: String
+    /// A name to show; may be a first name or a nickname.
+    public var displayName: String
+    /// Where the course stands.
+    public var status: SubjectStatus
+    /// The adviser who "holds the ball"; responsibility lies in one place at a time.
+    public var responsibleAdviser: String
+    /// Whether the young person's consent has been recorded.
+    public var consentRecorded: Bool
+    /// When consent was recorded.
+    public var consentAt: Date?
+    /// Sub-goals of the course.
+    public var goals: String
+    /// The agreed next step.
+    public var nextStep: String
+    /// Whether a concurrent edit left a conflict a person must resolve.
+    public var hasConflict: Bool
+    /// When this device last changed or received the record.
+    public var updatedAt: Date
+}
+
+/// The values of a new subject.
+public struct NewSubject: Sendable {
+    public var reference: String
+    public var displayName: String
+    public var status: SubjectStatus
+    public var responsibleAdviser: String?
+    public var consentRecorded: Bool
+    public var goals: String
+    public var nextStep: String
+
+    /// Creates the values of a new subject; the responsible adviser defaults to the store's adviser.
+    public init(
+        reference: String, displayName: String? = nil, status: SubjectStatus = .notEducationReady,
+        responsibleAdviser: String? = nil, consentRecorded: Bool = false, goals: String = "", nextStep: String = ""
+    ) {
+        self.reference = reference
+        self.displayName = displayName ?? reference
+        self.status = status
+        self.responsibleAdviser = responsibleAdviser
+        self.consentRecorded = consentRecorded
+        self.goals = goals
+        self.nextStep = nextStep
+    }
+}
+
+/// Changes to a subject; `nil` leaves a field as it is.
+public struct SubjectChanges: Sendable {
+    public var displayName: String?
+    public var status: SubjectStatus?
+    public var responsibleAdviser: String?
+    public var consentRecorded: Bool?
+    public var goals: String?
+    public var nextStep: String?
+
+    public init(
+        displayName: String? = nil, status: SubjectStatus? = nil, responsibleAdviser: String? = nil,
+        consentRecorded: Bool? = nil, goals: String? = nil, nextStep: String? = nil
+    ) {
+        self.displayName = displayName
+        self.status = status
+        self.responsibleAdviser = responsibleAdviser
+        self.consentRecorded = consentRecorded
+        self.goals = goals
+        self.nextStep = nextStep
+    }
+
+    /// Whether nothing would change.
+    public var isEmpty: Bool {
+        displayName == nil && status == nil && responsibleAdviser == nil && consentRecorded == nil
+            && goals == nil && nextStep == nil
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+
+extension LocalStore {
+    /// Full-text search over note text, tags, place and the subject's reference and name, best match first.
+    ///
+    /// Words match by prefix (`hous` finds `housing`); a double-quoted phrase matches exactly. The query
+    /// is never passed to FTS5's syntax as-is, so punctuation in a search cannot cause an error.
+    public func search(_ query: String, limit: Int = 50) throws -> [SearchHit] {
+        let match = Self.ftsMatchExpression(query)
+        guard !match.isEmpty else { return [] }
+        return try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT note.*, subject.reference AS subjectReference,
+                        snippet(note_fts, -1, '[', ']', '…', 10) AS excerpt
+                    FROM note_fts
+                    JOIN note ON note.rowid = note_fts.rowid
+                    LEFT JOIN subject ON subject.id = note.subjectID
+                    WHERE note_fts MATCH ?
+                    ORDER BY bm25(note_fts), note.occurredAt DESC
+                    LIMIT ?
+                    """,
+                arguments: [match, max(0, limit)]
+            ).map { row in SearchHit(note: try Note(row: row), excerpt: row["excerpt"]) }
+        }
+    }
+
+    /// Turns what a person typed into a safe FTS5 expression: quoted phrases stay phrases, other words become
+    /// quoted prefix terms, all of which must match.
+    static func ftsMatchExpression(_ query: String) -> String {
+        var terms: [String] = []
+        var inPhrase = false
+        for (index, part) in query.split(separator: "\"", omittingEmptySubsequences: false).enumerated() {
+            inPhrase = index % 2 == 1
+            let text = String(part)
+            if inPhrase {
+                let words = tokens(text)
+                if !words.isEmpty { terms.append("\"" + words.joined(separator: " ") + "\"") }
+            } else {
+                terms.append(contentsOf: tokens(text).map { "\"\($0)\"*" })
+            }
+        }
+        return terms.joined(separator: " AND ")
+    }
+
+    private static func tokens(_ text: String) -> [String] {
+        text.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "-" && $0 != "_" })
+            .map { $0.replacingOccurrences(of: "\"", with: "") }
+            .filter { !$0.isEmpty }
+    }
+
+    /// Follow-ups due on or before the end of `asOf`'s day plus `withinDays`, oldest first. A follow-up is
+    /// done once a later note about the same subject exists.
+    public func followUps(asOf now: Date = Date(), withinDays: Int = 0, calendar: Calendar = .current) throws
+        -> [FollowUp]
+    {
+        let startOfToday = calendar.startOfDay(for: now)
+        let horizon = calendar.date(byAdding: .day, value: max(0, withinDays) + 1, to: startOfToday) ?? now
+        return try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    \(Self.noteSelect)
+                    WHERE note.followUp IS NOT NULL AND note.followUp < ?
+                      AND NOT EXISTS (
+                        SELECT 1 FROM note later
+                        WHERE later.subjectID = note.subjectID AND later.occurredAt > note.occurredAt)
+                    ORDER BY note.followUp, note.id
+                    """,
+                arguments: [Int64(horizon.timeIntervalSince1970 * 1000)]
+            ).map { row in
+                let note = try Note(row: row)
+                let due = note.followUp ?? now
+                let overdue = calendar.dateComponents(
+                    [.day], from: calendar.startOfDay(for: due), to: startOfToday).day ?? 0
+                return FollowUp(note: note, due: due, daysOverdue: max(0, overdue))
+            }
+        }
+    }
+}

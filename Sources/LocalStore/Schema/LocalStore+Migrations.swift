@@ -1,0 +1,72 @@
+import GRDB
+
+extension LocalStore {
+    /// The store's schema, one named migration per shipped change. Never edit a migration after it ships:
+    /// add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-records-projections-outbox") { db in
+            // Key/value facts about this replica: its id, the adviser, sync cursor and credentials.
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+                """)
+            // The causal state of every record (SyncProtocol's SyncRecord, as JSON): the source of truth.
+            try db.execute(sql: """
+                CREATE TABLE record (
+                    collection TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    state BLOB NOT NULL,
+                    PRIMARY KEY (collection, id)
+                ) WITHOUT ROWID;
+                """)
+            // Projections of live records, for queries. Rebuilt from `record` whenever a record changes.
+            try db.execute(sql: """
+                CREATE TABLE subject (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    reference TEXT NOT NULL,
+                    displayName TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    responsibleAdviser TEXT NOT NULL,
+                    consentRecorded INTEGER NOT NULL,
+                    consentAt INTEGER,
+                    goals TEXT NOT NULL,
+                    nextStep TEXT NOT NULL,
+                    hasConflict INTEGER NOT NULL,
+                    updatedAt INTEGER NOT NULL
+                );
+                CREATE INDEX subject_reference ON subject(reference);
+                CREATE TABLE note (
+                    rowid INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    subjectID TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    occurredAt INTEGER NOT NULL,
+                    place TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    tags TEXT NOT NULL,
+                    followUp INTEGER,
+                    author TEXT NOT NULL,
+                    device TEXT NOT NULL,
+                    hasConflict INTEGER NOT NULL,
+                    updatedAt INTEGER NOT NULL
+                );
+                CREATE INDEX note_subject ON note(subjectID, occurredAt);
+                CREATE INDEX note_occurred ON note(occurredAt);
+                CREATE INDEX note_followup ON note(followUp) WHERE followUp IS NOT NULL;
+                CREATE VIRTUAL TABLE note_fts USING fts5(
+                    body, tags, place, subject, tokenize = 'unicode61 remove_diacritics 2'
+                );
+                """)
+            // Records changed locally since their last acknowledged push, in change order.
+            try db.execute(sql: """
+                CREATE TABLE outbox (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    collection TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    UNIQUE (collection, id)
+                );
+                """)
+        }
+        return migrator
+    }
+}

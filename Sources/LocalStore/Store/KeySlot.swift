@@ -1,0 +1,84 @@
+import CFieldVFS
+import CSQLite
+import Foundation
+
+/// The scrypt cost of turning a passphrase into the key that wraps the store's data key.
+public struct KDFParameters: Sendable, Equatable {
+    /// log2 of scrypt's N (CPU/memory cost).
+    public var log2N: UInt64
+    public var r: UInt32
+    public var p: UInt32
+
+    public init(log2N: UInt64, r: UInt32 = 8, p: UInt32 = 1) {
+        self.log2N = log2N
+        self.r = r
+        self.p = p
+    }
+
+    /// The default for real stores: N = 2^16, r = 8, p = 1 (64 MiB, a fraction of a second).
+    public static let standard = KDFParameters(log2N: 16)
+    /// A cheap setting for tests only; never for real data.
+    public static let testing = KDFParameters(log2N: 10)
+
+    var c: fieldvfs_kdf_params { fieldvfs_kdf_params(log2_n: log2N, r: r, p: p) }
+}
+
+/// An unwrapped data key installed in the VFS's in-process key table, referenced from the database URI by an
+/// opaque id. Releasing it wipes the key.
+final class KeySlot: @unchecked Sendable {
+    let id: String
+    private var released = false
+
+    private init(id: String) { self.id = id }
+
+    static func registerVFS() throws {
+        let code = fieldvfs_register()
+        guard code == SQLITE_OK else { throw LocalStoreError.io("cannot register the encrypting VFS (\(code))") }
+    }
+
+    static func createKeyFile(at url: URL, passphrase: Passphrase, kdf: KDFParameters) throws {
+        var params = kdf.c
+        let code = passphrase.withBytes { bytes, count in
+            fieldvfs_keyfile_create(url.path, bytes, count, &params)
+        }
+        try check(code, keyFile: url)
+    }
+
+    static func unlock(keyFile url: URL, passphrase: Passphrase) throws -> KeySlot {
+        var slot = [CChar](repeating: 0, count: Int(FIELDVFS_SLOT_LEN))
+        let code = passphrase.withBytes { bytes, count in
+            fieldvfs_keyfile_unlock(url.path, bytes, count, &slot)
+        }
+        try check(code, keyFile: url)
+        return KeySlot(id: String(decoding: slot.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
+    static func changePassphrase(keyFile url: URL, old: Passphrase, new: Passphrase, kdf: KDFParameters) throws {
+        var params = kdf.c
+        let code = old.withBytes { oldBytes, oldCount in
+            new.withBytes { newBytes, newCount in
+                fieldvfs_keyfile_change_passphrase(url.path, oldBytes, oldCount, newBytes, newCount, &params)
+            }
+        }
+        try check(code, keyFile: url)
+    }
+
+    func release() {
+        guard !released else { return }
+        released = true
+        _ = fieldvfs_slot_release(id)
+    }
+
+    deinit { release() }
+
+    private static func check(_ code: Int32, keyFile url: URL) throws {
+        switch Int(code) {
+        case Int(FIELDVFS_OK): return
+        case Int(FIELDVFS_WRONG_PASSPHRASE): throw LocalStoreError.wrongPassphrase
+        case Int(FIELDVFS_DAMAGED): throw LocalStoreError.damaged("key file \(url.lastPathComponent)")
+        case Int(FIELDVFS_NOT_FOUND): throw LocalStoreError.storeMissing(url.deletingLastPathComponent())
+        case Int(FIELDVFS_EXISTS): throw LocalStoreError.storeAlreadyExists(url.deletingLastPathComponent())
+        default: throw LocalStoreError.io("key file \(url.path): \(String(cString: fieldvfs_errstr(code)))")
+        }
+    }
+}

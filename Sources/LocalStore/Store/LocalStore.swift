@@ -1,0 +1,297 @@
+import CFieldVFS
+import Foundation
+import GRDB
+import Logging
+import SyncProtocol
+
+/// The encrypted on-device store: subjects, notes and the sync outbox, in one SQLite database whose every page,
+/// journal record and WAL frame is sealed with AES-256-GCM by the `fieldvfs` VFS.
+///
+/// Open one `LocalStore` per store directory per process; the store holds an exclusive lock while open.
+///
+/// ```swift
+/// let store = try LocalStore.create(at: dir, passphrase: Passphrase("correct horse"), adviser: "mette")
+/// let subject = try store.addSubject(NewSubject(reference: "ung-0142"))
+/// let note = try store.addNote(NewNote(subjectReference: "ung-0142", kind: .walk, body: "Walked past the school"))
+/// store.close()
+/// ```
+public final class LocalStore: @unchecked Sendable {
+    /// How the database file is protected.
+    public enum Encryption: Sendable, Equatable {
+        /// AES-256-GCM pages under a random data key wrapped by scrypt(passphrase).
+        case encrypted(KDFParameters)
+        /// Plain SQLite. Only for benchmarks and differential tests; never for real notes.
+        case none
+    }
+
+    /// SQLite's journal: write-ahead log (the default) or rollback journal.
+    public enum JournalMode: String, Sendable {
+        case wal
+        case rollback
+    }
+
+    /// Options for creating or opening a store.
+    public struct Options: Sendable {
+        public var encryption: Encryption
+        public var journalMode: JournalMode
+
+        public init(encryption: Encryption = .encrypted(.standard), journalMode: JournalMode = .wal) {
+            self.encryption = encryption
+            self.journalMode = journalMode
+        }
+    }
+
+    /// Where the store's files are.
+    public let location: StoreLocation
+    /// This replica's stable id, created with the store.
+    public let replicaID: ReplicaID
+    /// The adviser who writes on this device.
+    public let adviser: String
+    /// A readable name for this device.
+    public let deviceName: String
+
+    let writer: any DatabaseWriter
+    let logger: Logger
+    private let lock: FileLock
+    private let keySlot: KeySlot?
+    private let closeLock = NSLock()
+    private var isClosed = false
+
+    private init(
+        location: StoreLocation, writer: any DatabaseWriter, lock: FileLock, keySlot: KeySlot?, logger: Logger
+    ) throws {
+        self.location = location
+        self.writer = writer
+        self.lock = lock
+        self.keySlot = keySlot
+        self.logger = logger
+        let meta = try writer.read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
+                (($0["key"] as String), ($0["value"] as String))
+            })
+        }
+        guard let replica = meta[MetaKey.replicaID].flatMap({ try? ReplicaID($0) }) else {
+            throw LocalStoreError.damaged("the store has no valid replica id")
+        }
+        replicaID = replica
+        adviser = meta[MetaKey.adviser] ?? "unknown"
+        deviceName = meta[MetaKey.deviceName] ?? "device"
+    }
+
+    // MARK: Create, open, close
+
+    /// Creates a new store in `directory` (created if needed) and returns it open.
+    ///
+    /// - Throws: `LocalStoreError.storeAlreadyExists` if a store is there already.
+    public static func create(
+        at directory: URL, passphrase: Passphrase?, adviser: String, deviceName: String? = nil,
+        options: Options = Options(), logger: Logger = Logger(label: "fieldsync.localstore")
+    ) throws -> LocalStore {
+        let location = StoreLocation(directory: directory)
+        let fileManager = FileManager.default
+        if location.exists || fileManager.fileExists(atPath: location.keyURL.path) {
+            throw LocalStoreError.storeAlreadyExists(location.directory)
+        }
+        do {
+            try fileManager.createDirectory(
+                at: location.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw LocalStoreError.io("cannot create \(location.directory.path): \(error.localizedDescription)")
+        }
+        let lock = try FileLock(url: location.lockURL, storeDirectory: location.directory)
+        var slot: KeySlot?
+        do {
+            if case .encrypted(let kdf) = options.encryption {
+                guard let passphrase, !passphrase.isEmpty else {
+                    throw LocalStoreError.invalidInput("an empty passphrase is not allowed")
+                }
+                try KeySlot.registerVFS()
+                try KeySlot.createKeyFile(at: location.keyURL, passphrase: passphrase, kdf: kdf)
+                slot = try KeySlot.unlock(keyFile: location.keyURL, passphrase: passphrase)
+            }
+            let writer = try openDatabase(location, keySlot: slot, journalMode: options.journalMode)
+            try migrator.migrate(writer)
+            try writer.write { db in
+                let facts = [
+                    MetaKey.replicaID: ReplicaID.random().rawValue,
+                    MetaKey.adviser: adviser,
+                    MetaKey.deviceName: deviceName ?? ProcessInfo.processInfo.hostName,
+                    MetaKey.createdAt: ISO8601DateFormatter().string(from: Date()),
+                ]
+                for (key, value) in facts {
+                    try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+                }
+            }
+            return try LocalStore(location: location, writer: writer, lock: lock, keySlot: slot, logger: logger)
+        } catch {
+            slot?.release()
+            lock.release()
+            // A half-created store would only confuse the next `init`: remove what this call created.
+            for url in [location.databaseURL, location.keyURL] {
+                try? fileManager.removeItem(at: url)
+            }
+            for suffix in ["-wal", "-shm", "-journal"] {
+                try? fileManager.removeItem(atPath: location.databaseURL.path + suffix)
+            }
+            throw mapError(error)
+        }
+    }
+
+    /// Opens an existing store.
+    ///
+    /// - Throws: `LocalStoreError.wrongPassphrase` (nothing on disk is touched), `.damaged`, `.storeMissing`,
+    ///   `.lockedByAnotherProcess`.
+    public static func open(
+        at directory: URL, passphrase: Passphrase?, options: Options = Options(),
+        logger: Logger = Logger(label: "fieldsync.localstore")
+    ) throws -> LocalStore {
+        let location = StoreLocation(directory: directory)
+        guard location.exists else { throw LocalStoreError.storeMissing(location.directory) }
+        let lock = try FileLock(url: location.lockURL, storeDirectory: location.directory)
+        var slot: KeySlot?
+        do {
+            if case .encrypted = options.encryption {
+                guard FileManager.default.fileExists(atPath: location.keyURL.path) else {
+                    throw LocalStoreError.damaged("the key file \(location.keyURL.lastPathComponent) is missing")
+                }
+                guard let passphrase else { throw LocalStoreError.wrongPassphrase }
+                try KeySlot.registerVFS()
+                slot = try KeySlot.unlock(keyFile: location.keyURL, passphrase: passphrase)
+            }
+            let writer = try openDatabase(location, keySlot: slot, journalMode: options.journalMode)
+            try migrator.migrate(writer)
+            return try LocalStore(location: location, writer: writer, lock: lock, keySlot: slot, logger: logger)
+        } catch {
+            slot?.release()
+            lock.release()
+            throw mapError(error)
+        }
+    }
+
+    /// Rewraps the store's data key under a new passphrase. The database is not rewritten; the key file is
+    /// replaced atomically, so a crash leaves either the old or the new passphrase working.
+    public static func changePassphrase(
+        at directory: URL, old: Passphrase, new: Passphrase, kdf: KDFParameters = .standard
+    ) throws {
+        let location = StoreLocation(directory: directory)
+        guard location.exists else { throw LocalStoreError.storeMissing(location.directory) }
+        guard !new.isEmpty else { throw LocalStoreError.invalidInput("an empty passphrase is not allowed") }
+        let lock = try FileLock(url: location.lockURL, storeDirectory: location.directory)
+        defer { lock.release() }
+        try KeySlot.changePassphrase(keyFile: location.keyURL, old: old, new: new, kdf: kdf)
+    }
+
+    /// Closes the database, wipes the data key from memory and releases the lock. Safe to call more than once.
+    public func close() {
+        closeLock.lock()
+        defer { closeLock.unlock() }
+        guard !isClosed else { return }
+        isClosed = true
+        do {
+            if let pool = writer as? DatabasePool {
+                try pool.close()
+            } else if let queue = writer as? DatabaseQueue {
+                try queue.close()
+            }
+        } catch {
+            logger.error("closing the store failed", metadata: ["error": "\(error)"])
+        }
+        keySlot?.release()
+        lock.release()
+    }
+
+    deinit { close() }
+
+    // MARK: Database access
+
+    private static func openDatabase(
+        _ location: StoreLocation, keySlot: KeySlot?, journalMode: JournalMode
+    ) throws -> any DatabaseWriter {
+        var config = Configuration()
+        config.label = "fieldsync.localstore"
+        let encrypted = keySlot != nil
+        config.prepareDatabase { db in
+            if encrypted {
+                let code = fieldvfs_prepare_connection(db.sqliteConnection)
+                guard code == 0 else {
+                    throw LocalStoreError.io("cannot prepare an encrypted connection (SQLite code \(code))")
+                }
+            } else {
+                // The same settings the VFS enforces, so plain and encrypted stores behave alike.
+                try db.execute(sql: "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0")
+            }
+            try db.execute(sql: "PRAGMA synchronous = \(journalMode == .wal ? "NORMAL" : "FULL")")
+        }
+        let uri = location.databaseURI(vfs: encrypted ? FIELDVFS_NAME : nil, keySlot: keySlot?.id)
+        switch journalMode {
+        case .wal:
+            return try DatabasePool(path: uri, configuration: config)
+        case .rollback:
+            config.journalMode = .default
+            let queue = try DatabaseQueue(path: uri, configuration: config)
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+            return queue
+        }
+    }
+
+    /// Runs a read transaction, mapping SQLite's errors to the store's.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try guardOpen()
+        do { return try writer.read(body) } catch { throw Self.mapError(error) }
+    }
+
+    /// Runs a write transaction, mapping SQLite's errors to the store's.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try guardOpen()
+        do { return try writer.write(body) } catch { throw Self.mapError(error) }
+    }
+
+    private func guardOpen() throws {
+        closeLock.lock()
+        defer { closeLock.unlock() }
+        if isClosed { throw LocalStoreError.closed }
+    }
+
+    static func mapError(_ error: any Error) -> any Error {
+        if let storeError = error as? LocalStoreError { return storeError }
+        if let dbError = error as? DatabaseError {
+            switch dbError.resultCode {
+            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+                return LocalStoreError.damaged(dbError.message ?? "database corrupt")
+            case .SQLITE_IOERR where dbError.extendedResultCode.rawValue == 10 | (32 << 8):
+                // SQLITE_IOERR_DATA: a page, journal record or WAL frame failed authentication.
+                return LocalStoreError.damaged("a page failed authentication")
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                return LocalStoreError.io("the database is busy: \(dbError.message ?? "")")
+            default:
+                return LocalStoreError.io("database error: \(dbError)")
+            }
+        }
+        return error
+    }
+}
+
+/// Keys of the `meta` table.
+enum MetaKey {
+    static let replicaID = "replica-id"
+    static let adviser = "adviser"
+    static let deviceName = "device-name"
+    static let createdAt = "created-at"
+    static let pullCursor = "pull-cursor"
+    static let serverURL = "server-url"
+    static let deviceToken = "device-token"
+    static let deviceID = "device-id"
+    static let team = "team"
+    static let lastSync = "last-sync"
+}
+
+extension LocalStore {
+    /// Reads every page of the store and checks SQLite's structure. A page that fails authentication or a
+    /// broken structure throws `LocalStoreError.damaged`.
+    public func verifyIntegrity() throws {
+        let result = try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        guard result == ["ok"] else {
+            throw LocalStoreError.damaged(result.prefix(3).joined(separator: "; "))
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// A failure of the local store that a caller can act on.
+///
+/// Each case says what went wrong in terms a person can act on; the CLI maps every case to one line on
+/// stderr and a documented exit code.
+public enum LocalStoreError: Error, Equatable, Sendable {
+    /// The passphrase does not unlock the store. Nothing on disk was changed.
+    case wrongPassphrase
+    /// A file of the store failed authentication or is malformed: it is damaged or was tampered with.
+    case damaged(String)
+    /// There is no store at this location.
+    case storeMissing(URL)
+    /// A store already exists at this location.
+    case storeAlreadyExists(URL)
+    /// Another process has the store open.
+    case lockedByAnotherProcess(URL)
+    /// The store is closed; open it again.
+    case closed
+    /// A record, subject or note with this id (or unique id prefix) does not exist.
+    case notFound(kind: String, id: String)
+    /// An id prefix matches more than one record.
+    case ambiguousID(prefix: String, matches: [String])
+    /// A value given by the caller is not acceptable.
+    case invalidInput(String)
+    /// An I/O or cryptographic failure that is none of the above.
+    case io(String)
+}
+
+extension LocalStoreError: LocalizedError {
+    public var errorDescription: String? {
+        switch self {
+        case .wrongPassphrase:
+            return "wrong passphrase: the store was not unlocked and nothing was changed"
+        case .damaged(let detail):
+            return "the store is damaged or has been tampered with (\(detail))"
+        case .storeMissing(let url):
+            return "no store at \(url.path) (create one with 'fieldcli init')"
+        case .storeAlreadyExists(let url):
+            return "a store already exists at \(url.path)"
+        case .lockedByAnotherProcess(let url):
+            return "the store at \(url.path) is in use by another process"
+        case .closed:
+            return "the store is closed"
+        case .notFound(let kind, let id):
+            return "no \(kind) with id '\(id)'"
+        case .ambiguousID(let prefix, let matches):
+            return "id prefix '\(prefix)' is ambiguous: it matches \(matches.prefix(5).joined(separator: ", "))"
+        case .invalidInput(let message):
+            return message
+        case .io(let message):
+            return message
+        }
+    }
+}

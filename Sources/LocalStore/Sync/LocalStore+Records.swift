@@ -1,0 +1,167 @@
+import Foundation
+import GRDB
+import SyncProtocol
+
+/// SyncProtocol's record; GRDB has a `Record` class of its own.
+typealias SyncRecord = SyncProtocol.Record
+
+/// The collections this store holds, named as in `SyncProtocol.Schemas`.
+enum Collection {
+    static let subjects = Schemas.subjects.collection
+    static let notes = Schemas.notes.collection
+}
+
+/// JSON coding of causal record states, as stored in the `record` table.
+enum RecordCoding {
+    static func encode(_ record: SyncRecord) throws -> Data {
+        try JSONEncoder().encode(record)
+    }
+
+    static func decode(_ data: Data) throws -> SyncRecord {
+        do {
+            return try JSONDecoder().decode(SyncRecord.self, from: data)
+        } catch {
+            throw LocalStoreError.damaged("a stored record cannot be read: \(error)")
+        }
+    }
+}
+
+extension LocalStore {
+    /// A new random record id: 32 lowercase hex digits, so any unique prefix can name it.
+    static func newRecordID() -> String {
+        UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    }
+
+    /// The stored causal state of a record, if any.
+    func loadRecord(_ db: Database, collection: String, id: String) throws -> SyncRecord? {
+        guard let data = try Data.fetchOne(
+            db, sql: "SELECT state FROM record WHERE collection = ? AND id = ?", arguments: [collection, id])
+        else { return nil }
+        return try RecordCoding.decode(data)
+    }
+
+    /// Saves a record's causal state, refreshes its query projection and, for a local write, queues it for
+    /// push — all in the caller's transaction, so a write and its outbox entry commit together.
+    func saveRecord(_ db: Database, _ record: SyncRecord, local: Bool) throws {
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO record (collection, id, state) VALUES (?, ?, ?)",
+            arguments: [record.collection, record.id, try RecordCoding.encode(record)])
+        try project(db, record)
+        if local {
+            // A new sequence number for a record changed again: a push in flight acknowledges only the older one.
+            try db.execute(
+                sql: "DELETE FROM outbox WHERE collection = ? AND id = ?", arguments: [record.collection, record.id])
+            try db.execute(
+                sql: "INSERT INTO outbox (collection, id) VALUES (?, ?)", arguments: [record.collection, record.id])
+        }
+    }
+
+    /// Rebuilds the query rows of one record from its causal state.
+    func project(_ db: Database, _ record: SyncRecord) throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        switch record.collection {
+        case Collection.subjects:
+            try projectSubject(db, record, now: now)
+        case Collection.notes:
+            try projectNote(db, record, now: now)
+        default:
+            // Collections this app does not show are kept and synced but not projected.
+            break
+        }
+    }
+
+    private func projectSubject(_ db: Database, _ record: SyncRecord, now: Int64) throws {
+        guard !record.isDeleted, !record.isPurged else {
+            try db.execute(sql: "DELETE FROM subject WHERE id = ?", arguments: [record.id])
+            return
+        }
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO subject (id, reference, displayName, status, responsibleAdviser,
+                    consentRecorded, consentAt, goals, nextStep, hasConflict, updatedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                record.id, record.string("reference") ?? record.id, record.string("displayName") ?? "",
+                record.string("status") ?? SubjectStatus.notEducationReady.rawValue,
+                record.string("responsibleAdviser") ?? "", record.bool("consentRecorded") ?? false,
+                record.timestamp("consentAt")?.millisecondsSince1970, record.string("goals") ?? "",
+                record.string("nextStep") ?? "", record.isInConflict, now,
+            ])
+        // The subject's reference and name are searchable through its notes.
+        let noteRows = try Row.fetchAll(db, sql: "SELECT rowid FROM note WHERE subjectID = ?", arguments: [record.id])
+        for row in noteRows {
+            let rowid: Int64 = row["rowid"]
+            try db.execute(
+                sql: "UPDATE note_fts SET subject = ? WHERE rowid = ?",
+                arguments: [subjectSearchText(record), rowid])
+        }
+    }
+
+    private func subjectSearchText(_ subject: SyncRecord) -> String {
+        [subject.string("reference"), subject.string("displayName")].compactMap { $0 }.joined(separator: " ")
+    }
+
+    private func projectNote(_ db: Database, _ record: SyncRecord, now: Int64) throws {
+        let existing = try Int64.fetchOne(db, sql: "SELECT rowid FROM note WHERE id = ?", arguments: [record.id])
+        if let existing {
+            try db.execute(sql: "DELETE FROM note_fts WHERE rowid = ?", arguments: [existing])
+        }
+        guard !record.isDeleted, !record.isPurged else {
+            try db.execute(sql: "DELETE FROM note WHERE id = ?", arguments: [record.id])
+            return
+        }
+        let subjectID = record.string("subject") ?? ""
+        let tags = (record.value("tags")?.tagsValue ?? []).sorted()
+        let tagsJSON = String(decoding: try JSONEncoder().encode(tags), as: UTF8.self)
+        let body = record.string("body") ?? ""
+        let place = record.string("place") ?? ""
+        let arguments: StatementArguments = [
+            subjectID, record.string("kind") ?? NoteKind.informal.rawValue,
+            record.timestamp("occurredAt")?.millisecondsSince1970 ?? now, place, body, tagsJSON,
+            record.timestamp("followUp")?.millisecondsSince1970, record.string("author") ?? "",
+            record.string("device") ?? "", record.isInConflict, now, record.id,
+        ]
+        let rowid: Int64
+        if let existing {
+            try db.execute(
+                sql: """
+                    UPDATE note SET subjectID = ?, kind = ?, occurredAt = ?, place = ?, body = ?, tags = ?,
+                        followUp = ?, author = ?, device = ?, hasConflict = ?, updatedAt = ?
+                    WHERE id = ?
+                    """,
+                arguments: arguments)
+            rowid = existing
+        } else {
+            try db.execute(
+                sql: """
+                    INSERT INTO note (subjectID, kind, occurredAt, place, body, tags, followUp, author, device,
+                        hasConflict, updatedAt, id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: arguments)
+            rowid = db.lastInsertedRowID
+        }
+        let subject = try loadRecord(db, collection: Collection.subjects, id: subjectID)
+        try db.execute(
+            sql: "INSERT INTO note_fts (rowid, body, tags, place, subject) VALUES (?, ?, ?, ?, ?)",
+            arguments: [rowid, body, tags.joined(separator: " "), place, subject.map(subjectSearchText) ?? ""])
+    }
+}
+
+extension SyncRecord {
+    /// The shown value of a text-like field, if set.
+    func string(_ field: String) -> String? { value(field)?.stringValue }
+
+    /// The shown value of a boolean field, if set.
+    func bool(_ field: String) -> Bool? {
+        if case .bool(let flag)? = value(field) { return flag }
+        return nil
+    }
+
+    /// The shown value of a timestamp field, if set.
+    func timestamp(_ field: String) -> Timestamp? {
+        if case .timestamp(let time)? = value(field) { return time }
+        return nil
+    }
+}

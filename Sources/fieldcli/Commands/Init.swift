@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a new encrypted store.",
+        discussion: "Asks for a new passphrase twice on a terminal (else $FIELDCLI_PASSPHRASE or --passphrase-file)."
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "Your name, recorded as the author of your notes (default: $USER).")
+    var adviser: String?
+
+    @Option(help: "A name for this device (default: the host name).")
+    var deviceName: String?
+
+    func run() throws {
+        let directory = storeOptions.directory
+        if StoreLocation(directory: directory).exists {
+            throw LocalStoreError.storeAlreadyExists(directory)
+        }
+        let passphrase = try PassphraseReader.read(
+            file: storeOptions.passphraseFile, environment: PassphraseReader.environmentVariable,
+            prompt: "New passphrase: ", confirm: true)
+        let name = adviser ?? ProcessInfo.processInfo.environment["USER"] ?? "adviser"
+        let store = try LocalStore.create(at: directory, passphrase: passphrase, adviser: name, deviceName: deviceName)
+        defer { store.close() }
+        print("Created an encrypted store at \(directory.path) (adviser \(name), replica \(store.replicaID)).")
+    }
+}
+
+struct Passwd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Change the store's passphrase.",
+        discussion: """
+            The data key is rewrapped under the new passphrase; the notes are not rewritten. The new passphrase
+            comes from --new-passphrase-file, else $FIELDCLI_NEW_PASSPHRASE, else a prompt (asked twice).
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: ArgumentHelp("Read the new passphrase from this file.", valueName: "file"))
+    var newPassphraseFile: String?
+
+    func run() throws {
+        let directory = storeOptions.directory
+        guard StoreLocation(directory: directory).exists else { throw LocalStoreError.storeMissing(directory) }
+        let old = try PassphraseReader.read(file: storeOptions.passphraseFile, prompt: "Current passphrase: ")
+        let new = try PassphraseReader.read(
+            file: newPassphraseFile, environment: PassphraseReader.newEnvironmentVariable,
+            prompt: "New passphrase: ", confirm: true)
+        try LocalStore.changePassphrase(at: directory, old: old, new: new)
+        print("Passphrase changed.")
+    }
+}

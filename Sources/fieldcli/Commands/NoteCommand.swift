@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+
+struct NoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "note",
+        abstract: "Write, list, show, edit and delete notes.",
+        subcommands: [Add.self, List.self, Show.self, Edit.self, Delete.self]
+    )
+}
+
+/// Parses a date option, or fails with a usage error naming the option.
+func parseDate(_ text: String?, option: String) throws -> Date? {
+    guard let text else { return nil }
+    guard let date = DateParsing.parse(text) else {
+        throw ValidationError("\(option): cannot read '\(text)' as a date (try 2026-11-23, 14:30, yesterday, -2h, +14d)")
+    }
+    return date
+}
+
+func parseKind(_ text: String) throws -> NoteKind {
+    guard let kind = NoteKind(parsing: text) else {
+        let kinds = NoteKind.allCases.map(\.rawValue).joined(separator: ", ")
+        throw ValidationError("unknown kind '\(text)'; one of: \(kinds)")
+    }
+    return kind
+}
+
+extension NoteCommand {
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a note; prints the new note's id.",
+            discussion: "The text comes from --text, else standard input (when not a terminal), else $EDITOR."
+        )
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Option(help: "The subject's reference.") var subject: String
+        @Option(help: "The kind of encounter: \(NoteKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var kind: String
+        @Option(name: .customLong("tag"), help: "A tag (repeatable).") var tags: [String] = []
+        @Option(help: "When it happened (default: now).") var at: String?
+        @Option(help: "Where it happened.") var place: String?
+        @Option(name: .customLong("follow-up"), help: "When to follow up, e.g. +14d or 2026-12-07.") var followUp: String?
+        @Option(help: "The note's text.") var text: String?
+
+        func validate() throws {
+            _ = try parseKind(kind)
+            _ = try parseDate(at, option: "--at")
+            _ = try parseDate(followUp, option: "--follow-up")
+        }
+
+        func run() throws {
+            let kind = try parseKind(kind)
+            let occurredAt = try parseDate(at, option: "--at") ?? Date()
+            let followUpDate = try parseDate(followUp, option: "--follow-up")
+            try storeOptions.withStore { store in
+                // Check the subject before asking for text, so nobody types a note that cannot be saved.
+                _ = try store.subject(reference: subject)
+                let body = try BodyInput.read(text: text)
+                guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw CLIError("the note is empty; nothing saved", status: .usage)
+                }
+                let note = try store.addNote(NewNote(
+                    subjectReference: subject, kind: kind, occurredAt: occurredAt, place: place ?? "", body: body,
+                    tags: tags, followUp: followUpDate))
+                print(note.id)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List notes, newest first.")
+
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+        @Option(help: "Only this subject's notes.") var subject: String?
+        @Option(help: "Only notes with this tag.") var tag: String?
+        @Option(help: "Only notes of this kind.") var kind: String?
+        @Option(help: "Only notes from this date on.") var since: String?
+        @Option(help: "Only notes up to this date.") var until: String?
+        @Option(help: "At most this many notes.") var limit: Int?
+
+        func run() throws {
+            let query = NoteQuery(
+                subjectReference: subject, tag: tag, kind: try kind.map(parseKind),
+                since: try parseDate(since, option: "--since"), until: try parseDate(until, option: "--until"),
+                limit: limit)
+            let notes = try storeOptions.withStore { try $0.notes(query) }
+            if output.json {
+                try Output.json(notes)
+            } else if notes.isEmpty {
+                print("No notes.")
+            } else {
+                Output.table(
+                    ["ID", "WHEN", "SUBJECT", "KIND", "TAGS", "TEXT"],
+                    notes.map { note in
+                        [String(note.id.prefix(8)) + (note.hasConflict ? "!" : ""),
+                         DateParsing.display(note.occurredAt), note.subjectReference, note.kind.rawValue,
+                         note.tags.joined(separator: ","), Output.summary(note.body, width: 50)]
+                    })
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one note in full.")
+
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+        @Argument(help: "The note's id or a unique prefix of it.") var id: String
+
+        func run() throws {
+            let note = try storeOptions.withStore { try $0.note(id: id) }
+            if output.json {
+                try Output.json(note)
+            } else {
+                printNote(note)
+            }
+        }
+    }
+
+    struct Edit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a note.",
+            discussion: "With no option, opens the text in $EDITOR. --append adds a paragraph to the text."
+        )
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: "The note's id or a unique prefix of it.") var id: String
+        @Option(help: "The new kind.") var kind: String?
+        @Option(name: .customLong("tag"), help: "Add a tag (repeatable).") var tags: [String] = []
+        @Option(name: .customLong("untag"), help: "Remove a tag (repeatable).") var untags: [String] = []
+        @Option(help: "When it happened.") var at: String?
+        @Option(help: "Where it happened.") var place: String?
+        @Option(name: .customLong("follow-up"), help: "When to follow up ('none' clears it).") var followUp: String?
+        @Option(help: "Replace the text.") var text: String?
+        @Option(help: "Append a paragraph to the text.") var append: String?
+
+        func run() throws {
+            var changes = NoteChanges(
+                kind: try kind.map(parseKind), occurredAt: try parseDate(at, option: "--at"), place: place,
+                body: text, append: append, addTags: tags, removeTags: untags)
+            if let followUp {
+                changes.followUp = followUp.lowercased() == "none"
+                    ? .some(nil) : .some(try parseDate(followUp, option: "--follow-up"))
+            }
+            try storeOptions.withStore { store in
+                if changes.isEmpty {
+                    let note = try store.note(id: id)
+                    let edited = try BodyInput.edit(note.body)
+                    guard edited != note.body else {
+                        print("No change.")
+                        return
+                    }
+                    changes.body = edited
+                }
+                let note = try store.editNote(id: id, changes)
+                print("Updated \(note.id).")
+            }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a note.",
+            discussion: "The deletion syncs to every device. A colleague's concurrent edit keeps the note alive and "
+                + "shows a conflict instead."
+        )
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: "The note's id or a unique prefix of it.") var id: String
+
+        func run() throws {
+            let deleted = try storeOptions.withStore { try $0.deleteNote(id: id) }
+            print("Deleted \(deleted).")
+        }
+    }
+}
+
+/// Prints a note the way a person reads it.
+func printNote(_ note: Note) {
+    print("Note      \(note.id)\(note.hasConflict ? "  (in conflict: see 'fieldcli conflicts')" : "")")
+    print("Subject   \(note.subjectReference)")
+    print("Kind      \(note.kind.rawValue)")
+    print("When      \(DateParsing.display(note.occurredAt))")
+    if !note.place.isEmpty { print("Place     \(note.place)") }
+    if !note.tags.isEmpty { print("Tags      \(note.tags.joined(separator: ", "))") }
+    if let followUp = note.followUp { print("Follow-up \(DateParsing.displayDay(followUp))") }
+    print("Author    \(note.author) on \(note.device)")
+    print("")
+    print(note.body)
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+
+struct Search: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Search notes by text, tags, place and subject.",
+        discussion: "Words are matched by prefix: 'hous' finds 'housing'. Quote a phrase to match it exactly."
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: JSONOption
+    @Argument(help: "What to look for.") var query: String
+    @Option(help: "At most this many hits.") var limit: Int = 50
+
+    func run() throws {
+        let hits = try storeOptions.withStore { try $0.search(query, limit: limit) }
+        if output.json {
+            try Output.json(hits)
+        } else if hits.isEmpty {
+            print("Nothing found.")
+        } else {
+            Output.table(
+                ["ID", "WHEN", "SUBJECT", "KIND", "MATCH"],
+                hits.map {
+                    [String($0.note.id.prefix(8)), DateParsing.display($0.note.occurredAt),
+                     $0.note.subjectReference, $0.note.kind.rawValue, $0.excerpt]
+                })
+        }
+    }
+}
+
+struct FollowUps: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "followups",
+        abstract: "List follow-ups that are due or overdue.",
+        discussion: "A follow-up counts as done once a later note about the same subject exists."
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: JSONOption
+    @Option(help: "Also list follow-ups due within this many days.") var within: Int = 0
+
+    func run() throws {
+        let due = try storeOptions.withStore { try $0.followUps(asOf: Date(), withinDays: within) }
+        if output.json {
+            try Output.json(due)
+        } else if due.isEmpty {
+            print("No follow-ups due.")
+        } else {
+            Output.table(
+                ["DUE", "OVERDUE", "SUBJECT", "NOTE", "TEXT"],
+                due.map {
+                    [DateParsing.displayDay($0.due), $0.daysOverdue > 0 ? "\($0.daysOverdue)d" : "-",
+                     $0.note.subjectReference, String($0.note.id.prefix(8)), Output.summary($0.note.body, width: 50)]
+                })
+        }
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export a readable summary of one young person's notes.",
+        discussion: "Everything we write is available to the young person: this is the summary they may see."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case markdown
+        case json
+    }
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: "The subject's reference.") var subject: String
+    @Option(help: "markdown or json.") var format: Format = .markdown
+
+    func run() throws {
+        let export = try storeOptions.withStore { try $0.export(subjectReference: subject) }
+        switch format {
+        case .markdown: print(export.markdown(), terminator: "")
+        case .json: try Output.json(export)
+        }
+    }
+}

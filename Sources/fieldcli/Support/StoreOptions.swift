@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+
+/// Options every command that touches the store takes.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The store directory (default: $FIELDCLI_HOME, else ~/.fieldcli).", valueName: "dir"))
+    var store: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Read the passphrase from this file (else $FIELDCLI_PASSPHRASE, else a prompt).", valueName: "file"))
+    var passphraseFile: String?
+
+    /// The store directory, from `--store`, `$FIELDCLI_HOME` or `~/.fieldcli`.
+    var directory: URL {
+        if let store { return URL(fileURLWithPath: store) }
+        if let home = ProcessInfo.processInfo.environment["FIELDCLI_HOME"], !home.isEmpty {
+            return URL(fileURLWithPath: home)
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".fieldcli")
+    }
+
+    /// Opens the store, asking for the passphrase only if a store exists.
+    func open() throws -> LocalStore {
+        let location = StoreLocation(directory: directory)
+        guard location.exists else { throw LocalStoreError.storeMissing(location.directory) }
+        let passphrase = try PassphraseReader.read(file: passphraseFile)
+        return try LocalStore.open(at: directory, passphrase: passphrase)
+    }
+
+    /// Opens the store, runs `body`, and closes the store (wiping its key) whatever happens.
+    func withStore<T>(_ body: (LocalStore) throws -> T) throws -> T {
+        let store = try open()
+        defer { store.close() }
+        return try body(store)
+    }
+}
+
+/// The `--json` flag.
+struct JSONOption: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON instead of a table.")
+    var json = false
+}

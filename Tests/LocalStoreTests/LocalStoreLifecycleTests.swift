@@ -1,0 +1,106 @@
+import Foundation
+import LocalStore
+import Testing
+
+@Suite("Store lifecycle")
+struct LocalStoreLifecycleTests {
+    @Test func createWriteCloseAndReopen() throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        let replica = store.replicaID
+        try store.addSubject(NewSubject(reference: "ung-0142", displayName: "Sofie"))
+        let note = try store.addNote(NewNote(subjectReference: "ung-0142", kind: .walk, body: "Walked to the school"))
+        store.close()
+
+        let again = try reopen(dir)
+        defer { again.close() }
+        #expect(again.replicaID == replica)
+        #expect(again.adviser == "mette")
+        let loaded = try again.note(id: String(note.id.prefix(6)))
+        #expect(loaded.body == "Walked to the school")
+        #expect(loaded.subjectReference == "ung-0142")
+    }
+
+    @Test func wrongPassphraseIsReportedAndLeavesEveryFileUntouched() throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        try store.addSubject(NewSubject(reference: "ung-1"))
+        store.close()
+        let before = try snapshot(dir.url)
+        #expect(throws: LocalStoreError.wrongPassphrase) { try reopen(dir, passphrase: "not the passphrase") }
+        #expect(try snapshot(dir.url) == before)
+    }
+
+    @Test func missingExistingAndLockedStoresHaveTheirOwnErrors() throws {
+        let dir = try TemporaryDirectory()
+        #expect(throws: LocalStoreError.storeMissing(dir.url.standardizedFileURL)) { try reopen(dir) }
+        let store = try makeStore(dir)
+        #expect(throws: LocalStoreError.storeAlreadyExists(dir.url.standardizedFileURL)) { try makeStore(dir) }
+        #expect(throws: LocalStoreError.lockedByAnotherProcess(dir.url.standardizedFileURL)) { try reopen(dir) }
+        store.close()
+        try reopen(dir).close()
+    }
+
+    @Test func changingThePassphraseKeepsTheNotes() throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        try store.addSubject(NewSubject(reference: "ung-2"))
+        store.close()
+        try LocalStore.changePassphrase(
+            at: dir.url, old: Passphrase(testPassphrase), new: Passphrase("a new one"), kdf: .testing)
+        #expect(throws: LocalStoreError.wrongPassphrase) { try reopen(dir) }
+        let again = try reopen(dir, passphrase: "a new one")
+        defer { again.close() }
+        #expect(try again.subjects().map(\.reference) == ["ung-2"])
+    }
+
+    @Test(arguments: [LocalStore.JournalMode.wal, .rollback])
+    func noMarkerOrSQLiteHeaderReachesTheDisk(journal: LocalStore.JournalMode) throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir, journal: journal)
+        let markers = ["MARKERsubjectNAME", "MARKERbodyTEXT", "markertagword", "MARKERplaceTEXT"]
+        try store.addSubject(NewSubject(reference: "ung-77", displayName: markers[0]))
+        for index in 0..<200 {
+            try store.addNote(NewNote(
+                subjectReference: "ung-77", kind: .homeVisit, place: markers[3],
+                body: "\(markers[1]) number \(index) " + String(repeating: "filler ", count: 40),
+                tags: [markers[2]]))
+        }
+        #expect(try store.search("MARKERbody").count == 50)
+        // Look while the store is open (WAL and shm present) and after it is closed.
+        for phase in ["open", "closed"] {
+            if phase == "closed" { store.close() }
+            let files = try snapshot(dir.url)
+            #expect(files.keys.contains("store.db"))
+            #expect(files.keys.contains("store.key"))
+            for (name, bytes) in files {
+                for marker in markers + ["SQLite format 3"] {
+                    #expect(!bytes.contains(marker), "\(name) contains \(marker) (\(phase))")
+                }
+            }
+        }
+    }
+
+    @Test func aDamagedDatabaseIsReportedAsDamaged() throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir, journal: .rollback)
+        try store.addSubject(NewSubject(reference: "ung-3"))
+        for index in 0..<50 {
+            try store.addNote(NewNote(subjectReference: "ung-3", kind: .phone, body: "call \(index)"))
+        }
+        store.close()
+        let url = dir.file("store.db")
+        var bytes = try Data(contentsOf: url)
+        // Flip a bit in the middle of the third page.
+        bytes[2 * 4096 + 1000] ^= 0x04
+        try bytes.write(to: url)
+        #expect {
+            let again = try reopen(dir, journal: .rollback)
+            defer { again.close() }
+            try again.verifyIntegrity()
+        } throws: { error in
+            if case LocalStoreError.damaged = error { return true }
+            return false
+        }
+    }
+}
