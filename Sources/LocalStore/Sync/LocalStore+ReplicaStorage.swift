@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+import SyncProtocol
+
+/// The local store is the sync engine's replica storage: its outbox feeds pushes, and pulled pages are merged
+/// into it together with their cursor in one transaction, so an interrupted sync resumes where it stopped.
+extension LocalStore: ReplicaStorage {
+    public func pendingChanges(after marker: OutboxMarker?, limit: Int) async throws -> [OutboxEntry] {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT seq, collection, id FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [Int64(marker?.rawValue ?? 0), max(0, limit)])
+            return try rows.compactMap { row in
+                let seq: Int64 = row["seq"]
+                guard let record = try loadRecord(db, collection: row["collection"], id: row["id"]) else {
+                    return nil
+                }
+                return OutboxEntry(record: record, marker: OutboxMarker(rawValue: UInt64(seq)))
+            }
+        }
+    }
+
+    public func acknowledge(_ acknowledgements: [PushAcknowledgement]) async throws -> ApplyOutcome {
+        try write { db in
+            var outcome = ApplyOutcome()
+            for ack in acknowledgements {
+                if let server = ack.serverRecord {
+                    try mergeRemote(db, server, into: &outcome)
+                }
+                // Only if the record did not change again after it was read for this push.
+                try db.execute(
+                    sql: "DELETE FROM outbox WHERE collection = ? AND id = ? AND seq = ?",
+                    arguments: [ack.key.collection, ack.key.id, Int64(ack.marker.rawValue)])
+            }
+            return outcome
+        }
+    }
+
+    public func pullCursor() async throws -> String? {
+        try read { db in try metaValue(db, MetaKey.pullCursor) }
+    }
+
+    public func apply(page: PullPage) async throws -> ApplyOutcome {
+        try write { db in
+            var outcome = ApplyOutcome()
+            for record in page.records {
+                try mergeRemote(db, record, into: &outcome)
+            }
+            try setMetaValue(db, MetaKey.pullCursor, page.nextCursor)
+            return outcome
+        }
+    }
+
+    public func pendingChangeCount() async throws -> Int {
+        try outboxCount()
+    }
+
+    public func syncCompleted(_ summary: SyncSummary) async throws {
+        try write { db in
+            try setMetaValue(db, MetaKey.lastSync, ISO8601DateFormatter().string(from: Date()))
+        }
+    }
+
+    /// Merges a remote state into the local one, saving only a real change.
+    private func mergeRemote(_ db: Database, _ remote: SyncRecord, into outcome: inout ApplyOutcome) throws {
+        let key = RecordKey(collection: remote.collection, id: remote.id)
+        let local = try loadRecord(db, collection: remote.collection, id: remote.id)
+        let merged = local.map { $0.merged(with: remote) } ?? remote
+        if let local, local.clock.compare(remote.clock) == .concurrent {
+            outcome.merged += 1
+        }
+        if merged != local {
+            try saveRecord(db, merged, local: false)
+            outcome.changed += 1
+        }
+        if merged.isInConflict {
+            outcome.conflicted.insert(key)
+        }
+    }
+}
+
+extension LocalStore {
+    /// How many records wait to be pushed.
+    public func outboxCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+    }
+
+    func metaValue(_ db: Database, _ key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+    }
+
+    func setMetaValue(_ db: Database, _ key: String, _ value: String?) throws {
+        if let value {
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+        } else {
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [key])
+        }
+    }
+}
