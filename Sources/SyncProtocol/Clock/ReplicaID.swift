@@ -44,6 +44,8 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
         return ReplicaID(unchecked: text)
     }
 
+    /// For ids known to be valid (literals, already-checked text); skips the check.
+    @usableFromInline
     init(unchecked rawValue: String) {
         self.rawValue = rawValue
     }

@@ -48,10 +48,17 @@ extension Record {
         return updating(values, by: replica)
     }
 
-    /// Adds tags to a tag field (add wins over a concurrent remove).
+    /// Adds tags to a tag field. Each named tag gets a fresh add, even if already present, so the
+    /// add wins over any concurrent remove of it.
     public func addingTags(_ tags: Set<String>, to field: String, by replica: ReplicaID) -> Record {
-        let current = value(field)?.tagsValue ?? []
-        return updating([field: .tags(current.union(tags))], by: replica)
+        guard !isPurged, !tags.isEmpty else { return self }
+        var record = self
+        let dot = record.clock.increment(replica)
+        var elements = tagSets[field] ?? [:]
+        for tag in tags { elements[tag] = [dot] }
+        record.tagSets[field] = elements
+        record.presence = [dot: true]
+        return record
     }
 
     /// Removes the tags this replica has seen from a tag field.
