@@ -16,6 +16,13 @@ struct Init: ParsableCommand {
     @Option(help: "A name for this device (default: the host name).")
     var deviceName: String?
 
+    @Option(help: "The passphrase's scrypt cost as log2 N, 12-22 (default 16; each step doubles time and memory).")
+    var kdfCost: UInt64 = KDFParameters.standard.log2N
+
+    func validate() throws {
+        guard (12...22).contains(kdfCost) else { throw ValidationError("--kdf-cost must be between 12 and 22") }
+    }
+
     func run() throws {
         let directory = storeOptions.directory
         if StoreLocation(directory: directory).exists {
@@ -25,7 +32,9 @@ struct Init: ParsableCommand {
             file: storeOptions.passphraseFile, environment: PassphraseReader.environmentVariable,
             prompt: "New passphrase: ", confirm: true)
         let name = adviser ?? ProcessInfo.processInfo.environment["USER"] ?? "adviser"
-        let store = try LocalStore.create(at: directory, passphrase: passphrase, adviser: name, deviceName: deviceName)
+        let store = try LocalStore.create(
+            at: directory, passphrase: passphrase, adviser: name, deviceName: deviceName,
+            options: LocalStore.Options(encryption: .encrypted(KDFParameters(log2N: kdfCost))))
         defer { store.close() }
         print("Created an encrypted store at \(directory.path) (adviser \(name), replica \(store.replicaID)).")
     }

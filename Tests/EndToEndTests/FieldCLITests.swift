@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// End-to-end tests of the real `fieldcli` executable.
+@Suite("fieldcli end to end", .serialized)
+struct FieldCLITests {
+    let home: TemporaryDirectory
+    let cli: CommandRunner
+
+    init() throws {
+        home = try TemporaryDirectory("cli")
+        cli = CommandRunner(environment: [
+            "FIELDCLI_HOME": home.url.appendingPathComponent("store").path,
+            "FIELDCLI_PASSPHRASE": "a long field passphrase",
+            "USER": "mette",
+        ])
+    }
+
+    @discardableResult
+    func fieldcli(_ arguments: String..., stdin: String? = nil, env: [String: String] = [:]) throws -> CommandResult {
+        try cli.run("fieldcli", arguments, stdin: stdin, extraEnvironment: env)
+    }
+
+    func expectSuccess(_ result: CommandResult, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(result.status == 0, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+    }
+
+    @Test func theOfflineStory() throws {
+        expectSuccess(try fieldcli("init", "--kdf-cost", "12", "--device-name", "laptop"))
+        expectSuccess(try fieldcli("subject", "add", "ung-0142", "--name", "Sofie", "--consent", "yes"))
+
+        let added = try fieldcli(
+            "note", "add", "--subject", "ung-0142", "--kind", "walk", "--tag", "housing", "--tag", "education-ready",
+            "--place", "harbour", "--at", "-2h", "--follow-up", "+14d", "--text", "Walked past the technical college")
+        expectSuccess(added)
+        let id = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(id.count == 32)
+
+        // The body comes from standard input when it is not a terminal.
+        let piped = try fieldcli("note", "add", "--subject", "ung-0142", "--kind", "phone",
+                                 stdin: "Called about the interview\nShe will go on Monday\n")
+        expectSuccess(piped)
+        let pipedID = piped.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let list = try fieldcli("note", "list", "--subject", "ung-0142", "--json")
+        expectSuccess(list)
+        let notes = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [[String: Any]]
+        #expect(notes.count == 2)
+        #expect(Set(notes.compactMap { $0["id"] as? String }) == [id, pipedID])
+
+        let table = try fieldcli("note", "list", "--tag", "housing")
+        expectSuccess(table)
+        #expect(table.lines.count == 2)
+        #expect(table.lines[0].hasPrefix("ID"))
+        #expect(table.stdout.contains("Walked past"))
+
+        let show = try fieldcli("note", "show", String(id.prefix(7)))
+        expectSuccess(show)
+        #expect(show.stdout.contains("Walked past the technical college"))
+        #expect(show.stdout.contains("harbour"))
+
+        let search = try fieldcli("search", "technic", "--json")
+        expectSuccess(search)
+        #expect(search.stdout.contains(id))
+        #expect(!search.stdout.contains(pipedID))
+
+        expectSuccess(try fieldcli("note", "edit", String(id.prefix(8)), "--append", "Next: visit on Thursday"))
+        let shown = try fieldcli("note", "show", id, "--json")
+        #expect(shown.stdout.contains("Next: visit on Thursday"))
+
+        let export = try fieldcli("export", "--subject", "ung-0142")
+        expectSuccess(export)
+        #expect(export.stdout.hasPrefix("# Sofie (ung-0142)"))
+        #expect(export.stdout.contains("Called about the interview"))
+        let exportJSON = try fieldcli("export", "--subject", "ung-0142", "--format", "json")
+        #expect(exportJSON.status == 0)
+        #expect(try JSONSerialization.jsonObject(with: Data(exportJSON.stdout.utf8)) is [String: Any])
+
+        expectSuccess(try fieldcli("note", "delete", pipedID))
+        #expect(try fieldcli("note", "list", "--json").stdout.contains(pipedID) == false)
+        expectSuccess(try fieldcli("verify"))
+    }
+
+    @Test func passwdWrongPassphraseAndErrorsHaveDocumentedExitCodes() throws {
+        expectSuccess(try fieldcli("init", "--kdf-cost", "12"))
+        expectSuccess(try fieldcli("subject", "add", "ung-1"))
+
+        let wrong = try fieldcli("subject", "list", env: ["FIELDCLI_PASSPHRASE": "wrong"])
+        #expect(wrong.status == 3)
+        #expect(wrong.stderr.split(separator: "\n").count == 1)
+        #expect(wrong.stderr.contains("wrong passphrase"))
+
+        let passwd = try fieldcli("passwd", env: ["FIELDCLI_NEW_PASSPHRASE": "the new passphrase"])
+        expectSuccess(passwd)
+        #expect(try fieldcli("subject", "list").status == 3)
+        let after = try fieldcli("subject", "list", env: ["FIELDCLI_PASSPHRASE": "the new passphrase"])
+        expectSuccess(after)
+        #expect(after.stdout.contains("ung-1"))
+
+        // A passphrase file works and its trailing newline is not part of the passphrase.
+        let file = home.url.appendingPathComponent("pass.txt")
+        try Data("the new passphrase\n".utf8).write(to: file)
+        expectSuccess(try fieldcli("subject", "list", "--passphrase-file", file.path, env: ["FIELDCLI_PASSPHRASE": "x"]))
+
+        let usage = try fieldcli("note", "add", "--subject", "ung-1", "--kind", "teleport", "--text", "x")
+        #expect(usage.status == 64)
+        let missing = try fieldcli("note", "show", "ffff")
+        #expect(missing.status == 7)
+        let noStore = try fieldcli("subject", "list", "--store", home.url.appendingPathComponent("nowhere").path)
+        #expect(noStore.status == 5)
+        #expect(try fieldcli("init", "--kdf-cost", "12").status == 1)
+    }
+
+    @Test func aDamagedStoreIsReportedWithItsOwnExitCode() throws {
+        expectSuccess(try fieldcli("init", "--kdf-cost", "12"))
+        expectSuccess(try fieldcli("subject", "add", "ung-1"))
+        for index in 0..<20 {
+            expectSuccess(try fieldcli("note", "add", "--subject", "ung-1", "--kind", "sms", "--text", "sms \(index)"))
+        }
+        let db = home.url.appendingPathComponent("store/store.db")
+        var bytes = try Data(contentsOf: db)
+        #expect(bytes.count > 3 * 4096)
+        bytes[4096 + 2048] ^= 0x10
+        try bytes.write(to: db)
+        let verify = try fieldcli("verify")
+        #expect(verify.status == 4, "stdout: \(verify.stdout) stderr: \(verify.stderr)")
+        #expect(verify.stderr.contains("damaged"))
+    }
+
+    @Test func aKilledWriterLosesNoCommittedNote() throws {
+        expectSuccess(try fieldcli("init", "--kdf-cost", "12"))
+        expectSuccess(try fieldcli("subject", "add", "ung-1"))
+        var committed: [String] = []
+        for round in 0..<3 {
+            let process = Process()
+            process.executableURL = Executables.url("fieldcli")
+            process.arguments = ["debug", "write-burst", "--subject", "ung-1"]
+            process.environment = cli.environment
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: 0.8 + 0.3 * Double(round))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            // The last line may be cut off mid-id by the kill; only whole ids were committed and printed.
+            committed += printed.split(separator: "\n").map(String.init).filter { $0.count == 32 }
+        }
+        #expect(committed.count > 10)
+        expectSuccess(try fieldcli("verify"))
+        let list = try fieldcli("note", "list", "--json")
+        expectSuccess(list)
+        let stored = Set(
+            (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [[String: Any]])
+                .compactMap { $0["id"] as? String })
+        let lost = committed.filter { !stored.contains($0) }
+        #expect(lost.isEmpty, "\(lost.count) committed notes lost")
+    }
+}
