@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+
+struct Conflicts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List notes and subjects with concurrent changes that only a person can settle.",
+        discussion: """
+            Concurrent edits of different fields, tags, and non-overlapping text edits merge by themselves. What is
+            listed here kept every value: settle it with 'fieldcli resolve ID'.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let conflicts = try storeOptions.withStore { try $0.conflicts() }
+        if output.json {
+            try Output.json(conflicts)
+            return
+        }
+        guard !conflicts.isEmpty else {
+            print("No conflicts.")
+            return
+        }
+        for conflict in conflicts {
+            printConflict(conflict)
+            print("")
+        }
+        print("Settle one with: fieldcli resolve ID [--field F] (--keep N | --mine | --theirs | --text T)")
+    }
+}
+
+func printConflict(_ conflict: RecordConflict) {
+    let kind = conflict.collection == "notes" ? "note" : "subject"
+    print("\(kind) \(conflict.id.prefix(8))  (subject \(conflict.subjectReference))")
+    if conflict.deletedElsewhere {
+        print("  deleted on one device while edited on another: keep it (--keep-record) or delete it (--delete)")
+    }
+    for field in conflict.fields {
+        print("  field '\(field.field)':")
+        for (index, candidate) in field.candidates.enumerated() {
+            let who = candidate.mine ? "this device" : "replica \(candidate.replica)"
+            let lines = candidate.value.split(separator: "\n", omittingEmptySubsequences: false)
+            print("    [\(index + 1)] from \(who):")
+            for line in lines { print("        \(line)") }
+        }
+    }
+}
+
+struct Resolve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Settle a conflict: keep one value, or write the merged text.",
+        discussion: """
+            With no choice, opens $EDITOR on every value of the field, for you to write the merged text.
+            The resolution syncs like any edit and settles the conflict on every device.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Argument(help: "The note's or subject's id, or a unique prefix.") var id: String
+    @Option(help: "The field to settle (needed when several are in conflict).") var field: String?
+    @Option(help: "Keep value number N as listed by 'fieldcli conflicts'.") var keep: Int?
+    @Flag(help: "Keep this device's value.") var mine = false
+    @Flag(help: "Keep the other device's value.") var theirs = false
+    @Option(help: "Write this text as the settled value.") var text: String?
+    @Flag(help: "For a note deleted on one device and edited on another: keep it.") var keepRecord = false
+    @Flag(help: "For a note deleted on one device and edited on another: delete it.") var delete = false
+
+    func validate() throws {
+        let choices = [keep != nil, mine, theirs, text != nil, keepRecord, delete].filter { $0 }.count
+        guard choices <= 1 else {
+            throw ValidationError("choose one of --keep, --mine, --theirs, --text, --keep-record, --delete")
+        }
+        if let keep, keep < 1 { throw ValidationError("--keep counts from 1") }
+    }
+
+    func run() throws {
+        try storeOptions.withStore { store in
+            if keepRecord || delete {
+                try store.resolveDeletion(id: id, keep: keepRecord)
+                print(keepRecord ? "Kept." : "Deleted.")
+                return
+            }
+            let choice: ConflictChoice
+            if let keep {
+                choice = .candidate(keep - 1)
+            } else if mine {
+                choice = .mine
+            } else if theirs {
+                choice = .theirs
+            } else if let text {
+                choice = .text(text)
+            } else {
+                let conflict = try store.conflict(id: id)
+                guard let fieldConflict = field.map({ name in conflict.fields.first { $0.field == name } })
+                    ?? (conflict.fields.count == 1 ? conflict.fields.first : nil)
+                else {
+                    throw CLIError("name the field to settle with --field", status: .usage)
+                }
+                let draft = fieldConflict.candidates.enumerated().map { index, candidate in
+                    "<<<<<<< value \(index + 1) (\(candidate.mine ? "this device" : candidate.replica))\n"
+                        + candidate.value
+                }.joined(separator: "\n") + "\n>>>>>>> write the merged text and remove these markers\n"
+                let merged = try BodyInput.edit(draft)
+                guard !merged.contains("<<<<<<<"), !merged.contains(">>>>>>>") else {
+                    throw CLIError("the conflict markers are still there; nothing saved", status: .usage)
+                }
+                choice = .text(merged)
+            }
+            if let remaining = try store.resolve(id: id, field: field, choice: choice) {
+                print("Settled; still in conflict: \(remaining.fields.map(\.field).joined(separator: ", ")).")
+            } else {
+                print("Settled. Run 'fieldcli sync' to share the resolution.")
+            }
+        }
+    }
+}
