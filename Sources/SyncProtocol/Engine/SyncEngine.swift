@@ -73,7 +73,10 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
     ///   and at the end); it runs on the engine, so keep it short.
     /// - Returns: what the sync did.
     /// - Throws: ``SyncError``; what was done before the failure stays done (see ``SyncError/partial``).
-    public func sync(progress: (@Sendable (SyncProgress) async -> Void)? = nil) async throws(SyncError) -> SyncSummary {
+    @discardableResult
+    public func sync(
+        progress: (@Sendable (SyncProgress) async -> Void)? = nil
+    ) async throws(SyncError) -> SyncSummary {
         guard !running else { throw SyncError(phase: .negotiating, reason: .alreadySyncing) }
         running = true
         defer { running = false }

@@ -61,7 +61,7 @@ extension KeyedDecodingContainer {
         var records: [Record] = []
         var seen = Set<RecordKey>()
         while !list.isAtEnd {
-            let record = try list.decode(Record.self)
+            let record = try list.decode(StrictRecord.self).record
             guard seen.insert(record.key).inserted else {
                 throw WireValueError(
                     kind: .invalidValue, codingPath: codingPath + [key, AnyCodingKey(intValue: records.count)],

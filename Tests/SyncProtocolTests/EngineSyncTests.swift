@@ -1,0 +1,151 @@
+import Testing
+@testable import SyncProtocol
+
+@Suite("Sync engine: convergence and progress")
+struct EngineSyncTests {
+    @Test func twoDevicesConvergeThroughTheServer() async throws {
+        let world = EngineWorld()
+        let laptop = try await world.device("laptop")
+        let phone = try await world.device("phone")
+        try await laptop.writeNote("n1")
+        try await phone.writeNote("n2")
+
+        let first = try await laptop.sync()
+        #expect(first.sent == 1 && first.received == 1 && first.conflicts == 0)
+        let second = try await phone.sync()
+        #expect(second.sent == 1 && second.received == 2)
+        try await laptop.sync()
+
+        await world.expectConverged([laptop, phone])
+        #expect(await laptop.storage.records().count == 2)
+        #expect(await laptop.storage.pendingChangeCount() == 0)
+        #expect(await phone.storage.pendingChangeCount() == 0)
+    }
+
+    @Test func concurrentEditsMergeAndConflictsAreReported() async throws {
+        let world = EngineWorld()
+        let laptop = try await world.device("laptop")
+        let phone = try await world.device("phone")
+        try await laptop.writeNote("n1", body: "Line one.\nLine two.\n")
+        try await laptop.sync()
+        try await phone.sync()
+
+        // Different fields: merge cleanly. Same short-string field: a conflict for a person.
+        try await laptop.storage.update(noteKey("n1"), values: ["place": .string("station"), "kind": .string("phone")])
+        try await phone.storage.update(noteKey("n1"), values: ["followUp": .timestamp(Timestamp(millisecondsSince1970: 1_796_000_000_000)),
+                                                              "kind": .string("sms")])
+        try await laptop.sync()
+        let summary = try await phone.sync()
+        #expect(summary.merged == 1)
+        #expect(summary.conflicts == 1)
+        #expect(summary.conflictedRecords == [noteKey("n1")])
+        try await laptop.sync()
+        await world.expectConverged([laptop, phone])
+
+        let note = try #require(await laptop.storage.record(noteKey("n1")))
+        #expect(note.value("place") == .string("station"))
+        #expect(note.value("followUp") != nil)
+        #expect(note.isInConflict(field: "kind"))
+
+        // Resolving on one device settles everywhere.
+        try await phone.storage.resolve(noteKey("n1"), field: "kind", with: .string("walk"))
+        try await phone.sync()
+        let after = try await laptop.sync()
+        #expect(after.conflicts == 0)
+        await world.expectConverged([laptop, phone])
+        #expect(await laptop.storage.record(noteKey("n1"))?.isInConflict == false)
+    }
+
+    @Test func fiveDevicesWithFlakyNetworksConverge() async throws {
+        let world = EngineWorld()
+        var devices: [EngineWorld.Device] = []
+        for index in 0..<5 {
+            let device = try await world.device("d\(index)", batch: 3, page: 4, seed: UInt64(index + 1))
+            await device.transport.setProfile(.init(failRate: 0.1, dropRate: 0.1, duplicateRate: 0.1))
+            devices.append(device)
+        }
+        var generator = TestRandom(seed: 42)
+        for round in 0..<4 {
+            for (index, device) in devices.enumerated() {
+                try await device.writeNote("n\(round)-\(index)")
+                let known = await device.storage.records().map(\.key)
+                if let key = known.randomElement(using: &generator) {
+                    try await device.storage.update(key, values: ["place": .string("p\(round)-\(index)")])
+                }
+            }
+            for device in devices.shuffled(using: &generator) {
+                try await device.sync()
+            }
+        }
+        for device in devices { await device.transport.setProfile(.init()) }
+        for device in devices { try await device.sync() }
+        await world.expectConverged(devices)
+        #expect(await world.server.records(in: EngineWorld.team).count == 20)
+    }
+
+    @Test func progressIsReportedInOrderAndMatchesTheSummary() async throws {
+        let world = EngineWorld()
+        let laptop = try await world.device("laptop", batch: 2, page: 2)
+        let phone = try await world.device("phone")
+        for index in 0..<5 { try await phone.writeNote("p\(index)") }
+        try await phone.sync()
+        for index in 0..<3 { try await laptop.writeNote("l\(index)") }
+
+        let log = ProgressLog()
+        let summary = try await laptop.engine.sync { await log.append($0) }
+        let reports = await log.reports
+        let phases = reports.map(\.phase)
+        #expect(phases.first == .negotiating)
+        #expect(phases.last == .finished)
+        let firstPull = try #require(phases.firstIndex(of: .pulling))
+        #expect(phases.lastIndex(of: .pushing)! < firstPull)
+        #expect(reports.last?.recordsSent == 3 && reports.last?.batchesPushed == 2)
+        #expect(reports.last?.recordsReceived == summary.received && reports.last?.pagesPulled == summary.pages)
+        #expect(reports.first(where: { $0.phase == .pushing })?.pendingAtStart == 3)
+        #expect(summary.sent == 3 && summary.batches == 2)
+        // 8 records on the server, pages of 2.
+        #expect(summary.received == 8 && summary.pages == 4)
+        #expect(await laptop.storage.lastSync == summary)
+    }
+
+    @Test func progressStreamFinishesAfterTheLastReport() async throws {
+        let world = EngineWorld()
+        let laptop = try await world.device("laptop")
+        try await laptop.writeNote("n1")
+        let (stream, handler) = SyncProgress.stream()
+        try await laptop.engine.sync(progress: handler)
+        var phases: [SyncProgress.Phase] = []
+        for await progress in stream { phases.append(progress.phase) }
+        #expect(phases.last == .finished)
+    }
+
+    @Test func aSyncWithNothingToDoSendsNothing() async throws {
+        let world = EngineWorld()
+        let laptop = try await world.device("laptop")
+        try await laptop.writeNote("n1")
+        try await laptop.sync()
+        let sequence = await world.server.sequence(of: EngineWorld.team)
+        let idle = try await laptop.sync()
+        #expect(idle.sent == 0 && idle.received == 0 && idle.batches == 0 && idle.pages == 1)
+        #expect(await world.server.sequence(of: EngineWorld.team) == sequence)
+        // Hello happens once per engine, not per sync.
+        #expect(await laptop.transport.callCount(.hello) == 1)
+    }
+}
+
+/// A seeded generator for test choices.
+struct TestRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
