@@ -1,2 +1,0 @@
-#include "fieldvfs.h"
-int fieldvfs_register(void) { return 1; }
