@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "LocalStore", targets: ["LocalStore"]),
         .library(name: "SyncServer", targets: ["SyncServer"]),
         .library(name: "SyncClient", targets: ["SyncClient"]),
+        .library(name: "SyncSimulator", targets: ["SyncSimulator"]),
         .executable(name: "fieldcli", targets: ["fieldcli"]),
         .executable(name: "sync-server", targets: ["sync-server"]),
     ],
@@ -60,6 +61,8 @@ let package = Package(
             dependencies: [
                 "LocalStore",
                 "SyncProtocol",
+                "SyncClient",
+                "SyncSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -101,6 +104,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Deterministic simulation of many offline devices, with faults and a convergence oracle.
+        .target(
+            name: "SyncSimulator",
+            dependencies: [
+                "SyncProtocol",
+                "LocalStore",
+                "SyncClient",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "SyncSimulatorTests", dependencies: ["SyncSimulator", "SyncProtocol", "LocalStore"]),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [

@@ -1,0 +1,2 @@
+import SyncProtocol
+public enum SyncSimulatorPlaceholder {}
