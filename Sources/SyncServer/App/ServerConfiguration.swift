@@ -1,0 +1,62 @@
+import SyncProtocol
+
+/// How a sync server listens and what it allows.
+public struct ServerConfiguration: Sendable {
+    /// The address to listen on; port 0 picks a free port (the running server reports the real one).
+    public var host: String
+    /// The TCP port; 0 for any free port.
+    public var port: Int
+    /// The certificate chain and private key (PEM files) for HTTPS; `nil` serves plain HTTP.
+    public var tls: TLSFiles?
+    /// The limits announced to clients and enforced on requests.
+    public var limits: ServerLimits
+    /// The request budget of one device.
+    public var deviceRateLimit: RateLimit
+    /// The budget of unauthenticated requests (enrolment, bad tokens) from one network address.
+    public var anonymousRateLimit: RateLimit
+
+    /// The PEM files of a TLS certificate chain and its private key.
+    public struct TLSFiles: Sendable, Hashable {
+        /// The certificate chain, leaf first.
+        public var certificatePath: String
+        /// The private key of the leaf certificate.
+        public var privateKeyPath: String
+
+        /// Creates a pair of file paths.
+        public init(certificatePath: String, privateKeyPath: String) {
+            self.certificatePath = certificatePath
+            self.privateKeyPath = privateKeyPath
+        }
+    }
+
+    /// A token bucket: `burst` requests at once, refilled at `perSecond` requests per second.
+    public struct RateLimit: Sendable, Hashable {
+        /// The bucket's capacity.
+        public var burst: Double
+        /// Tokens added per second.
+        public var perSecond: Double
+
+        /// Creates a rate limit.
+        public init(burst: Double, perSecond: Double) {
+            self.burst = burst
+            self.perSecond = perSecond
+        }
+    }
+
+    /// Creates a configuration; the defaults listen on loopback port 8080 over plain HTTP.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        tls: TLSFiles? = nil,
+        limits: ServerLimits = .standard,
+        deviceRateLimit: RateLimit = RateLimit(burst: 120, perSecond: 30),
+        anonymousRateLimit: RateLimit = RateLimit(burst: 20, perSecond: 1)
+    ) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.limits = limits
+        self.deviceRateLimit = deviceRateLimit
+        self.anonymousRateLimit = anonymousRateLimit
+    }
+}

@@ -1,0 +1,85 @@
+import Hummingbird
+import Logging
+import PostgresNIO
+import SyncProtocol
+
+/// Turns every error into a JSON ``ErrorBody`` answer, so no client error becomes a bare `500`.
+///
+/// Client mistakes were already thrown as ``APIError``s by the handlers; Hummingbird's own errors
+/// (unknown route, body too large) are translated here; anything else is the server's fault and is
+/// logged, then answered `500 internal_error` (or `503 unavailable` when the database is unreachable).
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = SyncRequestContext
+
+    /// The API's route templates, to tell a wrong method (`405`) from an unknown path (`404`).
+    let routes: [RouteDescriptor]
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let apiError = translate(error, request: request, context: context)
+            return try apiError.response(from: request, context: context)
+        }
+    }
+
+    func translate(_ error: any Error, request: Request, context: Context) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as WireDecodingError:
+            return APIError(error.errorBody)
+        case let error as StorageError:
+            return translate(storage: error, context: context)
+        case let error as any HTTPResponseError:
+            switch error.status {
+            case .notFound:
+                let path = request.uri.path
+                if routes.contains(where: { $0.matches(path: path) }) {
+                    return APIError(.methodNotAllowed, "\(request.method) is not allowed on \(path)")
+                }
+                return APIError(.notFound, "no such route")
+            case .contentTooLarge:
+                return APIError(.payloadTooLarge, "the request body is too large")
+            default:
+                if error.status.code < 500 {
+                    return APIError(
+                        ErrorBody(code: .invalidValue, message: "the request was refused (\(error.status.code))"),
+                        fallbackStatus: error.status)
+                }
+                context.logger.error("request failed", metadata: ["error": "\(error)"])
+                return .internalError()
+            }
+        case is PSQLError, is PostgresNIO.PostgresError:
+            context.logger.error("database failed", metadata: ["error": "\(String(reflecting: error))"])
+            return .unavailable("the database is unavailable")
+        case is CancellationError:
+            return .unavailable("the server is shutting down")
+        default:
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            return .internalError()
+        }
+    }
+
+    func translate(storage error: StorageError, context: Context) -> APIError {
+        switch error {
+        case .teamNotFound(let team):
+            // A member of a team that was since removed: to the device it is simply not its team.
+            return .forbiddenTeam(team)
+        case .recordInAnotherTeam(let key, let index):
+            return APIError(
+                .forbiddenRecord, "record \(key) belongs to another team; nothing in the batch was written",
+                details: ErrorDetails(collection: key.collection, id: key.id, index: index))
+        case .invalidEnrolmentCode:
+            return APIError(.invalidEnrollmentCode, "the enrolment code is unknown, already used or expired")
+        case .backend:
+            context.logger.error("storage failed", metadata: ["error": "\(error)"])
+            return .unavailable("the database is unavailable")
+        default:
+            context.logger.error("storage failed", metadata: ["error": "\(error)"])
+            return .internalError()
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import SyncProtocol
+
+extension SyncService {
+    /// `GET /v1/teams/{team}/pull?cursor=&limit=`: one page of the team's changes after the cursor.
+    func pull(_ request: Request, context: SyncRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let team = try context.parameters.require("team")
+        try authorize(identity, team: team)
+        let query = request.uri.queryParameters
+        let pullRequest: PullRequest
+        do {
+            pullRequest = try PullRequest.validated(
+                cursor: query["cursor"].map(String.init), limit: query["limit"].map(String.init))
+        } catch {
+            throw APIError(error.errorBody)
+        }
+        let cursor = try PullCursor(parsing: pullRequest.cursor, team: team)
+        let limits = configuration.limits
+        let limit = min(pullRequest.limit ?? limits.defaultPageRecords, limits.maxPageRecords)
+        let audit = AuditEvent(
+            at: Date(), action: .pull, deviceID: identity.deviceID, adviser: identity.adviser, team: team)
+        let slice = try await storage.pull(team: team, after: cursor.seq, limit: limit, audit: audit)
+        guard cursor.seq <= slice.lastSeq else {
+            // A cursor ahead of the sequence means the database went back in time (a restore): the device
+            // must start over rather than silently miss the changes that will reuse those numbers.
+            throw APIError(.invalidCursor, "the cursor is ahead of the team's change sequence; pull from the start")
+        }
+        metrics.pulls.increment()
+        metrics.recordsPulled.increment(by: Int64(slice.records.count))
+        context.logger.debug(
+            "pull served", metadata: ["team": "\(team)", "records": "\(slice.records.count)", "more": "\(slice.hasMore)"])
+        return .json(Self.encodePage(slice, nextCursor: PullCursor(seq: slice.nextSeq).encoded(team: team)))
+    }
+
+    /// Writes a ``PullPage`` around the stored record bodies without decoding them again.
+    ///
+    /// The stored bodies are already canonical JSON of ``Record`` (the server wrote them with
+    /// ``WireCoding``), so splicing them keeps the page canonical: keys in code-point order
+    /// (`more`, `nextCursor`, `protocolVersion`, `records`), no whitespace. This keeps a cold pull of
+    /// many records cheap.
+    static func encodePage(_ slice: PullSlice, nextCursor: String) -> Data {
+        var data = Data()
+        data.reserveCapacity(slice.records.reduce(64) { $0 + $1.body.count + 1 })
+        data.append(contentsOf: #"{"more":"#.utf8)
+        data.append(contentsOf: (slice.hasMore ? "true" : "false").utf8)
+        // The cursor alphabet (digits, '.', hex) needs no escaping.
+        data.append(contentsOf: #","nextCursor":""#.utf8)
+        data.append(contentsOf: nextCursor.utf8)
+        data.append(contentsOf: #"","protocolVersion":"#.utf8)
+        data.append(contentsOf: String(ProtocolVersion.current).utf8)
+        data.append(contentsOf: #","records":["#.utf8)
+        for (index, record) in slice.records.enumerated() {
+            if index > 0 { data.append(UInt8(ascii: ",")) }
+            data.append(record.body)
+        }
+        data.append(contentsOf: "]}".utf8)
+        return data
+    }
+}

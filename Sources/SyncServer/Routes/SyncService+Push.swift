@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import SyncProtocol
+
+extension SyncService {
+    /// `POST /v1/teams/{team}/push`: validates the batch, then merges it into the team in one transaction.
+    func push(_ request: Request, context: SyncRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let team = try context.parameters.require("team")
+        try authorize(identity, team: team)
+        let batch = try decode(PushBatch.self, from: try await readBody(request))
+        try validate(batch, identity: identity)
+
+        let records = batch.records
+        let canPurge = identity.canPurge
+        let audit = AuditEvent(
+            at: Date(), action: .push, deviceID: identity.deviceID, adviser: identity.adviser, team: team)
+        let applied = try await storage.applyPush(team: team, keys: records.map(\.key), audit: audit) {
+            index, storedBody in
+            try Self.mergeStep(incoming: records[index], index: index, storedBody: storedBody, canPurge: canPurge)
+        }
+
+        let merged = applied.outcomes.count { $0.status == .merged }
+        metrics.pushes.increment()
+        metrics.recordsPushed.increment(by: Int64(records.count))
+        metrics.recordsWritten.increment(by: Int64(applied.written))
+        metrics.recordsMerged.increment(by: Int64(merged))
+        context.logger.info(
+            "push applied",
+            metadata: [
+                "team": "\(team)", "batch": "\(batch.batchID)", "records": "\(records.count)",
+                "written": "\(applied.written)", "merged": "\(merged)", "seq": "\(applied.lastSeq)",
+            ])
+        let result = PushResult(
+            protocolVersion: batch.protocolVersion, batchID: batch.batchID, sequence: UInt64(applied.lastSeq),
+            results: applied.outcomes)
+        return try .json(encoding: result)
+    }
+
+    /// Checks what the decoder cannot: the batch size, the device's replica, every record's schema.
+    func validate(_ batch: PushBatch, identity: DeviceIdentity) throws(APIError) {
+        let limit = configuration.limits.maxBatchRecords
+        guard batch.records.count <= limit else {
+            throw APIError(.batchTooLarge, "\(batch.records.count) records in one batch; the limit is \(limit)")
+        }
+        guard batch.replica.rawValue == identity.replica else {
+            throw APIError(
+                .invalidValue, "the batch's replica is not this device's replica",
+                details: ErrorDetails(path: "replica"))
+        }
+        for (index, record) in batch.records.enumerated() {
+            let details = ErrorDetails(collection: record.collection, id: record.id, index: index)
+            guard let schema = schemas[record.collection] else {
+                throw APIError(.invalidValue, "unknown collection '\(record.collection)'", details: details)
+            }
+            do {
+                try schema.validate(record)
+            } catch {
+                throw APIError(.invalidValue, error.description, details: details)
+            }
+        }
+    }
+
+    /// Merges one pushed record into the stored one: what to store and what to answer.
+    static func mergeStep(
+        incoming: Record, index: Int, storedBody: Data?, canPurge: Bool
+    ) throws -> MergeStep<PushOutcome> {
+        let stored = try storedBody.map { body in try WireCoding.decode(Record.self, from: body) }
+        if incoming.isPurged, stored?.isPurged != true, !canPurge {
+            throw APIError(
+                .forbiddenRecord, "this device may not purge \(incoming.key); nothing in the batch was written",
+                details: ErrorDetails(collection: incoming.collection, id: incoming.id, index: index))
+        }
+        let result = stored.map { $0.merged(with: incoming) } ?? incoming
+        let newBody = result == stored ? nil : try WireCoding.encode(result)
+        return MergeStep(newBody: newBody, outcome: result == incoming ? .accepted(incoming.key) : .merged(result))
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import Logging
+import Synchronization
+import SyncProtocol
+
+/// Everything the route handlers share: storage, limits, rate limiters, metrics and the server's identity.
+public final class SyncService: Sendable {
+    /// Where the data lives.
+    public let storage: any SyncStorage
+    /// The server's configuration.
+    public let configuration: ServerConfiguration
+    /// The server's metrics.
+    public let metrics: ServerMetrics
+    /// The schemas pushed records are validated against, by collection; other collections are refused.
+    public let schemas: [String: Schema]
+    let deviceLimiter: RateLimiter
+    let anonymousLimiter: RateLimiter
+    let logger: Logger
+    private let replica = Mutex<ReplicaID?>(nil)
+
+    /// Creates the shared state of a server.
+    public init(
+        storage: any SyncStorage, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
+        schemas: [String: Schema] = Schemas.all, logger: Logger
+    ) {
+        self.storage = storage
+        self.schemas = schemas
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        self.deviceLimiter = RateLimiter(
+            burst: configuration.deviceRateLimit.burst, perSecond: configuration.deviceRateLimit.perSecond)
+        self.anonymousLimiter = RateLimiter(
+            burst: configuration.anonymousRateLimit.burst, perSecond: configuration.anonymousRateLimit.perSecond)
+    }
+
+    /// Migrates the storage and loads the server's replica id; run before the server accepts requests.
+    public func prepare() async throws {
+        try await storage.migrate()
+        let stored = try await storage.serverReplica()
+        let id = try ReplicaID(stored)
+        replica.withLock { $0 = id }
+        logger.info("storage ready", metadata: ["server.replica": "\(id)"])
+    }
+
+    /// What the server tells clients about itself.
+    func serverInfo() throws(APIError) -> ServerInfo {
+        guard let id = replica.withLock({ $0 }) else {
+            throw APIError.unavailable("the server is starting")
+        }
+        return ServerInfo(replica: id, limits: configuration.limits)
+    }
+
+    /// Reads the request body, refusing more than the configured limit with `413 payload_too_large`.
+    func readBody(_ request: Request) async throws -> Data {
+        let limit = configuration.limits.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw APIError.payloadTooLarge(limit: limit)
+        }
+        do {
+            let buffer = try await request.body.collect(upTo: limit)
+            return Data(buffer: buffer)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError.payloadTooLarge(limit: limit)
+        }
+    }
+
+    /// Decodes a wire message strictly, answering any problem with `400` and an error body naming the field.
+    func decode<Message: Decodable>(_ type: Message.Type, from data: Data) throws(APIError) -> Message {
+        do {
+            return try WireCoding.decode(type, from: data)
+        } catch {
+            throw APIError(error.errorBody)
+        }
+    }
+
+    /// Takes one request from the caller's budget, or throws `429 rate_limited` with the wait.
+    func spend(_ limiter: RateLimiter, key: String) throws(APIError) {
+        if let wait = limiter.acquire(key) {
+            throw APIError(
+                .rateLimited, "too many requests; retry after \(wait) s",
+                retryAfterSeconds: min(wait, WireLimits.maxRetryAfterSeconds))
+        }
+    }
+
+    /// Checks that the device may use `team`, answering `403 forbidden_team` otherwise.
+    func authorize(_ identity: DeviceIdentity, team: String) throws(APIError) {
+        guard identity.teams.contains(team) else { throw APIError.forbiddenTeam(team) }
+    }
+}
+
+extension APIError {
+    static func payloadTooLarge(limit: Int) -> APIError {
+        APIError(.payloadTooLarge, "the request body is larger than \(limit) bytes")
+    }
+}
+
+extension Data {
+    init(buffer: ByteBuffer) {
+        self = buffer.withUnsafeReadableBytes { Data($0) }
+    }
+}

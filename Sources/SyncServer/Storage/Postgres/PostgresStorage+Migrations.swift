@@ -1,0 +1,131 @@
+import Foundation
+import SyncProtocol
+import PostgresNIO
+
+extension PostgresStorage {
+    /// The schema's named migrations, applied in order. Never edit one that has shipped: add a new one.
+    static let migrations: [(name: String, statements: [PostgresQuery])] = [
+        (
+            "2026-11-23-1-initial",
+            [
+                """
+                CREATE TABLE teams (
+                    name TEXT PRIMARY KEY,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    last_seq BIGINT NOT NULL DEFAULT 0
+                )
+                """,
+                "CREATE TABLE advisers (name TEXT PRIMARY KEY, created_at TIMESTAMPTZ NOT NULL, can_purge BOOLEAN NOT NULL DEFAULT FALSE)",
+                """
+                CREATE TABLE memberships (
+                    adviser TEXT NOT NULL REFERENCES advisers(name),
+                    team TEXT NOT NULL REFERENCES teams(name),
+                    created_at TIMESTAMPTZ NOT NULL,
+                    PRIMARY KEY (adviser, team)
+                )
+                """,
+                "CREATE INDEX memberships_by_team ON memberships(team)",
+                """
+                CREATE TABLE devices (
+                    id TEXT PRIMARY KEY,
+                    adviser TEXT NOT NULL REFERENCES advisers(name),
+                    replica TEXT NOT NULL UNIQUE,
+                    label TEXT NOT NULL,
+                    token_digest TEXT NOT NULL UNIQUE,
+                    enrolled_at TIMESTAMPTZ NOT NULL,
+                    revoked_at TIMESTAMPTZ
+                )
+                """,
+                """
+                CREATE TABLE enrolment_codes (
+                    digest TEXT PRIMARY KEY,
+                    adviser TEXT NOT NULL REFERENCES advisers(name),
+                    created_at TIMESTAMPTZ NOT NULL,
+                    expires_at TIMESTAMPTZ NOT NULL,
+                    used_at TIMESTAMPTZ,
+                    device_id TEXT
+                )
+                """,
+                """
+                CREATE TABLE records (
+                    collection TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    team TEXT NOT NULL REFERENCES teams(name),
+                    body TEXT NOT NULL,
+                    seq BIGINT NOT NULL,
+                    PRIMARY KEY (collection, id)
+                )
+                """,
+                "CREATE UNIQUE INDEX records_by_seq ON records(team, seq)",
+                """
+                CREATE TABLE audit_log (
+                    id BIGSERIAL PRIMARY KEY,
+                    at TIMESTAMPTZ NOT NULL,
+                    action TEXT NOT NULL,
+                    device_id TEXT,
+                    adviser TEXT,
+                    team TEXT,
+                    record_ids TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX audit_by_device ON audit_log(device_id, at)",
+                "CREATE TABLE server_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                // The server's own replica id, chosen once per database so every process serving it agrees.
+                "INSERT INTO server_settings (name, value) VALUES ('replica', \(ReplicaID.random().rawValue))",
+            ]
+        )
+    ]
+
+    /// An arbitrary constant: the advisory lock that keeps two starting servers from migrating at once.
+    static let migrationLockKey: Int64 = 0x6669_656c_6473_796e
+
+    public func migrate() async throws {
+        try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)
+                """,
+                logger: logger)
+            let rows = try await connection.query("SELECT name FROM schema_migrations", logger: logger)
+            var applied: Set<String> = []
+            for try await name in rows.decode(String.self) { applied.insert(name) }
+            let unknown = applied.subtracting(Self.migrations.map(\.name))
+            if !unknown.isEmpty { throw StorageError.unknownMigrations(unknown.sorted()) }
+            for migration in Self.migrations where !applied.contains(migration.name) {
+                for statement in migration.statements {
+                    try await connection.query(statement, logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), \(Date()))",
+                    logger: logger)
+                logger.info("applied postgres migration", metadata: ["migration": "\(migration.name)"])
+            }
+        }
+    }
+
+    /// Parses a `postgres://` or `postgresql://` URL into a client configuration.
+    static func configuration(from url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url),
+            let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql"
+        else { throw StorageError.invalidDatabaseURL(url, reason: "expected postgres://user@host:port/database") }
+        guard let host = components.host, !host.isEmpty else {
+            throw StorageError.invalidDatabaseURL(url, reason: "no host")
+        }
+        guard let user = components.user, !user.isEmpty else {
+            throw StorageError.invalidDatabaseURL(url, reason: "no user")
+        }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        let sslMode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch sslMode {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-full", "verify-ca": tls = .require(.makeClientConfiguration())
+        default: throw StorageError.invalidDatabaseURL(url, reason: "unknown sslmode '\(sslMode)'")
+        }
+        return PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database.isEmpty ? nil : database, tls: tls)
+    }
+}

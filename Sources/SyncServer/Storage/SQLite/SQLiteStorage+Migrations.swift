@@ -1,0 +1,76 @@
+import GRDB
+import SyncProtocol
+
+extension SQLiteStorage {
+    /// The schema's named migrations. Never edit one that has shipped: add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-23-1-initial") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE teams (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        created_at REAL NOT NULL,
+                        last_seq INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE advisers (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        created_at REAL NOT NULL,
+                        can_purge INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE memberships (
+                        adviser TEXT NOT NULL REFERENCES advisers(name),
+                        team TEXT NOT NULL REFERENCES teams(name),
+                        created_at REAL NOT NULL,
+                        PRIMARY KEY (adviser, team)
+                    );
+                    CREATE INDEX memberships_by_team ON memberships(team);
+                    CREATE TABLE devices (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        adviser TEXT NOT NULL REFERENCES advisers(name),
+                        replica TEXT NOT NULL UNIQUE,
+                        label TEXT NOT NULL,
+                        token_digest TEXT NOT NULL UNIQUE,
+                        enrolled_at REAL NOT NULL,
+                        revoked_at REAL
+                    );
+                    CREATE TABLE enrolment_codes (
+                        digest TEXT PRIMARY KEY NOT NULL,
+                        adviser TEXT NOT NULL REFERENCES advisers(name),
+                        created_at REAL NOT NULL,
+                        expires_at REAL NOT NULL,
+                        used_at REAL,
+                        device_id TEXT
+                    );
+                    CREATE TABLE records (
+                        collection TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        team TEXT NOT NULL REFERENCES teams(name),
+                        body TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        PRIMARY KEY (collection, id)
+                    );
+                    CREATE UNIQUE INDEX records_by_seq ON records(team, seq);
+                    CREATE TABLE audit_log (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        action TEXT NOT NULL,
+                        device_id TEXT,
+                        adviser TEXT,
+                        team TEXT,
+                        record_ids TEXT NOT NULL
+                    );
+                    CREATE INDEX audit_by_device ON audit_log(device_id, at);
+                    CREATE TABLE server_settings (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        value TEXT NOT NULL
+                    );
+                    """)
+            // The server's own replica id, chosen once per database so every process serving it agrees.
+            try db.execute(
+                sql: "INSERT INTO server_settings (name, value) VALUES ('replica', ?)",
+                arguments: [ReplicaID.random().rawValue])
+        }
+        return migrator
+    }
+}

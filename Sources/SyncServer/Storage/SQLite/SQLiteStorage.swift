@@ -1,0 +1,235 @@
+import Foundation
+import SyncProtocol
+import GRDB
+import Logging
+import ServiceLifecycle
+
+/// The embedded storage backend: one SQLite file in WAL mode, opened once as a GRDB `DatabasePool`.
+///
+/// Writes are serialized by SQLite itself, which gives a push batch its own transaction and the team's
+/// change sequence its strict order; reads run concurrently with a write. Only one process may use the
+/// file (use ``PostgresStorage`` to run several servers).
+public final class SQLiteStorage: SyncStorage {
+    let pool: DatabasePool
+    let logger: Logger
+
+    /// Opens (and creates, with its parent directories) the database at `path`.
+    public init(path: String, logger: Logger) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.label = "fieldsync-server"
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Durable at commit: a push the server acknowledged must survive a power cut.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        self.logger = logger
+    }
+
+    /// Nothing runs in the background; waits for shutdown so a `ServiceGroup` keeps running.
+    public func run() async throws {
+        try? await gracefulShutdown()
+    }
+
+    public func migrate() async throws {
+        let migrator = Self.migrator
+        let unknown = try await pool.read { db in
+            try migrator.appliedIdentifiers(db).subtracting(migrator.migrations)
+        }
+        if !unknown.isEmpty { throw StorageError.unknownMigrations(unknown.sorted()) }
+        // Runs once at start-up, before the server accepts requests, so blocking here is acceptable.
+        try migrator.migrate(pool)
+        logger.debug("sqlite schema migrated", metadata: ["migrations": "\(migrator.migrations)"])
+    }
+
+    public func serverReplica() async throws -> String {
+        try await pool.read { db in
+            guard let value = try String.fetchOne(db, sql: "SELECT value FROM server_settings WHERE name = 'replica'")
+            else { throw StorageError.backend(operation: "serverReplica", underlying: "no replica id stored") }
+            return value
+        }
+    }
+
+    public func createTeam(named name: String, at date: Date) async throws -> Team {
+        try Names.validate(name)
+        return try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM teams WHERE name = ?", arguments: [name]) != nil {
+                throw StorageError.teamExists(name)
+            }
+            try db.execute(
+                sql: "INSERT INTO teams (name, created_at, last_seq) VALUES (?, ?, 0)",
+                arguments: [name, date.timeIntervalSince1970]
+            )
+            return Team(name: name, createdAt: date)
+        }
+    }
+
+    public func teams() async throws -> [Team] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, created_at FROM teams ORDER BY name").map { row in
+                Team(name: row["name"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            }
+        }
+    }
+
+    public func addAdviser(named adviser: String, toTeam team: String, canPurge: Bool?, at date: Date) async throws {
+        try Names.validate(adviser)
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM teams WHERE name = ?", arguments: [team]) != nil else {
+                throw StorageError.teamNotFound(team)
+            }
+            let seconds = date.timeIntervalSince1970
+            try db.execute(
+                sql: "INSERT INTO advisers (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                arguments: [adviser, seconds]
+            )
+            if let canPurge {
+                try db.execute(
+                    sql: "UPDATE advisers SET can_purge = ? WHERE name = ?", arguments: [canPurge, adviser])
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO memberships (adviser, team, created_at) VALUES (?, ?, ?)
+                    ON CONFLICT (adviser, team) DO NOTHING
+                    """,
+                arguments: [adviser, team, seconds]
+            )
+        }
+    }
+
+    public func storeEnrolmentCode(digest: String, adviser: String, expiresAt: Date, at date: Date) async throws {
+        try await pool.write { db in
+            let known = try Bool.fetchOne(db, sql: "SELECT 1 FROM advisers WHERE name = ?", arguments: [adviser])
+            guard known != nil else { throw StorageError.adviserNotFound(adviser) }
+            try db.execute(
+                sql: "INSERT INTO enrolment_codes (digest, adviser, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                arguments: [digest, adviser, date.timeIntervalSince1970, expiresAt.timeIntervalSince1970]
+            )
+        }
+    }
+
+    public func redeemEnrolmentCode(digest: String, device: NewDevice, at date: Date) async throws -> DeviceIdentity {
+        try await pool.write { db in
+            let seconds = date.timeIntervalSince1970
+            // One conditional UPDATE both checks and consumes the code, so two devices racing for the
+            // same code cannot both win.
+            try db.execute(
+                sql: """
+                    UPDATE enrolment_codes SET used_at = ?, device_id = ?
+                    WHERE digest = ? AND used_at IS NULL AND expires_at > ?
+                    """,
+                arguments: [seconds, device.id, digest, seconds]
+            )
+            guard db.changesCount == 1,
+                let adviser = try String.fetchOne(
+                    db, sql: "SELECT adviser FROM enrolment_codes WHERE digest = ?", arguments: [digest])
+            else { throw StorageError.invalidEnrolmentCode }
+            try db.execute(
+                sql: """
+                    INSERT INTO devices (id, replica, adviser, label, token_digest, enrolled_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [device.id, device.replica, adviser, device.label, device.tokenDigest, seconds]
+            )
+            try Self.insertAudit(
+                AuditEvent(at: date, action: .enrol, deviceID: device.id, adviser: adviser, team: nil), db: db)
+            let teams = try String.fetchAll(
+                db, sql: "SELECT team FROM memberships WHERE adviser = ?", arguments: [adviser])
+            let canPurge = try Bool.fetchOne(
+                db, sql: "SELECT can_purge FROM advisers WHERE name = ?", arguments: [adviser]) ?? false
+            return DeviceIdentity(
+                deviceID: device.id, replica: device.replica, adviser: adviser, teams: Set(teams), revoked: false,
+                canPurge: canPurge)
+        }
+    }
+
+    public func device(tokenDigest: String) async throws -> DeviceIdentity? {
+        try await pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: """
+                    SELECT d.id, d.replica, d.adviser, d.revoked_at, a.can_purge
+                    FROM devices d JOIN advisers a ON a.name = d.adviser WHERE d.token_digest = ?
+                    """,
+                    arguments: [tokenDigest])
+            else { return nil }
+            let adviser: String = row["adviser"]
+            let teams = try String.fetchAll(
+                db, sql: "SELECT team FROM memberships WHERE adviser = ?", arguments: [adviser])
+            let revokedAt: Double? = row["revoked_at"]
+            return DeviceIdentity(
+                deviceID: row["id"], replica: row["replica"], adviser: adviser, teams: Set(teams),
+                revoked: revokedAt != nil, canPurge: row["can_purge"])
+        }
+    }
+
+    public func devices() async throws -> [DeviceInfo] {
+        try await pool.read { db in
+            let sql = """
+                SELECT d.id, d.adviser, d.label, d.enrolled_at, d.revoked_at,
+                       (SELECT max(a.at) FROM audit_log a
+                        WHERE a.device_id = d.id AND a.action IN ('push', 'pull')) AS last_seen
+                FROM devices d ORDER BY d.adviser, d.enrolled_at, d.id
+                """
+            return try Row.fetchAll(db, sql: sql).map { row in
+                let lastSeen: Double? = row["last_seen"]
+                let revokedAt: Double? = row["revoked_at"]
+                return DeviceInfo(
+                    id: row["id"], adviser: row["adviser"], label: row["label"],
+                    enrolledAt: Date(timeIntervalSince1970: row["enrolled_at"]),
+                    lastSeenAt: lastSeen.map(Date.init(timeIntervalSince1970:)), revoked: revokedAt != nil)
+            }
+        }
+    }
+
+    public func revokeDevice(id: String, at date: Date) async throws {
+        try await pool.write { db in
+            guard let adviser = try String.fetchOne(db, sql: "SELECT adviser FROM devices WHERE id = ?", arguments: [id])
+            else { throw StorageError.deviceNotFound(id) }
+            try db.execute(
+                sql: "UPDATE devices SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
+                arguments: [date.timeIntervalSince1970, id]
+            )
+            try Self.insertAudit(AuditEvent(at: date, action: .revoke, deviceID: id, adviser: adviser, team: nil), db: db)
+        }
+    }
+
+    public func lastSeq(team: String) async throws -> Int64 {
+        try await pool.read { db in
+            guard let seq = try Int64.fetchOne(db, sql: "SELECT last_seq FROM teams WHERE name = ?", arguments: [team])
+            else { throw StorageError.teamNotFound(team) }
+            return seq
+        }
+    }
+
+    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
+        try await pool.read { db in
+            let sql = """
+                SELECT at, action, device_id, adviser, team, record_ids FROM audit_log ORDER BY id DESC LIMIT ?
+                """
+            return try Row.fetchAll(db, sql: sql, arguments: [limit]).map { row in
+                let ids: String = row["record_ids"]
+                return AuditEvent(
+                    at: Date(timeIntervalSince1970: row["at"]),
+                    action: AuditAction(rawValue: row["action"]) ?? .push,
+                    deviceID: row["device_id"], adviser: row["adviser"], team: row["team"],
+                    recordIDs: AuditEvent.decodeRecordIDs(ids))
+            }
+        }
+    }
+
+    static func insertAudit(_ event: AuditEvent, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO audit_log (at, action, device_id, adviser, team, record_ids) VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                event.at.timeIntervalSince1970, event.action.rawValue, event.deviceID, event.adviser, event.team,
+                AuditEvent.encodeRecordIDs(event.recordIDs),
+            ]
+        )
+    }
+}

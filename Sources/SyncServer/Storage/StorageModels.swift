@@ -1,0 +1,183 @@
+import Foundation
+import SyncProtocol
+
+/// A team: the unit that owns records and that a device's adviser belongs to.
+public struct Team: Sendable, Hashable, Codable {
+    /// The team's name, also its identifier in URLs (`/v1/teams/{team}/...`).
+    public var name: String
+    /// When the team was created.
+    public var createdAt: Date
+
+    /// Creates a team value.
+    public init(name: String, createdAt: Date) {
+        self.name = name
+        self.createdAt = createdAt
+    }
+}
+
+/// A device as the administrator sees it.
+public struct DeviceInfo: Sendable, Hashable, Codable {
+    /// The device's identifier, chosen by the server at enrolment.
+    public var id: String
+    /// The adviser the device belongs to.
+    public var adviser: String
+    /// The label the device gave itself when enrolling (e.g. "laptop").
+    public var label: String
+    /// When the device enrolled.
+    public var enrolledAt: Date
+    /// The time of the device's latest audited push or pull, if any.
+    public var lastSeenAt: Date?
+    /// Whether the device has been revoked.
+    public var revoked: Bool
+
+    /// Creates a device description.
+    public init(id: String, adviser: String, label: String, enrolledAt: Date, lastSeenAt: Date?, revoked: Bool) {
+        self.id = id
+        self.adviser = adviser
+        self.label = label
+        self.enrolledAt = enrolledAt
+        self.lastSeenAt = lastSeenAt
+        self.revoked = revoked
+    }
+}
+
+/// Who is calling: the device a bearer token belongs to, its adviser and the adviser's teams.
+public struct DeviceIdentity: Sendable, Hashable {
+    /// The device's identifier.
+    public var deviceID: String
+    /// The replica id the server assigned to the device at enrolment.
+    public var replica: String
+    /// The adviser the device belongs to.
+    public var adviser: String
+    /// The teams the adviser is a member of: the only teams whose records the device may read or write.
+    public var teams: Set<String>
+    /// Whether the device has been revoked (a revoked device gets `401`).
+    public var revoked: Bool
+    /// Whether the adviser may push purges (legal erasure), which an administrator grants.
+    public var canPurge: Bool
+
+    /// Creates an identity.
+    public init(
+        deviceID: String, replica: String, adviser: String, teams: Set<String>, revoked: Bool, canPurge: Bool = false
+    ) {
+        self.deviceID = deviceID
+        self.replica = replica
+        self.adviser = adviser
+        self.teams = teams
+        self.revoked = revoked
+        self.canPurge = canPurge
+    }
+}
+
+/// A device being enrolled: what the storage needs to create it.
+public struct NewDevice: Sendable, Hashable {
+    /// The identifier the server picked for the device.
+    public var id: String
+    /// The replica id the server picked for the device.
+    public var replica: String
+    /// The label the device sent.
+    public var label: String
+    /// The SHA-256 digest of the device's token (see ``Secrets/tokenDigest(_:)``).
+    public var tokenDigest: String
+
+    /// Creates a new device description.
+    public init(id: String, replica: String, label: String, tokenDigest: String) {
+        self.id = id
+        self.replica = replica
+        self.label = label
+        self.tokenDigest = tokenDigest
+    }
+}
+
+/// A record as stored: its merged JSON and its position in the team's change sequence.
+public struct StoredRecord: Sendable, Hashable {
+    /// Where the record lives.
+    public var key: RecordKey
+    /// The merged record, as the JSON the server hands to devices.
+    public var body: Data
+    /// The position of the record's latest change in the team's change sequence.
+    public var seq: Int64
+
+    /// Creates a stored record.
+    public init(key: RecordKey, body: Data, seq: Int64) {
+        self.key = key
+        self.body = body
+        self.seq = seq
+    }
+}
+
+/// What the merge step of a push decided for one incoming record.
+public struct MergeStep<Outcome: Sendable>: Sendable {
+    /// The body to store, or `nil` when the stored version already contains the incoming one.
+    public var newBody: Data?
+    /// What the caller wants back for this record (for the push result).
+    public var outcome: Outcome
+
+    /// Creates a merge step.
+    public init(newBody: Data?, outcome: Outcome) {
+        self.newBody = newBody
+        self.outcome = outcome
+    }
+}
+
+/// The result of a push transaction.
+public struct PushApplied<Outcome: Sendable>: Sendable {
+    /// One outcome per incoming record, in the order of the batch.
+    public var outcomes: [Outcome]
+    /// How many records were written (new or changed).
+    public var written: Int
+    /// The team's latest sequence number after the push.
+    public var lastSeq: Int64
+}
+
+/// One page of a team's change sequence.
+public struct PullSlice: Sendable {
+    /// The records changed after the cursor, in sequence order.
+    public var records: [StoredRecord]
+    /// The sequence number to continue from: the last record's, or the cursor when the page is empty.
+    public var nextSeq: Int64
+    /// Whether more changes follow.
+    public var hasMore: Bool
+    /// The team's latest sequence number when the read began (a cursor beyond it was never issued).
+    public var lastSeq: Int64
+}
+
+/// What the audit log records.
+public enum AuditAction: String, Sendable, Codable, CaseIterable {
+    /// A device enrolled with a code.
+    case enrol
+    /// A device pushed a batch.
+    case push
+    /// A device pulled a page.
+    case pull
+    /// An administrator revoked a device.
+    case revoke
+}
+
+/// One entry of the audit log: who did what to which records, and when.
+public struct AuditEvent: Sendable, Hashable, Codable {
+    /// When it happened.
+    public var at: Date
+    /// What happened.
+    public var action: AuditAction
+    /// The device that acted, or the device acted upon.
+    public var deviceID: String?
+    /// The adviser the device belongs to.
+    public var adviser: String?
+    /// The team concerned.
+    public var team: String?
+    /// The records read or written, as `collection/id`.
+    public var recordIDs: [String]
+
+    /// Creates an audit event.
+    public init(
+        at: Date, action: AuditAction, deviceID: String?, adviser: String?, team: String?, recordIDs: [String] = []
+    ) {
+        self.at = at
+        self.action = action
+        self.deviceID = deviceID
+        self.adviser = adviser
+        self.team = team
+        self.recordIDs = recordIDs
+    }
+}

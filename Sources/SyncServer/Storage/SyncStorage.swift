@@ -1,0 +1,75 @@
+import Foundation
+import SyncProtocol
+
+/// Where the server keeps teams, advisers, devices, enrolment codes, records and the audit log.
+///
+/// Two backends implement it: ``SQLiteStorage`` (embedded, the default) and ``PostgresStorage`` (shared by
+/// several server processes). Both pass the same conformance tests. A backend that needs a background
+/// task (a connection pool) does its work in ``run()``, which the server runs as a `Service`; call
+/// ``migrate()`` before anything else.
+public protocol SyncStorage: Sendable {
+    /// Runs the backend's background work until the task is cancelled or a graceful shutdown begins.
+    func run() async throws
+
+    /// Creates or updates the schema with the backend's named migrations.
+    func migrate() async throws
+
+    /// The server's replica id, stored with the data so that every process serving it uses the same one.
+    func serverReplica() async throws -> String
+
+    /// Creates a team; throws ``StorageError/teamExists(_:)`` if the name is taken.
+    func createTeam(named name: String, at date: Date) async throws -> Team
+
+    /// Lists the teams.
+    func teams() async throws -> [Team]
+
+    /// Makes `adviser` a member of `team`, creating the adviser on first use. Adding twice is harmless;
+    /// `canPurge` (when given) sets whether the adviser's devices may push purges.
+    func addAdviser(named adviser: String, toTeam team: String, canPurge: Bool?, at date: Date) async throws
+
+    /// Stores a one-time enrolment code (by digest) for `adviser`, valid until `expiresAt`.
+    func storeEnrolmentCode(digest: String, adviser: String, expiresAt: Date, at date: Date) async throws
+
+    /// Uses up an enrolment code and creates the device, atomically: a code enrols at most one device.
+    ///
+    /// - Throws: ``StorageError/invalidEnrolmentCode`` when the code is unknown, used or expired.
+    func redeemEnrolmentCode(digest: String, device: NewDevice, at date: Date) async throws -> DeviceIdentity
+
+    /// The device a token digest belongs to (revoked or not), with its adviser's teams; `nil` if unknown.
+    func device(tokenDigest: String) async throws -> DeviceIdentity?
+
+    /// Lists every device with its adviser, state and last activity.
+    func devices() async throws -> [DeviceInfo]
+
+    /// Marks a device revoked; its token stops working at once.
+    func revokeDevice(id: String, at date: Date) async throws
+
+    /// Applies a push batch to `team` in one transaction.
+    ///
+    /// For each key, in order, the backend loads the stored body (seeing earlier writes of the same batch)
+    /// and calls `merge` with the record's index and that body. When the step returns a new body, the
+    /// backend stores it at the team's next sequence number. The audit event is written in the same
+    /// transaction, with the keys of the batch. Concurrent pushes to one team are serialized, so sequence
+    /// numbers become visible in increasing order and a pull never skips a change.
+    ///
+    /// A record key belongs to the team that first stored it; pushing it to another team throws
+    /// ``StorageError/recordInAnotherTeam(_:index:)`` and writes nothing.
+    ///
+    /// - Throws: ``StorageError/teamNotFound(_:)``, or whatever `merge` throws (nothing is written then).
+    func applyPush<Outcome: Sendable>(
+        team: String,
+        keys: [RecordKey],
+        audit: AuditEvent,
+        merge: @Sendable (Int, Data?) throws -> MergeStep<Outcome>
+    ) async throws -> PushApplied<Outcome>
+
+    /// Reads up to `limit` records of `team` changed after sequence number `after`, and audits the read.
+    /// ``PullSlice/lastSeq`` is the team's sequence number read before the records.
+    func pull(team: String, after: Int64, limit: Int, audit: AuditEvent) async throws -> PullSlice
+
+    /// The team's latest sequence number (0 for a team without records); throws if the team is unknown.
+    func lastSeq(team: String) async throws -> Int64
+
+    /// The latest audit events, newest first.
+    func auditEvents(limit: Int) async throws -> [AuditEvent]
+}
