@@ -1,0 +1,159 @@
+"""Builds protocol-spec/vectors/messages.json from hand-written messages.
+
+Canonical strings are computed here, independently of the Swift encoder: keys sorted by code point,
+no whitespace, UTF-8 unescaped. Valid messages are also checked against the OpenAPI component schemas.
+"""
+import copy, json, os
+
+import jsonschema, yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SPEC = os.path.join(HERE, "..", "openapi.yaml")
+OUT = os.path.join(HERE, "..", "vectors", "messages.json")
+
+def canonical(obj):
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+LAP, PHO = "k3v9q2m7x1ab", "p7hx4c2n9wqe"
+NOTE_ID = "01JD3X5Q7K2M8N4P6R9T0V1W2Y"
+BODY = "Walked past the vocational school with Y.\nAgreed: visit the open day on Thursday.\nNæste skridt: ring fredag.\n"
+
+new_note = {
+    "collection": "notes", "id": NOTE_ID, "clock": {LAP: 1},
+    "presence": {f"{LAP}:1": True},
+    "tags": {"tags": {"housing": [f"{LAP}:1"]}},
+    "writes": [{"dot": f"{LAP}:1", "set": {
+        "body": {"text": BODY}, "kind": {"str": "walk"},
+        "occurredAt": {"time": 1795000000000}, "subject": {"ref": "y-417"}}}],
+}
+edited_note = copy.deepcopy(new_note)
+edited_note["clock"] = {LAP: 2}
+edited_note["presence"] = {f"{LAP}:2": True}
+del edited_note["writes"][0]["set"]["body"]
+edited_note["writes"].append({"base": {"body": BODY}, "dot": f"{LAP}:2",
+                              "set": {"body": {"text": BODY + "Called: he will come.\n"}}})
+conflicted_note = copy.deepcopy(new_note)
+conflicted_note["clock"] = {LAP: 2, PHO: 1}
+conflicted_note["presence"] = {f"{LAP}:2": True, f"{PHO}:1": True}
+del conflicted_note["writes"][0]["set"]["kind"]
+conflicted_note["writes"] += [{"dot": f"{LAP}:2", "set": {"kind": {"str": "phone"}}},
+                              {"dot": f"{PHO}:1", "set": {"kind": {"str": "sms"}}}]
+deleted_note = copy.deepcopy(new_note)
+deleted_note["id"] = "01JD3X5Q7K2M8N4P6R9T0V1W3Z"
+deleted_note["clock"] = {LAP: 2}
+deleted_note["presence"] = {f"{LAP}:2": False}
+purged_note = {"collection": "notes", "id": "01JD3X5Q7K2M8N4P6R9T0V1W4A", "clock": {LAP: 3, "server": 1},
+               "purged": "server:1"}
+subject = {"collection": "subjects", "id": "y-417", "clock": {PHO: 1}, "presence": {f"{PHO}:1": True},
+           "writes": [{"dot": f"{PHO}:1", "set": {"consentRecorded": {"bool": True},
+                                                    "reference": {"str": "Y-417"}, "status": {"str": "in-education"}}}]}
+limits = {"maxBodyBytes": 8388608, "maxBatchRecords": 500, "maxPageRecords": 2000, "defaultPageRecords": 500}
+server = {"replica": "server", "protocolVersions": [1], "limits": limits}
+
+valid = [
+    ("hello-request", "HelloRequest", "A client offering version 1.",
+     {"protocolVersions": [1], "client": "fieldcli/0.1.0"}),
+    ("hello-request-minimal", "HelloRequest", "`client` is optional.", {"protocolVersions": [1]}),
+    ("hello-response", "HelloResponse", "Version 1 chosen; the device, its teams, the server's limits.",
+     {"protocolVersion": 1, "deviceId": "dev-01JD3X", "teams": ["north", "north.youth-guides"], "server": server}),
+    ("enroll-request", "EnrollRequest", "Non-ASCII text stays UTF-8 in canonical JSON.",
+     {"code": "K7QF-2MZP-9WXD", "deviceName": "Annes bærbare", "protocolVersions": [1]}),
+    ("enroll-response", "EnrollResponse", "The token appears only in this answer.",
+     {"protocolVersion": 1, "deviceId": "dev-01JD3X", "replica": LAP,
+      "token": "fs1_3q6Hc0xvV9S1n0c8yQJZ2mQf3xM8pWd4kT7rB5sL", "teams": ["north"], "server": server}),
+    ("push-batch-new-note", "PushBatch", "One note created offline: one write group, a tag, presence.",
+     {"protocolVersion": 1, "replica": LAP, "batchId": "b-5kq2m7x1abp7hx4c2n9wqe3z", "records": [new_note]}),
+    ("push-batch-edit-delete-subject", "PushBatch",
+     "An edited note (its text write carries the replaced text as base), a deleted note, a subject.",
+     {"protocolVersion": 1, "replica": LAP, "batchId": "b-2", "records": [edited_note, deleted_note, subject]}),
+    ("push-result-accepted-and-merged", "PushResult",
+     "The first record was taken as sent; the second met a concurrent edit and comes back merged (in conflict).",
+     {"protocolVersion": 1, "batchId": "b-2", "sequence": 42, "results": [
+         {"c": "notes", "id": "01JD3X5Q7K2M8N4P6R9T0V1W3Z", "status": "accepted"},
+         {"c": "notes", "id": NOTE_ID, "status": "merged", "record": conflicted_note}]}),
+    ("pull-request-first", "PullRequest", "The first pull: no cursor, server's default page size.", {}),
+    ("pull-request-next", "PullRequest", "A later pull.", {"cursor": "42", "limit": 200}),
+    ("pull-page-more", "PullPage", "A page with a purged note and a subject; more changes wait.",
+     {"protocolVersion": 1, "records": [purged_note, subject], "nextCursor": "44", "more": True}),
+    ("pull-page-empty", "PullPage", "Nothing new: the cost of a no-change sync.",
+     {"protocolVersion": 1, "records": [], "nextCursor": "44", "more": False}),
+    ("error-rate-limited", "ErrorBody", "429 with Retry-After: 30.",
+     {"code": "rate_limited", "message": "too many requests from this device", "retryable": True,
+      "retryAfterSeconds": 30}),
+    ("error-forbidden-record", "ErrorBody", "403 naming the record.",
+     {"code": "forbidden_record", "message": "record notes/n-7 belongs to another team", "retryable": False,
+      "details": {"collection": "notes", "id": "n-7", "index": 3}}),
+]
+
+def batch(records, **extra):
+    b = {"protocolVersion": 1, "replica": LAP, "batchId": "b-9", "records": records}
+    b.update(extra)
+    return b
+
+bad_record = copy.deepcopy(new_note); bad_record["colour"] = "red"
+bad_group = copy.deepcopy(new_note); bad_group["writes"][0]["who"] = "anna"
+big_counter = copy.deepcopy(new_note); big_counter["clock"] = {LAP: 9007199254740992}
+unseen_dot = copy.deepcopy(new_note); unseen_dot["clock"] = {PHO: 1}
+missing_batch = batch([new_note]); del missing_batch["batchId"]
+
+invalid = [
+    ("reject-malformed-json", "PushBatch", "Truncated body.", '{"protocolVersion":1,"records":[', "malformed_json", ""),
+    ("reject-unknown-top-field", "PushBatch", "Unknown fields are refused, never ignored.",
+     canonical(batch([new_note], colour="red")), "unknown_field", "colour"),
+    ("reject-unknown-record-field", "PushBatch", "Also inside a record.",
+     canonical(batch([bad_record])), "unknown_field", "records[0].colour"),
+    ("reject-unknown-write-group-field", "PushBatch", "Also inside a write group.",
+     canonical(batch([bad_group])), "unknown_field", "records[0].writes[0].who"),
+    ("reject-wrong-type", "PushBatch", "protocolVersion must be a number, not a string.",
+     canonical(batch([new_note], protocolVersion="1")), "wrong_type", "protocolVersion"),
+    ("reject-missing-field", "PushBatch", "batchId is required.", canonical(missing_batch), "missing_field", "batchId"),
+    ("reject-unsupported-version", "PushBatch", "A version this build does not speak.",
+     canonical(batch([new_note], protocolVersion=2)), "unsupported_version", "protocolVersion"),
+    ("reject-counter-too-large", "PushBatch", "Counters stop at 2^53 - 1.",
+     canonical(batch([big_counter])), "invalid_value", f"records[0].clock.{LAP}"),
+    ("reject-dot-not-in-clock", "PushBatch", "Every dot must be covered by the record's clock.",
+     canonical(batch([unseen_dot])), "invalid_value", "records[0]"),
+    ("reject-duplicate-record", "PushBatch", "A record appears at most once per batch.",
+     canonical(batch([new_note, new_note])), "invalid_value", "records[1]"),
+    ("reject-empty-batch", "PushBatch", "A batch holds at least one record.",
+     canonical(batch([])), "invalid_value", "records"),
+    ("reject-bad-batch-id", "PushBatch", "Identifiers are [A-Za-z0-9._:-]{1,128}.",
+     canonical(batch([new_note], batchId="batch 1")), "invalid_value", "batchId"),
+    ("reject-zero-limit", "PullRequest", "A page of zero records is absurd.", '{"limit":0}', "invalid_value", "limit"),
+    ("reject-merged-without-record", "PushResult", "A merged outcome must carry the merged record.",
+     canonical({"protocolVersion": 1, "batchId": "b-2", "sequence": 1,
+                "results": [{"c": "notes", "id": NOTE_ID, "status": "merged"}]}), "missing_field", "results[0].record"),
+    ("reject-no-versions", "HelloRequest", "At least one version must be offered.",
+     '{"protocolVersions":[]}', "invalid_value", "protocolVersions"),
+    ("reject-null-required", "ErrorBody", "null is not a boolean.",
+     '{"code":"unavailable","message":"x","retryable":null}', "wrong_type", "retryable"),
+]
+
+spec = yaml.safe_load(open(SPEC))
+schemas = spec["components"]["schemas"]
+def check(type_name, obj):
+    schema = {"$ref": f"#/components/schemas/{type_name}", "components": {"schemas": schemas}}
+    resolver_doc = {"components": {"schemas": schemas}}
+    jsonschema.validate(obj, {**schema}, cls=jsonschema.Draft202012Validator)
+
+cases = []
+for name, type_name, description, message in valid:
+    check(type_name, message)
+    cases.append({"name": name, "type": type_name, "description": description,
+                  "message": message, "canonical": canonical(message)})
+for name, type_name, description, text, code, path in invalid:
+    cases.append({"name": name, "type": type_name, "description": description,
+                  "input": text, "error": {"code": code, "path": path}})
+
+document = {
+    "file": "messages",
+    "protocolVersion": 1,
+    "description": "Wire message encodings. Valid cases: decoding `message` or `canonical` gives the same value, "
+                   "and encoding it gives exactly `canonical`. Invalid cases: decoding `input` as `type` fails "
+                   "with `error.code` at `error.path`. See vectors/README.md.",
+    "cases": cases,
+}
+with open(OUT, "w") as f:
+    json.dump(document, f, indent=2, ensure_ascii=False)
+    f.write("\n")
+print(len(cases), "cases", sum(1 for c in cases if "canonical" in c), "valid")
