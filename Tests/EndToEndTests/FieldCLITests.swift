@@ -106,9 +106,11 @@ struct FieldCLITests {
         try Data("the new passphrase\n".utf8).write(to: file)
         expectSuccess(try fieldcli("subject", "list", "--passphrase-file", file.path, env: ["FIELDCLI_PASSPHRASE": "x"]))
 
-        let usage = try fieldcli("note", "add", "--subject", "ung-1", "--kind", "teleport", "--text", "x")
+        let newPassphrase = ["FIELDCLI_PASSPHRASE": "the new passphrase"]
+        let usage = try fieldcli("note", "add", "--subject", "ung-1", "--kind", "teleport", "--text", "x", env: newPassphrase)
         #expect(usage.status == 64)
-        let missing = try fieldcli("note", "show", "ffff")
+        #expect(usage.stderr.contains("teleport"))
+        let missing = try fieldcli("note", "show", "ffff", env: newPassphrase)
         #expect(missing.status == 7)
         let noStore = try fieldcli("subject", "list", "--store", home.url.appendingPathComponent("nowhere").path)
         #expect(noStore.status == 5)
@@ -123,7 +125,7 @@ struct FieldCLITests {
         }
         let db = home.url.appendingPathComponent("store/store.db")
         var bytes = try Data(contentsOf: db)
-        #expect(bytes.count > 3 * 4096)
+        try #require(bytes.count > 3 * 4096)
         bytes[4096 + 2048] ^= 0x10
         try bytes.write(to: db)
         let verify = try fieldcli("verify")

@@ -26,7 +26,7 @@ struct DifferentialTests {
         throws -> String
     {
         func words(_ count: Int) -> String {
-            (0..<count).map { _ in words.randomElement(using: &rng)! }.joined(separator: " ")
+            (0..<count).map { _ in Self.words.randomElement(using: &rng)! }.joined(separator: " ")
         }
         let subject = "ung-\(Int.random(in: 0..<4, using: &rng))"
         switch operation {

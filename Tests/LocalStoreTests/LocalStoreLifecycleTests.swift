@@ -104,3 +104,21 @@ struct LocalStoreLifecycleTests {
         }
     }
 }
+
+@Suite("Write-ahead log")
+struct WriteAheadLogTests {
+    @Test(arguments: [true, false])
+    func closingTheStoreCheckpointsTheLog(encrypted: Bool) throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir, encrypted: encrypted)
+        try store.addSubject(NewSubject(reference: "ung-1"))
+        for index in 0..<30 {
+            try store.addNote(NewNote(subjectReference: "ung-1", kind: .sms, body: "sms \(index)"))
+        }
+        store.close()
+        let wal = dir.file("store.db-wal")
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: wal.path)[.size] as? Int) ?? 0
+        #expect(walSize == 0, "the WAL still holds \(walSize) bytes after close")
+        #expect(try Data(contentsOf: dir.file("store.db")).count > 4096)
+    }
+}

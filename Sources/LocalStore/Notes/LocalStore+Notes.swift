@@ -121,7 +121,7 @@ extension LocalStore {
                 values["followUp"] = followUp.map { .timestamp(Timestamp($0)) } ?? .null
             }
             if !values.isEmpty {
-                try saveRecord(db, try record.updating(values, by: replicaID), local: true)
+                try saveRecord(db, record.updating(values, by: replicaID), local: true)
             }
             return try fetchNote(db, id: fullID)
         }

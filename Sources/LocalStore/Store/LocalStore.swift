@@ -189,6 +189,9 @@ public final class LocalStore: @unchecked Sendable {
         isClosed = true
         do {
             if let pool = writer as? DatabasePool {
+                // GRDB closes the writer before its read-only readers, and a read-only connection cannot
+                // checkpoint, so fold the log into the database while the writer can.
+                try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
                 try pool.close()
             } else if let queue = writer as? DatabaseQueue {
                 try queue.close()

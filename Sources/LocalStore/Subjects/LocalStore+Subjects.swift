@@ -68,7 +68,7 @@ extension LocalStore {
             }
             if let goals = changes.goals { values["goals"] = .text(goals) }
             if let nextStep = changes.nextStep { values["nextStep"] = .text(nextStep) }
-            let updated = try record.updating(values, by: replicaID)
+            let updated = record.updating(values, by: replicaID)
             try saveRecord(db, updated, local: true)
             return try fetchSubject(db, id: subject.id)
         }

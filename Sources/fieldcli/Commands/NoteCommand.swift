@@ -39,9 +39,9 @@ extension NoteCommand {
         @Option(help: "The kind of encounter: \(NoteKind.allCases.map(\.rawValue).joined(separator: ", ")).")
         var kind: String
         @Option(name: .customLong("tag"), help: "A tag (repeatable).") var tags: [String] = []
-        @Option(help: "When it happened (default: now).") var at: String?
+        @Option(parsing: .unconditional, help: "When it happened (default: now); -2h, 14:30, 2026-11-23 ...") var at: String?
         @Option(help: "Where it happened.") var place: String?
-        @Option(name: .customLong("follow-up"), help: "When to follow up, e.g. +14d or 2026-12-07.") var followUp: String?
+        @Option(name: .customLong("follow-up"), parsing: .unconditional, help: "When to follow up, e.g. +14d or 2026-12-07.") var followUp: String?
         @Option(help: "The note's text.") var text: String?
 
         func validate() throws {
@@ -77,8 +77,8 @@ extension NoteCommand {
         @Option(help: "Only this subject's notes.") var subject: String?
         @Option(help: "Only notes with this tag.") var tag: String?
         @Option(help: "Only notes of this kind.") var kind: String?
-        @Option(help: "Only notes from this date on.") var since: String?
-        @Option(help: "Only notes up to this date.") var until: String?
+        @Option(parsing: .unconditional, help: "Only notes from this date on (e.g. -7d).") var since: String?
+        @Option(parsing: .unconditional, help: "Only notes up to this date.") var until: String?
         @Option(help: "At most this many notes.") var limit: Int?
 
         func run() throws {
@@ -131,9 +131,9 @@ extension NoteCommand {
         @Option(help: "The new kind.") var kind: String?
         @Option(name: .customLong("tag"), help: "Add a tag (repeatable).") var tags: [String] = []
         @Option(name: .customLong("untag"), help: "Remove a tag (repeatable).") var untags: [String] = []
-        @Option(help: "When it happened.") var at: String?
+        @Option(parsing: .unconditional, help: "When it happened.") var at: String?
         @Option(help: "Where it happened.") var place: String?
-        @Option(name: .customLong("follow-up"), help: "When to follow up ('none' clears it).") var followUp: String?
+        @Option(name: .customLong("follow-up"), parsing: .unconditional, help: "When to follow up ('none' clears it).") var followUp: String?
         @Option(help: "Replace the text.") var text: String?
         @Option(help: "Append a paragraph to the text.") var append: String?
 
