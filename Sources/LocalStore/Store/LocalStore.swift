@@ -281,10 +281,8 @@ enum MetaKey {
     static let deviceName = "device-name"
     static let createdAt = "created-at"
     static let pullCursor = "pull-cursor"
-    static let serverURL = "server-url"
+    static let enrolment = "enrolment"
     static let deviceToken = "device-token"
-    static let deviceID = "device-id"
-    static let team = "team"
     static let lastSync = "last-sync"
 }
 

@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+
+/// This device's enrolment with a team's sync server. The bearer token is kept only inside the encrypted store.
+public struct Enrolment: Codable, Equatable, Sendable {
+    /// The server's base URL, e.g. `https://sync.example.org:8443`.
+    public var serverURL: String
+    /// The id the server gave this device.
+    public var deviceID: String
+    /// The team this store syncs with.
+    public var team: String
+    /// A PEM file of a certificate authority to trust for the server (self-signed servers), if any.
+    public var trustedCertificatePath: String?
+
+    public init(serverURL: String, deviceID: String, team: String, trustedCertificatePath: String? = nil) {
+        self.serverURL = serverURL
+        self.deviceID = deviceID
+        self.team = team
+        self.trustedCertificatePath = trustedCertificatePath
+    }
+}
+
+/// What `fieldcli status` shows.
+public struct SyncStatus: Codable, Equatable, Sendable {
+    /// Records changed here and not yet acknowledged by the server.
+    public var unsyncedChanges: Int
+    /// When the last sync that pushed and pulled everything finished.
+    public var lastSuccessfulSync: Date?
+    /// The server, if enrolled.
+    public var server: String?
+    public var team: String?
+    public var deviceID: String?
+    /// This store's replica id.
+    public var replica: String
+    /// Records in conflict, waiting for a person.
+    public var conflicts: Int
+}
+
+extension LocalStore {
+    /// Stores the enrolment and its token (inside the encrypted database).
+    public func saveEnrolment(_ enrolment: Enrolment, token: String) throws {
+        let json = String(decoding: try JSONEncoder().encode(enrolment), as: UTF8.self)
+        try write { db in
+            try setMetaValue(db, MetaKey.enrolment, json)
+            try setMetaValue(db, MetaKey.deviceToken, token)
+        }
+    }
+
+    /// The enrolment and token, or nil if this store has not been enrolled.
+    public func enrolment() throws -> (enrolment: Enrolment, token: String)? {
+        try read { db in
+            guard let json = try metaValue(db, MetaKey.enrolment), let token = try metaValue(db, MetaKey.deviceToken)
+            else { return nil }
+            do {
+                return (try JSONDecoder().decode(Enrolment.self, from: Data(json.utf8)), token)
+            } catch {
+                throw LocalStoreError.damaged("the stored enrolment cannot be read")
+            }
+        }
+    }
+
+    /// Unsynced changes, last successful sync, server and conflicts.
+    public func syncStatus() throws -> SyncStatus {
+        let current = try enrolment()?.enrolment
+        return try read { db in
+            let last = try metaValue(db, MetaKey.lastSync).flatMap { ISO8601DateFormatter().date(from: $0) }
+            let conflicts = try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT COUNT(*) FROM note WHERE hasConflict)
+                         + (SELECT COUNT(*) FROM subject WHERE hasConflict)
+                    """
+            ) ?? 0
+            return SyncStatus(
+                unsyncedChanges: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0,
+                lastSuccessfulSync: last, server: current?.serverURL, team: current?.team, deviceID: current?.deviceID,
+                replica: replicaID.rawValue, conflicts: conflicts)
+        }
+    }
+}
