@@ -248,6 +248,10 @@ struct RecordTests {
             + #""writes":[{"dot":"a:1","set":{"kind":{"str":"x","int":1}}}]}"#,
         #"{"clock":{"a":1},"collection":"notes","id":"n","presence":{"a:1":true},"#
             + #""writes":[{"dot":"a:1","set":{"kind":{"dec":"01.0"}}}]}"#,
+        // Unknown keys: state this version does not understand is not dropped silently.
+        #"{"clock":{"a":1},"collection":"notes","id":"n","presence":{"a:1":true},"future":1}"#,
+        #"{"clock":{"a":1},"collection":"notes","id":"n","presence":{"a:1":true},"#
+            + #""writes":[{"dot":"a:1","set":{"kind":{"str":"x"}},"meta":{}}]}"#,
     ])
     func decodingRejectsMalformedRecords(_ json: String) {
         #expect(throws: DecodingError.self) { try CanonicalJSON.decode(Record.self, from: Data(json.utf8)) }

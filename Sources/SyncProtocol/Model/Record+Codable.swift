@@ -24,6 +24,31 @@ extension Record: Codable {
         var dot: Dot
         var set: [String: FieldValue]
         var base: [String: String]?
+
+        init(dot: Dot, set: [String: FieldValue], base: [String: String]?) {
+            self.dot = dot
+            self.set = set
+            self.base = base
+        }
+
+        init(from decoder: any Decoder) throws {
+            try Record.rejectUnknownKeys(decoder, allowed: ["dot", "set", "base"])
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            dot = try container.decode(Dot.self, forKey: .dot)
+            set = try container.decode([String: FieldValue].self, forKey: .set)
+            base = try container.decodeIfPresent([String: String].self, forKey: .base)
+        }
+    }
+
+    /// State this version does not understand must not be dropped silently by a merge, so
+    /// records with unknown keys are rejected rather than decoded partially.
+    private static func rejectUnknownKeys(_ decoder: any Decoder, allowed: Set<String>) throws {
+        let keys = try decoder.container(keyedBy: DotKey.self).allKeys.map(\.stringValue)
+        if let unknown = keys.first(where: { !allowed.contains($0) }) {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "unknown key '\(unknown)' in a record")
+            )
+        }
     }
 
     private struct DotKey: CodingKey {
@@ -34,6 +59,9 @@ extension Record: Codable {
     }
 
     public init(from decoder: any Decoder) throws {
+        try Record.rejectUnknownKeys(
+            decoder, allowed: ["collection", "id", "clock", "writes", "tags", "presence", "purged"]
+        )
         let container = try decoder.container(keyedBy: Key.self)
         self.init(
             collection: try container.decode(String.self, forKey: .collection),
@@ -47,8 +75,7 @@ extension Record: Codable {
             guard groupDots.insert(group.dot).inserted else {
                 throw Record.corrupt(.malformedRecord(record: id, reason: "two write groups for \(group.dot)"), decoder)
             }
-            for (name, base) in group.base ?? [:] where group.set[name]?.textValue == nil {
-                _ = base
+            for name in (group.base ?? [:]).keys where group.set[name]?.textValue == nil {
                 throw Record.corrupt(.malformedRecord(record: id, reason: "base without a text write of '\(name)'"), decoder)
             }
             for (name, value) in group.set {
