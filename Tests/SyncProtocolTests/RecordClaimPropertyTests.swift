@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SyncProtocol
 
 /// One property per merge rule of the architecture, each over many random cases.
@@ -13,8 +14,9 @@ struct RecordClaimPropertyTests {
         var values = Fixture.noteValues
         values["body"] = .text(body)
         values["place"] = .string("place \(random.next() % 100)")
-        return try! Record.create(collection: "notes", id: "n-\(random.next() % 1000)", values: values, by: Fixture.a,
-                                  schema: Schemas.notes)
+        return try! Record.create(
+            collection: "notes", id: "n-\(random.next() % 1000)", values: values, by: Fixture.a,
+            schema: Schemas.notes)
     }
 
     @Test func fieldWrittenOnOneSideOnlyTakesThatSide() {
@@ -86,7 +88,8 @@ struct RecordClaimPropertyTests {
                 #expect(candidates == [ours.joined(), theirs.joined()], "seed \(seed)")
                 // A later edit on any replica covers both and settles the field.
                 let settled = merged.updating(["body": .text("settled\n")], by: Fixture.c)
-                #expect(!settled.isInConflict && settled.merged(with: left).merged(with: right) == settled, "seed \(seed)")
+                #expect(
+                    !settled.isInConflict && settled.merged(with: left).merged(with: right) == settled, "seed \(seed)")
             }
         }
         #expect(clean > 50 && conflicting > 50)
@@ -126,8 +129,11 @@ struct RecordClaimPropertyTests {
             }
             let merged = random.chance(0.5) ? deleted.merged(with: edited) : edited.merged(with: deleted)
             #expect(!merged.isDeleted && merged.values == edited.values, "seed \(seed)")
-            #expect(merged.conflicts.last == .deleteVersusEdit(deletes: deleted.presence.keys.sorted(),
-                                                               edits: edited.presence.keys.sorted()), "seed \(seed)")
+            #expect(
+                merged.conflicts.last
+                    == .deleteVersusEdit(
+                        deletes: deleted.presence.keys.sorted(),
+                        edits: edited.presence.keys.sorted()), "seed \(seed)")
             // A delete that has seen every edit wins.
             let deletedLater = merged.resolvingDeleteConflict(keep: false, by: Fixture.c)
             #expect(deletedLater.isDeleted && deletedLater.merged(with: edited).merged(with: deleted) == deletedLater)
@@ -172,8 +178,9 @@ struct RecordClaimPropertyTests {
             let compacted = final.compacted(stableClock: stable)
             #expect((try? compacted.validateStructure()) != nil, "seed \(seed)")
             if !final.isDeleted {
-                #expect(compacted.values == final.values && compacted.conflicts.count == final.conflicts.count,
-                        "seed \(seed)")
+                #expect(
+                    compacted.values == final.values && compacted.conflicts.count == final.conflicts.count,
+                    "seed \(seed)")
             }
             #expect(compacted.isDeleted == final.isDeleted, "seed \(seed)")
             // Any mix of compacted and uncompacted copies, and any stale snapshot, converges.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SyncProtocol
 
 /// Properties of the merge over random histories (seeded; set FIELDSYNC_SEED to replay one).
@@ -79,7 +80,8 @@ struct RecordPropertyTests {
             expect(final.clock.contains(operation.dot), "operation \(operation.dot) missing from the final clock")
         }
         if final.isPurged {
-            expect(final.registers.isEmpty && final.tagSets.isEmpty && final.presence.isEmpty, "purged record has content")
+            expect(
+                final.registers.isEmpty && final.tagSets.isEmpty && final.presence.isEmpty, "purged record has content")
             for state in simulation.states {
                 let json = (try? CanonicalJSON.string(state)) ?? "tok"
                 expect(!json.contains("tok") && !json.contains("walk"), "purged content survives in \(json)")
@@ -119,15 +121,19 @@ struct RecordPropertyTests {
                 expect(final.isInConflict(field: name), "'\(name)' has \(values.count) values but no conflict")
             }
             if values.count == 1 {
-                expect(!final.isInConflict(field: name) && final.value(name) == values.first.flatMap { $0 == .null ? nil : $0 },
-                       "'\(name)' shows the wrong value")
+                expect(
+                    !final.isInConflict(field: name)
+                        && final.value(name) == values.first.flatMap { $0 == .null ? nil : $0 },
+                    "'\(name)' shows the wrong value")
             }
         }
         let hasDelete = final.presence.values.contains(false)
         let hasEdit = final.presence.values.contains(true)
         expect(final.isDeleted == (hasDelete && !hasEdit), "deleted flag does not follow presence")
-        expect(final.conflicts.contains { if case .deleteVersusEdit = $0 { true } else { false } } == (hasDelete && hasEdit),
-               "delete-vs-edit conflict not shown")
+        expect(
+            final.conflicts.contains { if case .deleteVersusEdit = $0 { true } else { false } }
+                == (hasDelete && hasEdit),
+            "delete-vs-edit conflict not shown")
         return failed
     }
 }

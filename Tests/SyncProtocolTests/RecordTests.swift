@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SyncProtocol
 
 @Suite("Records: editing and merging")
@@ -32,7 +33,8 @@ struct RecordTests {
             try Record.create(collection: "notes", id: "n", values: values, by: a, schema: Schemas.notes)
         }
         #expect(throws: ModelError.invalidRecordID("bad id")) {
-            try Record.create(collection: "notes", id: "bad id", values: Fixture.noteValues, by: a, schema: Schemas.notes)
+            try Record.create(
+                collection: "notes", id: "bad id", values: Fixture.noteValues, by: a, schema: Schemas.notes)
         }
         #expect(throws: ModelError.collectionMismatch(expected: "notes", found: "subjects")) {
             try Record.create(collection: "subjects", id: "n", values: [:], by: a, schema: Schemas.notes)
@@ -75,10 +77,15 @@ struct RecordTests {
         let right = note.updating(["kind": .string("sms")], by: b)
         let merged = left.merged(with: right)
         #expect(merged.isInConflict && merged.isInConflict(field: "kind"))
-        #expect(merged.conflicts == [.field(name: "kind", candidates: [
-            FieldWrite(dot: Dot(replica: a, counter: 2), value: .string("phone")),
-            FieldWrite(dot: Dot(replica: b, counter: 1), value: .string("sms")),
-        ])])
+        #expect(
+            merged.conflicts == [
+                .field(
+                    name: "kind",
+                    candidates: [
+                        FieldWrite(dot: Dot(replica: a, counter: 2), value: .string("phone")),
+                        FieldWrite(dot: Dot(replica: b, counter: 1), value: .string("sms")),
+                    ])
+            ])
         // The placeholder is the candidate with the highest counter: a:2.
         #expect(merged.value("kind") == .string("phone"))
         // Resolving on one replica settles everywhere.
@@ -89,32 +96,41 @@ struct RecordTests {
 
     @Test func sameValueWrittenConcurrentlyIsNoConflict() {
         let note = Fixture.note()
-        let merged = note.updating(["kind": .string("sms")], by: a).merged(with: note.updating(["kind": .string("sms")], by: b))
+        let merged = note.updating(["kind": .string("sms")], by: a).merged(
+            with: note.updating(["kind": .string("sms")], by: b))
         #expect(!merged.isInConflict && merged.value("kind") == .string("sms"))
         #expect(merged.writes(of: "kind").count == 2)
     }
 
     @Test func concurrentTextEditsMergeThreeWay() {
         let note = Fixture.note()
-        let left = note.updating(["body": .text("Met at the bus station.\nWalked past the school.\nNext: call on Friday.\n")], by: a)
-        let right = note.updating(["body": .text("Met at the station.\nWalked past the school.\nNext: call on Monday.\n")], by: b)
+        let left = note.updating(
+            ["body": .text("Met at the bus station.\nWalked past the school.\nNext: call on Friday.\n")], by: a)
+        let right = note.updating(
+            ["body": .text("Met at the station.\nWalked past the school.\nNext: call on Monday.\n")], by: b)
         let merged = left.merged(with: right)
         #expect(!merged.isInConflict)
-        #expect(merged.value("body") == .text("Met at the bus station.\nWalked past the school.\nNext: call on Monday.\n"))
+        #expect(
+            merged.value("body") == .text("Met at the bus station.\nWalked past the school.\nNext: call on Monday.\n"))
         // An edit on top of the merged text covers both writes and keeps the merged text as its base.
         let next = merged.updating(["body": .text("Merged and edited.\n")], by: c)
-        #expect(next.writes(of: "body").count == 1 && next.writes(of: "body")[0].base == merged.value("body")?.textValue)
+        #expect(
+            next.writes(of: "body").count == 1 && next.writes(of: "body")[0].base == merged.value("body")?.textValue)
     }
 
     @Test func overlappingTextEditsKeepBothAndFlag() {
         let note = Fixture.note()
-        let left = note.updating(["body": .text("Met at the bus station.\nWalked past the school.\nNext: call on Friday.\n")], by: a)
-        let right = note.updating(["body": .text("Met at the train station.\nWalked past the school.\nNext: call on Friday.\n")], by: b)
+        let left = note.updating(
+            ["body": .text("Met at the bus station.\nWalked past the school.\nNext: call on Friday.\n")], by: a)
+        let right = note.updating(
+            ["body": .text("Met at the train station.\nWalked past the school.\nNext: call on Friday.\n")], by: b)
         let merged = left.merged(with: right)
         #expect(merged.isInConflict(field: "body"))
         #expect(merged.conflicts.first?.fieldName == "body")
         if case .field(_, let candidates)? = merged.conflicts.first {
-            #expect(Set(candidates.compactMap(\.value.textValue)) == Set([left, right].compactMap { $0.value("body")?.textValue }))
+            #expect(
+                Set(candidates.compactMap(\.value.textValue))
+                    == Set([left, right].compactMap { $0.value("body")?.textValue }))
         }
         // Resolving takes no base (there is no single text it replaced).
         let resolved = merged.resolving(field: "body", with: .text("Met at the station.\n"), by: a)
@@ -146,7 +162,10 @@ struct RecordTests {
         let merged = deleted.merged(with: edited)
         #expect(!merged.isDeleted && merged.value("place") == .string("home visit"))
         #expect(merged.value("body") == note.value("body"))
-        #expect(merged.conflicts == [.deleteVersusEdit(deletes: [Dot(replica: a, counter: 2)], edits: [Dot(replica: b, counter: 1)])])
+        #expect(
+            merged.conflicts == [
+                .deleteVersusEdit(deletes: [Dot(replica: a, counter: 2)], edits: [Dot(replica: b, counter: 1)])
+            ])
         let kept = merged.resolvingDeleteConflict(keep: true, by: c)
         #expect(!kept.isDeleted && !kept.isInConflict)
         let gone = merged.resolvingDeleteConflict(keep: false, by: c)
@@ -222,7 +241,9 @@ struct RecordTests {
         let decoded = try CanonicalJSON.decode(Record.self, from: Data(json.utf8))
         #expect(decoded == merged)
         #expect(Fixture.json(decoded) == json)
-        #expect(json.hasPrefix(#"{"clock":{"a":3,"b":1},"collection":"notes","id":"n1","presence":{"a:3":false,"b:1":true}"#))
+        #expect(
+            json.hasPrefix(
+                #"{"clock":{"a":3,"b":1},"collection":"notes","id":"n1","presence":{"a:3":false,"b:1":true}"#))
     }
 
     @Test(arguments: [
@@ -258,7 +279,8 @@ struct RecordTests {
     }
 
     @Test func schemaValidationOfReceivedRecords() throws {
-        let json = #"{"clock":{"a":1},"collection":"notes","id":"n","presence":{"a:1":true},"#
+        let json =
+            #"{"clock":{"a":1},"collection":"notes","id":"n","presence":{"a:1":true},"#
             + #""writes":[{"dot":"a:1","set":{"kind":{"int":1}}}]}"#
         let record = try CanonicalJSON.decode(Record.self, from: Data(json.utf8))
         #expect(throws: ModelError.wrongType(collection: "notes", field: "kind", expected: .string, found: .integer)) {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SyncProtocol
 
 /// Checks every vector of clocks.json, fields.json, text-merge.json, conflicts.json and
@@ -159,16 +160,19 @@ struct RecordVectorTests {
         if let create = operation["create"] as? [String: Any] {
             let values = try VectorFile.decode([String: FieldValue].self, create["values"] ?? [:])
             let schema = try #require(Schemas.all[record.collection])
-            return try Record.create(collection: record.collection, id: record.id, values: values, by: by, schema: schema)
+            return try Record.create(
+                collection: record.collection, id: record.id, values: values, by: by, schema: schema)
         }
         if let update = operation["update"] {
             return record.updating(try VectorFile.decode([String: FieldValue].self, update), by: by)
         }
         if let tags = operation["addTags"] as? [String: Any] {
-            return record.addingTags(Set(try #require(tags["tags"] as? [String])), to: try #require(tags["field"] as? String), by: by)
+            return record.addingTags(
+                Set(try #require(tags["tags"] as? [String])), to: try #require(tags["field"] as? String), by: by)
         }
         if let tags = operation["removeTags"] as? [String: Any] {
-            return record.removingTags(Set(try #require(tags["tags"] as? [String])), from: try #require(tags["field"] as? String), by: by)
+            return record.removingTags(
+                Set(try #require(tags["tags"] as? [String])), from: try #require(tags["field"] as? String), by: by)
         }
         if operation["delete"] != nil { return record.deleting(by: by) }
         if operation["restore"] != nil { return record.restoring(by: by) }

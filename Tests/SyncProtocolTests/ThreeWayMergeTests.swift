@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SyncProtocol
 
 @Suite("Three-way text merge")
@@ -13,9 +14,13 @@ struct ThreeWayMergeTests {
     }
 
     @Test func overlappingEditsGiveNil() {
-        #expect(ThreeWayMerge.merge(base: base, ours: "one\n2\nthree\nfour\nfive\n", theirs: "one\nTWO\nthree\nfour\nfive\n") == nil)
+        #expect(
+            ThreeWayMerge.merge(
+                base: base, ours: "one\n2\nthree\nfour\nfive\n", theirs: "one\nTWO\nthree\nfour\nfive\n") == nil)
         // Adjacent lines count as an overlap, as in diff3.
-        #expect(ThreeWayMerge.merge(base: base, ours: "one\n2\nthree\nfour\nfive\n", theirs: "one\ntwo\n3\nfour\nfive\n") == nil)
+        #expect(
+            ThreeWayMerge.merge(base: base, ours: "one\n2\nthree\nfour\nfive\n", theirs: "one\ntwo\n3\nfour\nfive\n")
+                == nil)
         // Both append different lines at the end: the order is a person's choice.
         #expect(ThreeWayMerge.merge(base: base, ours: base + "x\n", theirs: base + "y\n") == nil)
     }
@@ -28,7 +33,7 @@ struct ThreeWayMergeTests {
     }
 
     @Test func deletionsAndInsertionsMerge() {
-        let ours = "one\nthree\nfour\nfive\n"          // deleted "two"
+        let ours = "one\nthree\nfour\nfive\n"  // deleted "two"
         let theirs = "one\ntwo\nthree\nfour\n4.5\nfive\n"  // inserted after "four"
         #expect(ThreeWayMerge.merge(base: base, ours: ours, theirs: theirs) == "one\nthree\nfour\n4.5\nfive\n")
     }
@@ -61,8 +66,9 @@ struct ThreeWayMergeTests {
             #expect(merged == expected.joined(), "seed \(seed)")
             var clash = lines
             clash[i] = "clash \(seed)\n"
-            #expect(ThreeWayMerge.merge(base: lines.joined(), ours: ours.joined(), theirs: clash.joined()) == nil,
-                    "seed \(seed)")
+            #expect(
+                ThreeWayMerge.merge(base: lines.joined(), ours: ours.joined(), theirs: clash.joined()) == nil,
+                "seed \(seed)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SyncProtocol
 
 @Suite("Version vectors")
@@ -77,7 +78,8 @@ struct VersionVectorTests {
             var random = SplitMix64(seed: seed)
             let replicas = (0..<4).map { try! ReplicaID("r\($0)") }
             func vector() -> VersionVector {
-                VersionVector(Dictionary(uniqueKeysWithValues: replicas.map { ($0, UInt64.random(in: 0...3, using: &random)) }))
+                VersionVector(
+                    Dictionary(uniqueKeysWithValues: replicas.map { ($0, UInt64.random(in: 0...3, using: &random)) }))
             }
             let x = vector()
             let y = vector()
@@ -96,7 +98,8 @@ struct VersionVectorTests {
             if z.dominates(x) && z.dominates(y) { #expect(z.dominates(join), "\(context)") }
             let meet = x.intersecting(y)
             #expect(x.dominates(meet) && y.dominates(meet) && meet == y.intersecting(x), "\(context)")
-            let expected: CausalOrder = x == y ? .equal : x.dominates(y) ? .after : y.dominates(x) ? .before : .concurrent
+            let expected: CausalOrder =
+                x == y ? .equal : x.dominates(y) ? .after : y.dominates(x) ? .before : .concurrent
             #expect(x.compare(y) == expected, "\(context)")
             let decoded = try? CanonicalJSON.decode(VersionVector.self, from: CanonicalJSON.encode(x))
             #expect(decoded == x, "\(context)")

@@ -12,11 +12,13 @@ extension VersionVector: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: ReplicaKey.self)
         guard container.allKeys.count <= ProtocolLimits.maxClockEntries else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "clock has \(container.allKeys.count) entries, limit \(ProtocolLimits.maxClockEntries)",
-                underlyingError: ModelError.tooManyClockEntries(container.allKeys.count)
-            ))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription:
+                        "clock has \(container.allKeys.count) entries, limit \(ProtocolLimits.maxClockEntries)",
+                    underlyingError: ModelError.tooManyClockEntries(container.allKeys.count)
+                ))
         }
         var entries: [ReplicaID: UInt64] = [:]
         for key in container.allKeys {

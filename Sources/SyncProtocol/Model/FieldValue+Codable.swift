@@ -10,10 +10,11 @@ extension FieldValue: Codable {
         }
         let container = try decoder.container(keyedBy: Key.self)
         guard container.allKeys.count == 1, let key = container.allKeys.first else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "a field value is null or an object with exactly one type key"
-            ))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "a field value is null or an object with exactly one type key"
+                ))
         }
         switch key {
         case .text: self = .text(try container.decode(String.self, forKey: key))

@@ -76,7 +76,8 @@ extension Record: Codable {
                 throw Record.corrupt(.malformedRecord(record: id, reason: "two write groups for \(group.dot)"), decoder)
             }
             for name in (group.base ?? [:]).keys where group.set[name]?.textValue == nil {
-                throw Record.corrupt(.malformedRecord(record: id, reason: "base without a text write of '\(name)'"), decoder)
+                throw Record.corrupt(
+                    .malformedRecord(record: id, reason: "base without a text write of '\(name)'"), decoder)
             }
             for (name, value) in group.set {
                 registers[name, default: []].append(FieldWrite(dot: group.dot, value: value, base: group.base?[name]))
@@ -88,7 +89,8 @@ extension Record: Codable {
             var set: [String: Set<Dot>] = [:]
             for (tag, dots) in elements {
                 guard Set(dots).count == dots.count else {
-                    throw Record.corrupt(.malformedRecord(record: id, reason: "duplicate dots for tag '\(tag)'"), decoder)
+                    throw Record.corrupt(
+                        .malformedRecord(record: id, reason: "duplicate dots for tag '\(tag)'"), decoder)
                 }
                 set[tag] = Set(dots)
             }
@@ -123,7 +125,9 @@ extension Record: Codable {
         for (name, writes) in registers {
             for write in writes {
                 groups[write.dot, default: WriteGroup(dot: write.dot, set: [:], base: nil)].set[name] = write.value
-                if let base = write.base { groups[write.dot]!.base = (groups[write.dot]!.base ?? [:]).merging([name: base]) { $1 } }
+                if let base = write.base {
+                    groups[write.dot]!.base = (groups[write.dot]!.base ?? [:]).merging([name: base]) { $1 }
+                }
             }
         }
         if !groups.isEmpty {

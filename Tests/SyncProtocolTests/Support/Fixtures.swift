@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import SyncProtocol
 
 /// Fixed replica ids and helpers shared by the record tests.

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import SyncProtocol
 
 /// A random history of one note edited on several replicas, delivered over a network that
@@ -174,7 +175,8 @@ struct HistorySimulation {
             case 0: next = state.addingTags([tag], to: "tags", by: replica)
             case 1: next = state.removingTags([tag], from: "tags", by: replica)
             default:
-                next = state.updating(["tags": .tags(Set(Self.tagPool.filter { _ in random.chance(0.4) }))], by: replica)
+                next = state.updating(
+                    ["tags": .tags(Set(Self.tagPool.filter { _ in random.chance(0.4) }))], by: replica)
             }
         } else if roll < 0.66 {
             next = state.deleting(by: replica)
@@ -183,7 +185,8 @@ struct HistorySimulation {
             switch conflict {
             case .field(let name, let candidates):
                 // Keep one candidate, or (for the text) write a new version.
-                let chosen = name == "body" && random.chance(0.5)
+                let chosen =
+                    name == "body" && random.chance(0.5)
                     ? FieldValue.text("resolved " + token() + "\n") : random.pick(candidates).value
                 next = state.resolving(field: name, with: chosen, by: replica)
             case .deleteVersusEdit:
@@ -201,7 +204,8 @@ struct HistorySimulation {
     /// changed or removed.
     private mutating func editedBody(of state: Record) -> String {
         let candidates = state.writes(of: "body").compactMap(\.value.textValue)
-        let current = state.isInConflict(field: "body")
+        let current =
+            state.isInConflict(field: "body")
             ? random.pick(candidates) : (state.value("body")?.textValue ?? "")
         var lines = ThreeWayMerge.lines(of: current).map(String.init)
         let position = Int.random(in: 0...lines.count, using: &random)

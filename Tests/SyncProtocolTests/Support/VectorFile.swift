@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SyncProtocol
 
 /// Loads the JSON test vectors of `protocol-spec/vectors/`, so the spec and the code cannot drift.
@@ -84,7 +85,9 @@ struct RecordView: Equatable, CustomStringConvertible {
             conflicts.map {
                 if case .field(let name, let candidates) = $0 {
                     .field(name: name, candidates: candidates.map { FieldWrite(dot: $0.dot, value: $0.value) })
-                } else { $0 }
+                } else {
+                    $0
+                }
             }
         }
         return lhs.values == rhs.values && strip(lhs.conflicts) == strip(rhs.conflicts)
