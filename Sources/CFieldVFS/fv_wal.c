@@ -1,8 +1,8 @@
 /*
  * Write-ahead log. The 32-byte WAL header (magic, version, page size, checkpoint sequence, salts and its own
  * checksum: no user content) stays readable. Each frame is a 24-byte header (page number, commit size,
- * salts, a running checksum over the plaintext) and a page. The page is sealed (domain 'W'; page number,
- * salts and frame index bound in); the checksum fields are masked with a pad derived from the salts and the
+ * salts, a running checksum over the plaintext) and a page. The page is sealed (domain 'W'; page number
+ * and frame index bound in); the checksum fields are masked with a pad derived from the salts and the
  * frame index. SQLite writes a frame as two calls (header, then page) but reads whole frames in recovery.
  */
 #include <string.h>
@@ -33,11 +33,15 @@ static int fv_wal_mask_header(fv_file *f, unsigned char *hdr, unsigned int idx) 
     return SQLITE_OK;
 }
 
+/*
+ * The frame's salts are not bound in: SQLite writes zero salts in frames that follow a page it rewrote in the
+ * same transaction and fills them in at commit. Stale frames of an older WAL generation are rejected by SQLite
+ * through the salts and the (masked, so unforgeable) checksum chain.
+ */
 static int fv_wal_aad(fv_file *f, unsigned char *aad, const unsigned char *hdr, unsigned int idx) {
-    unsigned char extra[12];
-    memcpy(extra, hdr + 8, 8);
-    fv_put32(extra + 8, idx);
-    return fv_aad(aad, &f->cipher, FV_DOMAIN_WAL, fv_get32(hdr), extra, 12);
+    unsigned char extra[4];
+    fv_put32(extra, idx);
+    return fv_aad(aad, &f->cipher, FV_DOMAIN_WAL, fv_get32(hdr), extra, 4);
 }
 
 int fv_wal_write(fv_file *f, const void *buf, int amt, sqlite3_int64 off) {

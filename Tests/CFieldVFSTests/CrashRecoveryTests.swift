@@ -1,0 +1,66 @@
+import CFieldVFS
+import CSQLite
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Crash recovery: SIGKILL in the middle of a burst of writes")
+struct CrashRecoveryTests {
+    /// The `vfs-torture` helper, built next to the test bundle.
+    private func tortureExecutable() throws -> URL {
+        let selfExe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var candidates = [selfExe.deletingLastPathComponent().appendingPathComponent("vfs-torture")]
+        if let bundle = Bundle.main.executableURL {
+            candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("vfs-torture"))
+        }
+        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        return try #require(found, "vfs-torture not built next to the tests (run `swift build` first): \(candidates)")
+    }
+
+    /// Runs the helper for about `seconds`, kills it with SIGKILL, and returns the ids it reported committed.
+    private func runAndKill(_ exe: URL, directory: URL, mode: String, seconds: Double) throws -> [Int] {
+        let process = Process()
+        process.executableURL = exe
+        process.arguments = [directory.path, mode, "20"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.standardError
+        try process.run()
+        Thread.sleep(forTimeInterval: seconds)
+        kill(process.processIdentifier, SIGKILL)
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal, "the helper must still be running when killed")
+        // Only complete lines: each was printed after its COMMIT returned.
+        let text = String(decoding: data, as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if !text.hasSuffix("\n") { lines.removeLast() }
+        return lines.compactMap { Int($0) }
+    }
+
+    @Test("After SIGKILL: integrity_check ok and every acknowledged commit present", arguments: ["delete", "wal"])
+    func killMidBurst(mode: String) throws {
+        let exe = try tortureExecutable()
+        let store = try TestStore()
+        var acknowledged: [Int] = []
+        for round in 0..<3 {
+            let ids = try runAndKill(exe, directory: store.directory, mode: mode, seconds: 0.5 + 0.15 * Double(round))
+            #expect(ids.count > 10, "round \(round): the helper should commit rows before it is killed")
+            acknowledged += ids
+
+            let slot = try store.unlock(passphrase: "torture")
+            defer { fieldvfs_slot_release(slot) }
+            let c = try store.open(slot: slot)
+            #expect(try c.query("PRAGMA integrity_check").map { $0[0] } == ["ok"], "round \(round)")
+            let present = Set(try c.query("SELECT id FROM t").compactMap { $0[0].flatMap { Int($0) } })
+            let missing = acknowledged.filter { !present.contains($0) }
+            #expect(missing.isEmpty, "round \(round): \(missing.count) acknowledged rows missing")
+            #expect(try c.scalar("PRAGMA journal_mode") == mode, "the store stays in its journal mode")
+        }
+        let leaked = leaks(in: try store.snapshot(), of: [sqliteMagic])
+        #expect(leaked.isEmpty)
+    }
+}
