@@ -119,6 +119,27 @@ struct EngineSyncTests {
         #expect(phases.last == .finished)
     }
 
+    @Test func completePushesTellTheServerWhatEachDeviceHadSeen() async throws {
+        let world = EngineWorld()
+        let laptop = try await world.device("laptop", batch: 2)
+        let phone = try await world.device("phone", batch: 2)
+        for index in 0..<5 { try await laptop.writeNote("l\(index)") }
+        try await laptop.sync()
+        #expect(await world.server.stablePosition(of: EngineWorld.team) == 0)
+        // The phone only reads: its first sync pulls to 5, its second reports that with an empty checkpoint.
+        try await phone.sync()
+        #expect(await world.server.stablePosition(of: EngineWorld.team) == 0)
+        let pushes = await phone.transport.callCount(.push)
+        try await phone.sync()
+        #expect(await phone.transport.callCount(.push) == pushes + 1)
+        try await phone.sync()
+        #expect(await phone.transport.callCount(.push) == pushes + 1, "a checkpoint is sent once per cursor")
+        // The laptop had pulled to 5 (its own notes) before its second, complete push.
+        try await laptop.writeNote("l5")
+        try await laptop.sync()
+        #expect(await world.server.stablePosition(of: EngineWorld.team) == 5)
+    }
+
     @Test func aSyncWithNothingToDoSendsNothing() async throws {
         let world = EngineWorld()
         let laptop = try await world.device("laptop")

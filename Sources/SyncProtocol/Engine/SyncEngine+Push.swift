@@ -1,19 +1,30 @@
 extension SyncEngine {
     /// Pushes the outbox in batches, walking it by marker so that each entry is sent at most once per
     /// sync even if acknowledging it fails to remove it (because it changed again meanwhile).
+    ///
+    /// Every batch carries the cursor the device had applied when the push began, and the last batch of
+    /// the walk says `final`, so the server learns which versions the device had seen before sending all
+    /// its older operations (its input for compaction). One extra entry is read to know which batch is last.
     func pushAll(_ run: inout Run) async throws(SyncError) {
         run.phase = .pushing
         run.pendingAtStart = try await store(&run) { try await self.storage.pendingChangeCount() }
+        let cursorAtStart = try await store(&run) { try await self.storage.pullCursor() }
         await run.report()
         let serverLimit = negotiated?.server.limits.maxBatchRecords ?? configuration.maxBatchRecords
         var batchSize = min(configuration.maxBatchRecords, serverLimit)
         var after: OutboxMarker?
         while true {
-            let limit = batchSize
-            let entries = try await store(&run) { try await self.storage.pendingChanges(after: after, limit: limit) }
-            guard let last = entries.last else { return }
+            let limit = batchSize + 1
+            var entries = try await store(&run) { try await self.storage.pendingChanges(after: after, limit: limit) }
+            let final = entries.count <= batchSize
+            if !final { entries.removeLast(entries.count - batchSize) }
+            guard let last = entries.last else {
+                if after == nil { try await sendCheckpoint(cursor: cursorAtStart, &run) }
+                return
+            }
             let batch = PushBatch(
-                replica: configuration.replica, batchID: environment.makeBatchID(), records: entries.map(\.record)
+                replica: configuration.replica, batchID: environment.makeBatchID(), records: entries.map(\.record),
+                cursor: cursorAtStart, final: final
             )
             let result: PushResult
             do {
@@ -36,8 +47,24 @@ extension SyncEngine {
             run.conflicted.formUnion(outcome.conflicted)
             run.batches += 1
             after = last.marker
+            if final { reportedCursor = cursorAtStart }
             await run.report()
         }
+    }
+
+    /// With nothing to push, tells the server once per new cursor that this device's outbox is empty, so
+    /// a device that only reads does not hold back the server's compaction forever.
+    private func sendCheckpoint(cursor: String?, _ run: inout Run) async throws(SyncError) {
+        guard let cursor, cursor != reportedCursor else { return }
+        let batch = PushBatch(
+            replica: configuration.replica, batchID: environment.makeBatchID(), records: [], cursor: cursor, final: true
+        )
+        let result = try await attempt(&run) { try await self.transport.push(batch, team: self.configuration.team) }
+        guard result.results.isEmpty, result.batchID == batch.batchID else {
+            throw SyncError(phase: .pushing, reason: .invalidResponse("checkpoint answered with results"),
+                            partial: run.summary(now: environment.now()))
+        }
+        reportedCursor = cursor
     }
 
     /// Pairs each outcome with the outbox entry it answers, refusing an answer that does not match.

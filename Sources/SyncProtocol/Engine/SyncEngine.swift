@@ -55,6 +55,8 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
 
     /// The server's answer to the last successful negotiation; `nil` until the first sync.
     public private(set) var negotiated: HelloResponse?
+    /// The cursor last reported to the server in a final batch (see ``PushBatch/final``).
+    var reportedCursor: String?
     private var running = false
 
     /// Creates an engine; nothing happens until ``sync(progress:)``.

@@ -17,21 +17,33 @@ public struct PushBatch: Sendable, Hashable {
     public var batchID: String
     /// The records, each the device's full current state of one record. At most one per record.
     public var records: [Record]
+    /// The pull cursor the device had applied when this push began (`nil` before its first pull).
+    ///
+    /// With ``final`` it tells the server which versions the device had received before sending all its
+    /// older operations, which is how the server learns stable clocks for compaction (merge.md, "Metadata
+    /// bounds and garbage collection").
+    public var cursor: String?
+    /// Whether this batch ends a push that walked the device's whole outbox, as it was when the push began.
+    /// A final batch may be empty: a checkpoint sent by a device with nothing to push whose cursor moved.
+    public var final: Bool
 
     /// Creates a batch at the current protocol version.
     public init(
-        protocolVersion: Int = ProtocolVersion.current, replica: ReplicaID, batchID: String, records: [Record]
+        protocolVersion: Int = ProtocolVersion.current, replica: ReplicaID, batchID: String, records: [Record],
+        cursor: String? = nil, final: Bool = false
     ) {
         self.protocolVersion = protocolVersion
         self.replica = replica
         self.batchID = batchID
         self.records = records
+        self.cursor = cursor
+        self.final = final
     }
 }
 
 extension PushBatch: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case protocolVersion, replica, batchID = "batchId", records
+        case protocolVersion, replica, batchID = "batchId", records, cursor, final
     }
 
     public init(from decoder: any Decoder) throws {
@@ -39,7 +51,11 @@ extension PushBatch: Codable {
         self.protocolVersion = try container.decodeProtocolVersion(forKey: .protocolVersion)
         self.replica = try container.decode(ReplicaID.self, forKey: .replica)
         self.batchID = try container.decodeIdentifier(forKey: .batchID)
-        self.records = try container.decodeRecords(forKey: .records, allowEmpty: false)
+        self.final = try container.decodeIfPresent(Bool.self, forKey: .final) ?? false
+        // An empty batch is only meaningful as a checkpoint: "my outbox is empty, I had applied `cursor`".
+        self.records = try container.decodeRecords(forKey: .records, allowEmpty: final)
+        self.cursor = try container.decodeTextIfPresent(forKey: .cursor, maxBytes: WireLimits.maxCursorBytes)
+        if cursor?.isEmpty == true { throw container.invalid(.cursor, "must not be empty") }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -48,6 +64,9 @@ extension PushBatch: Codable {
         try container.encode(replica, forKey: .replica)
         try container.encode(batchID, forKey: .batchID)
         try container.encode(records, forKey: .records)
+        try container.encodeIfPresent(cursor, forKey: .cursor)
+        // Absent means false, so the common case costs nothing on the wire.
+        if final { try container.encode(final, forKey: .final) }
     }
 }
 

@@ -28,6 +28,8 @@ public actor InMemorySyncServer {
         var teams: Set<String>
         var canPurge: Bool
         var revoked = false
+        /// Per team: the position the device had pulled to when it began its last complete push.
+        var seenBeforeCompletePush: [String: UInt64] = [:]
     }
 
     struct TeamLog {
@@ -91,6 +93,15 @@ public actor InMemorySyncServer {
     /// One record of a team.
     public func record(_ key: RecordKey, in team: String) -> Record? {
         teams[team]?.records[key]?.record
+    }
+
+    /// The position below which every change of `team` is stable: every device of the team that is not
+    /// revoked had pulled past it before a complete push (see merge.md, "Metadata bounds"). Versions stored
+    /// at or below it have stable clocks and may be compacted.
+    public func stablePosition(of team: String) -> UInt64 {
+        devices.values.filter { !$0.revoked && $0.teams.contains(team) }
+            .map { $0.seenBeforeCompletePush[team] ?? 0 }
+            .min() ?? 0
     }
 
     /// The team's change sequence position (0 before the first change).
@@ -169,6 +180,9 @@ public actor InMemorySyncServer {
         }
         if log.stale > 1_024 && log.stale * 2 > log.changes.count { log.compact() }
         teams[team] = log
+        if batch.final {
+            devices[device]?.seenBeforeCompletePush[team] = batch.cursor.flatMap { UInt64($0) } ?? 0
+        }
         return PushResult(batchID: batch.batchID, sequence: log.sequence, results: outcomes)
     }
 
