@@ -11,7 +11,7 @@ public enum SyncRoutes {
         router.add(middleware: RequestMetricsMiddleware(metrics: service.metrics))
         router.add(middleware: ErrorMiddleware(routes: RouteDescriptor.all))
 
-        router.on(path(.health), method: .get) { _, _ in try service.health() }
+        router.on(path(.health), method: .get) { _, _ in try await service.health() }
         router.on(path(.metrics), method: .get) { _, _ in service.renderMetrics() }
         router.on(path(.enroll), method: .post) { request, context in
             try await service.enroll(request, context: context)

@@ -2,9 +2,15 @@ import Foundation
 import Hummingbird
 
 extension SyncService {
-    /// `GET /health`: `200` once storage is ready, `503` before.
-    func health() throws -> Response {
+    /// `GET /health`: `200` when the server is ready and its storage answers, `503 unavailable` otherwise.
+    func health() async throws -> Response {
         _ = try serverInfo()
+        do {
+            _ = try await storage.serverReplica()
+        } catch {
+            logger.warning("health check: storage does not answer", metadata: ["error": "\(error)"])
+            throw APIError.unavailable("the storage does not answer")
+        }
         return .json(Data(#"{"status":"ok"}"#.utf8))
     }
 

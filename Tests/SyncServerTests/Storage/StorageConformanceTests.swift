@@ -1,0 +1,279 @@
+import Foundation
+import SyncProtocol
+import SyncServer
+import Testing
+
+/// The storage contract, checked on both backends with the same tests.
+///
+/// Record bodies here are plain JSON strings and the merge step is "store when different", so these tests
+/// check the storage's own duties (transactions, sequence, ownership, audit) apart from the record merge.
+@Suite("Storage conformance")
+struct StorageConformanceTests {
+    static func body(_ text: String) -> Data { Data("\"\(text)\"".utf8) }
+
+    /// A merge step that stores the incoming body when it differs from the stored one.
+    static func replace(with bodies: [Data]) -> @Sendable (Int, Data?) throws -> MergeStep<Bool> {
+        { index, stored in
+            let incoming = bodies[index]
+            return stored == incoming
+                ? MergeStep(newBody: nil, outcome: false) : MergeStep(newBody: incoming, outcome: true)
+        }
+    }
+
+    static func audit(_ device: String = "dev-test", action: AuditAction = .push) -> AuditEvent {
+        AuditEvent(at: Date(), action: action, deviceID: device, adviser: "adv", team: nil)
+    }
+
+    @Test(arguments: Backend.enabled)
+    func migrationsAreRepeatableAndKeepTheServerReplica(_ backend: Backend) async throws {
+        try await backend.withStorage { storage in
+            let first = try await storage.serverReplica()
+            try await storage.migrate()
+            #expect(try await storage.serverReplica() == first)
+            #expect(ReplicaID.isValid(first))
+        }
+    }
+
+    @Test(arguments: Backend.enabled)
+    func teamsAndAdvisers(_ backend: Backend) async throws {
+        try await backend.withStorage { storage in
+            let team = TestEnvironment.uniqueName("team")
+            let created = try await storage.createTeam(named: team, at: Date())
+            #expect(created.name == team)
+            await #expect(throws: StorageError.teamExists(team)) {
+                _ = try await storage.createTeam(named: team, at: Date())
+            }
+            await #expect(throws: StorageError.self) { _ = try await storage.createTeam(named: "no spaces", at: Date()) }
+            #expect(try await storage.teams().contains { $0.name == team })
+
+            let missing = TestEnvironment.uniqueName("missing")
+            await #expect(throws: StorageError.teamNotFound(missing)) {
+                try await storage.addAdviser(named: "anna", toTeam: missing, canPurge: nil, at: Date())
+            }
+            let adviser = TestEnvironment.uniqueName("adviser")
+            try await storage.addAdviser(named: adviser, toTeam: team, canPurge: nil, at: Date())
+            try await storage.addAdviser(named: adviser, toTeam: team, canPurge: nil, at: Date())
+            await #expect(throws: StorageError.adviserNotFound("nobody-\(team)")) {
+                try await storage.storeEnrolmentCode(
+                    digest: "x", adviser: "nobody-\(team)", expiresAt: Date().addingTimeInterval(60), at: Date())
+            }
+        }
+    }
+
+    @Test(arguments: Backend.enabled)
+    func enrolmentCodesWorkOnceAndExpire(_ backend: Backend) async throws {
+        try await backend.withStorage { storage in
+            let (team, adviser) = (TestEnvironment.uniqueName("team"), TestEnvironment.uniqueName("adviser"))
+            _ = try await storage.createTeam(named: team, at: Date())
+            try await storage.addAdviser(named: adviser, toTeam: team, canPurge: true, at: Date())
+            let code = Secrets.makeEnrolmentCode()
+            try await storage.storeEnrolmentCode(
+                digest: Secrets.enrolmentCodeDigest(code), adviser: adviser,
+                expiresAt: Date().addingTimeInterval(3_600), at: Date())
+
+            let token = Secrets.makeDeviceToken()
+            let device = NewDevice(
+                id: "dev-\(UUID().uuidString)", replica: ReplicaID.random().rawValue, label: "laptop",
+                tokenDigest: Secrets.tokenDigest(token))
+            // Case and dashes do not matter when typing a code.
+            let typed = code.lowercased().replacingOccurrences(of: "-", with: "")
+            let identity = try await storage.redeemEnrolmentCode(
+                digest: Secrets.enrolmentCodeDigest(typed), device: device, at: Date())
+            #expect(identity.adviser == adviser)
+            #expect(identity.teams == [team])
+            #expect(identity.canPurge)
+
+            let second = NewDevice(
+                id: "dev-\(UUID().uuidString)", replica: ReplicaID.random().rawValue, label: "phone",
+                tokenDigest: Secrets.tokenDigest(Secrets.makeDeviceToken()))
+            await #expect(throws: StorageError.invalidEnrolmentCode) {
+                _ = try await storage.redeemEnrolmentCode(
+                    digest: Secrets.enrolmentCodeDigest(code), device: second, at: Date())
+            }
+
+            let expired = Secrets.makeEnrolmentCode()
+            try await storage.storeEnrolmentCode(
+                digest: Secrets.enrolmentCodeDigest(expired), adviser: adviser,
+                expiresAt: Date().addingTimeInterval(-1), at: Date().addingTimeInterval(-60))
+            await #expect(throws: StorageError.invalidEnrolmentCode) {
+                _ = try await storage.redeemEnrolmentCode(
+                    digest: Secrets.enrolmentCodeDigest(expired), device: second, at: Date())
+            }
+
+            let found = try #require(await storage.device(tokenDigest: Secrets.tokenDigest(token)))
+            #expect(found.deviceID == device.id && found.replica == device.replica && !found.revoked)
+            #expect(try await storage.device(tokenDigest: Secrets.tokenDigest("not-a-token")) == nil)
+
+            try await storage.revokeDevice(id: device.id, at: Date())
+            #expect(try await storage.device(tokenDigest: Secrets.tokenDigest(token))?.revoked == true)
+            await #expect(throws: StorageError.deviceNotFound("dev-none")) {
+                try await storage.revokeDevice(id: "dev-none", at: Date())
+            }
+            let listed = try await storage.devices().first { $0.id == device.id }
+            #expect(listed?.revoked == true && listed?.label == "laptop")
+        }
+    }
+
+    @Test(arguments: Backend.enabled)
+    func pushAssignsSequenceNumbersOnlyToChanges(_ backend: Backend) async throws {
+        try await backend.withStorage { storage in
+            let team = TestEnvironment.uniqueName("team")
+            _ = try await storage.createTeam(named: team, at: Date())
+            let keys = (0..<5).map { RecordKey(collection: "notes", id: "n\($0)-\(team)") }
+            let bodies = (0..<5).map { Self.body("v1-\($0)") }
+
+            let first = try await storage.applyPush(
+                team: team, keys: keys, audit: Self.audit(), merge: Self.replace(with: bodies))
+            #expect(first.outcomes == Array(repeating: true, count: 5))
+            #expect(first.written == 5 && first.lastSeq == 5)
+
+            // The same batch again changes nothing: idempotent.
+            let again = try await storage.applyPush(
+                team: team, keys: keys, audit: Self.audit(), merge: Self.replace(with: bodies))
+            #expect(again.written == 0 && again.lastSeq == 5)
+            #expect(try await storage.lastSeq(team: team) == 5)
+
+            // Changing two records moves them to the end of the sequence.
+            var changed = bodies
+            changed[1] = Self.body("v2-1")
+            changed[3] = Self.body("v2-3")
+            let second = try await storage.applyPush(
+                team: team, keys: keys, audit: Self.audit(), merge: Self.replace(with: changed))
+            #expect(second.written == 2 && second.lastSeq == 7)
+
+            let all = try await storage.pull(team: team, after: 0, limit: 100, audit: Self.audit(action: .pull))
+            #expect(all.records.map(\.key) == [keys[0], keys[2], keys[4], keys[1], keys[3]])
+            #expect(all.records.map(\.seq) == [1, 3, 5, 6, 7])
+            #expect(all.records[3].body == changed[1])
+            #expect(!all.hasMore && all.nextSeq == 7 && all.lastSeq == 7)
+
+            let page = try await storage.pull(team: team, after: 3, limit: 2, audit: Self.audit(action: .pull))
+            #expect(page.records.map(\.seq) == [5, 6] && page.hasMore && page.nextSeq == 6)
+            let empty = try await storage.pull(team: team, after: 7, limit: 2, audit: Self.audit(action: .pull))
+            #expect(empty.records.isEmpty && !empty.hasMore && empty.nextSeq == 7)
+
+            await #expect(throws: StorageError.teamNotFound("nope-\(team)")) {
+                _ = try await storage.pull(team: "nope-\(team)", after: 0, limit: 1, audit: Self.audit())
+            }
+        }
+    }
+
+    @Test(arguments: Backend.enabled)
+    func aFailedPushWritesNothing(_ backend: Backend) async throws {
+        struct Refused: Error {}
+        try await backend.withStorage { storage in
+            let team = TestEnvironment.uniqueName("team")
+            _ = try await storage.createTeam(named: team, at: Date())
+            let keys = (0..<3).map { RecordKey(collection: "notes", id: "f\($0)-\(team)") }
+            await #expect(throws: Refused.self) {
+                _ = try await storage.applyPush(team: team, keys: keys, audit: Self.audit()) { index, _ in
+                    if index == 2 { throw Refused() }
+                    return MergeStep(newBody: Self.body("x\(index)"), outcome: true)
+                }
+            }
+            #expect(try await storage.lastSeq(team: team) == 0)
+            let page = try await storage.pull(team: team, after: 0, limit: 10, audit: Self.audit(action: .pull))
+            #expect(page.records.isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.enabled)
+    func aRecordBelongsToOneTeam(_ backend: Backend) async throws {
+        try await backend.withStorage { storage in
+            let (north, south) = (TestEnvironment.uniqueName("north"), TestEnvironment.uniqueName("south"))
+            _ = try await storage.createTeam(named: north, at: Date())
+            _ = try await storage.createTeam(named: south, at: Date())
+            let key = RecordKey(collection: "notes", id: "shared-\(north)")
+            _ = try await storage.applyPush(
+                team: north, keys: [key], audit: Self.audit(), merge: Self.replace(with: [Self.body("north")]))
+
+            let other = RecordKey(collection: "notes", id: "other-\(south)")
+            await #expect(throws: StorageError.recordInAnotherTeam(key, index: 1)) {
+                _ = try await storage.applyPush(
+                    team: south, keys: [other, key], audit: Self.audit(),
+                    merge: Self.replace(with: [Self.body("a"), Self.body("south")]))
+            }
+            #expect(try await storage.lastSeq(team: south) == 0)
+            let northPage = try await storage.pull(team: north, after: 0, limit: 10, audit: Self.audit(action: .pull))
+            #expect(northPage.records.first?.body == Self.body("north"))
+        }
+    }
+
+    @Test(arguments: Backend.enabled)
+    func pushesAndPullsAreAudited(_ backend: Backend) async throws {
+        try await backend.withStorage { storage in
+            let team = TestEnvironment.uniqueName("team")
+            _ = try await storage.createTeam(named: team, at: Date())
+            let device = "dev-\(UUID().uuidString)"
+            let key = RecordKey(collection: "notes", id: "a-\(team)")
+            _ = try await storage.applyPush(
+                team: team, keys: [key], audit: Self.audit(device), merge: Self.replace(with: [Self.body("x")]))
+            _ = try await storage.pull(team: team, after: 0, limit: 10, audit: Self.audit(device, action: .pull))
+            let events = try await storage.auditEvents(limit: 500).filter { $0.deviceID == device }
+            #expect(events.map(\.action) == [.pull, .push])
+            #expect(events.allSatisfy { $0.recordIDs == [key.description] && $0.team == team })
+        }
+    }
+
+    /// Concurrent pushes to one team, from separate storage instances (like separate server processes),
+    /// while a reader pulls: sequence numbers come out strictly increasing without gaps, and the reader,
+    /// following its cursor, sees every record's final state.
+    @Test(arguments: Backend.enabled)
+    func concurrentPushesNeverHideAChangeFromAPull(_ backend: Backend) async throws {
+        let writers = 4
+        let batches = 12
+        let team = TestEnvironment.uniqueName("team")
+        let storages = try (0..<writers).map { _ in try backend.makeStorage() }
+        // SQLite is one file per storage here, so its writers share the first instance; PostgreSQL writers
+        // each get their own connection pool.
+        let writerStorages: [any SyncStorage] = backend == .sqlite ? Array(repeating: storages[0], count: writers) : storages
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for storage in (backend == .sqlite ? [storages[0]] : storages) {
+                group.addTask { try await storage.run() }
+            }
+            defer { group.cancelAll() }
+            try await storages[0].migrate()
+            _ = try await storages[0].createTeam(named: team, at: Date())
+
+            let seen = try await withThrowingTaskGroup(of: [RecordKey: Data].self) { inner in
+                for writer in 0..<writers {
+                    inner.addTask {
+                        for batch in 0..<batches {
+                            let keys = (0..<3).map { RecordKey(collection: "notes", id: "w\(writer)-\($0)-\(team)") }
+                            let bodies = keys.map { Self.body("\($0.id)-b\(batch)") }
+                            _ = try await writerStorages[writer].applyPush(
+                                team: team, keys: keys, audit: Self.audit(), merge: Self.replace(with: bodies))
+                        }
+                        return [:]
+                    }
+                }
+                // The reader: follows the cursor until every writer is done and a last pull is empty.
+                inner.addTask {
+                    var state: [RecordKey: Data] = [:]
+                    var cursor: Int64 = 0
+                    var quietRounds = 0
+                    while quietRounds < 3 {
+                        let page = try await writerStorages[0].pull(
+                            team: team, after: cursor, limit: 7, audit: Self.audit(action: .pull))
+                        #expect(page.records.map(\.seq) == page.records.map(\.seq).sorted())
+                        #expect(page.records.allSatisfy { $0.seq > cursor })
+                        for record in page.records { state[record.key] = record.body }
+                        cursor = page.nextSeq
+                        let total = try await writerStorages[0].lastSeq(team: team)
+                        quietRounds = (page.records.isEmpty && total == Int64(writers * batches * 3)) ? quietRounds + 1 : 0
+                        if page.records.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+                    }
+                    return state
+                }
+                var merged: [RecordKey: Data] = [:]
+                for try await partial in inner { merged.merge(partial) { $1 } }
+                return merged
+            }
+            #expect(try await storages[0].lastSeq(team: team) == Int64(writers * batches * 3))
+            #expect(seen.count == writers * 3)
+            for (key, body) in seen {
+                #expect(body == Self.body("\(key.id)-b\(batches - 1)"), "stale state for \(key)")
+            }
+        }
+    }
+}
