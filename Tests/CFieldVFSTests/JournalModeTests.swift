@@ -44,7 +44,9 @@ struct JournalModeTests {
         defer { fieldvfs_slot_release(slot) }
         let writer = try store.open(slot: slot, journalMode: "WAL")
         try writer.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT)")
-        let reader = try store.open(slot: slot)
+        // DatabasePool readers are read-only connections.
+        let reader = try Connection(uri: store.uri(slot: slot), flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
+        try reader.prepareForVFS()
         let errors = Locked<[String]>([])
         let reads = Locked<Int>(0)
         let rows = 300
