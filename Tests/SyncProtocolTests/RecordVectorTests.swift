@@ -86,7 +86,15 @@ struct RecordVectorTests {
 
     @Test func textMerges() throws {
         let file = try VectorFile("text-merge.json")
-        file.expectSections(["threeWay", "merges"])
+        file.expectSections(["threeWay", "merges", "basePatches"])
+        for item in try file.cases("basePatches") {
+            let name = item["name"] as? String ?? "?"
+            let text = try #require(item["text"] as? String)
+            let base = try #require(item["base"] as? String)
+            let expected = try VectorFile.decode(BasePatch.self, try #require(item["patch"]))
+            #expect(BasePatch(text: text, base: base) == expected, "\(name)")
+            #expect(expected.base(of: text) == base, "\(name)")
+        }
         for item in try file.cases("threeWay") {
             let name = item["name"] as? String ?? "?"
             let base = try #require(item["base"] as? String)

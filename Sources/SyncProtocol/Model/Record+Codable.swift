@@ -4,11 +4,12 @@
 /// {"clock":{"lap":2,"pho":1},"collection":"notes","id":"0f8c...","presence":{"lap:2":true,"pho:1":true},
 ///  "tags":{"tags":{"housing":["lap:1"]}},
 ///  "writes":[{"dot":"lap:1","set":{"kind":{"str":"walk"},"subject":{"ref":"y-417"}}},
-///            {"base":{"body":"Met.\n"},"dot":"lap:2","set":{"body":{"text":"Met.\nCall Friday.\n"}}}]}
+///            {"base":{"body":[5,0,""]},"dot":"lap:2","set":{"body":{"text":"Met.\nCall Friday.\n"}}}]}
 /// ```
 ///
 /// - `writes`: the live register writes grouped by dot (one group per operation), groups in dot
-///   order; `set` maps field to value; `base` maps a text field to the text that write replaced.
+///   order; `set` maps field to value; `base` maps a text field to the text that write replaced,
+///   as a patch of the written text `[prefix, suffix, "middle"]` (see `BasePatch`).
 /// - `tags`: per tag field, per tag, the dots of its live adds (sorted).
 /// - `presence`: per latest operation's dot, `true` (edit) or `false` (delete).
 /// - `purged`: the purge dot, only on purged records (which then have no other content).
@@ -23,9 +24,9 @@ extension Record: Codable {
     private struct WriteGroup: Codable {
         var dot: Dot
         var set: [String: FieldValue]
-        var base: [String: String]?
+        var base: [String: BasePatch]?
 
-        init(dot: Dot, set: [String: FieldValue], base: [String: String]?) {
+        init(dot: Dot, set: [String: FieldValue], base: [String: BasePatch]?) {
             self.dot = dot
             self.set = set
             self.base = base
@@ -36,7 +37,7 @@ extension Record: Codable {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             dot = try container.decode(Dot.self, forKey: .dot)
             set = try container.decode([String: FieldValue].self, forKey: .set)
-            base = try container.decodeIfPresent([String: String].self, forKey: .base)
+            base = try container.decodeIfPresent([String: BasePatch].self, forKey: .base)
         }
     }
 
@@ -75,12 +76,20 @@ extension Record: Codable {
             guard groupDots.insert(group.dot).inserted else {
                 throw Record.corrupt(.malformedRecord(record: id, reason: "two write groups for \(group.dot)"), decoder)
             }
-            for name in (group.base ?? [:]).keys where group.set[name]?.textValue == nil {
-                throw Record.corrupt(
-                    .malformedRecord(record: id, reason: "base without a text write of '\(name)'"), decoder)
+            var bases: [String: String] = [:]
+            for (name, patch) in group.base ?? [:] {
+                guard let text = group.set[name]?.textValue else {
+                    throw Record.corrupt(
+                        .malformedRecord(record: id, reason: "base without a text write of '\(name)'"), decoder)
+                }
+                guard let base = patch.base(of: text) else {
+                    throw Record.corrupt(
+                        .malformedRecord(record: id, reason: "base of '\(name)' is not a canonical patch"), decoder)
+                }
+                bases[name] = base
             }
             for (name, value) in group.set {
-                registers[name, default: []].append(FieldWrite(dot: group.dot, value: value, base: group.base?[name]))
+                registers[name, default: []].append(FieldWrite(dot: group.dot, value: value, base: bases[name]))
             }
         }
         for name in registers.keys { registers[name]!.sort { $0.dot < $1.dot } }
@@ -125,8 +134,9 @@ extension Record: Codable {
         for (name, writes) in registers {
             for write in writes {
                 groups[write.dot, default: WriteGroup(dot: write.dot, set: [:], base: nil)].set[name] = write.value
-                if let base = write.base {
-                    groups[write.dot]!.base = (groups[write.dot]!.base ?? [:]).merging([name: base]) { $1 }
+                if let base = write.base, let text = write.value.textValue {
+                    groups[write.dot]!.base = (groups[write.dot]!.base ?? [:])
+                        .merging([name: BasePatch(text: text, base: base)]) { $1 }
                 }
             }
         }
