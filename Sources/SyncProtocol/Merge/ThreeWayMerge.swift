@@ -15,7 +15,7 @@
 public enum ThreeWayMerge {
     /// The largest line-comparison table (after trimming common ends) the merge will build;
     /// beyond it the merge reports an overlap rather than spend unbounded time and memory.
-    public static let maxTableCells = 16_000_000
+    public static let maxTableCells = 4_000_000
 
     /// Merges `ours` and `theirs`, both derived from `base`; `nil` when the edits overlap.
     public static func merge(base: String, ours: String, theirs: String) -> String? {
