@@ -123,6 +123,7 @@ let package = Package(
                 "SyncClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol"]),
