@@ -1,5 +1,5 @@
 // bench-protocol: merge throughput, wire encode/decode throughput and bytes on the wire per note.
-// Run in release mode: `swift run -c release bench-protocol [--notes N]`.
+// Run in release mode: `swift run -c release bench-protocol [--notes N] [--dump]`.
 // Prints a table for people and, on the last line, one JSON object for scripts.
 import Foundation
 import SyncProtocol
@@ -100,6 +100,11 @@ func measure(_ body: () throws -> Void) rethrows -> Double {
 }
 
 let notes = try (0..<noteCount).map(makeNote)
+if arguments.contains("--dump") {
+    // One note's wire form, for looking at where the bytes go.
+    print(try WireCoding.encodeString(notes[0]))
+    print(try WireCoding.encodeString(notes[0].updating(["place": .string("Job centre")], by: phone)))
+}
 
 // MARK: Merge throughput
 

@@ -68,6 +68,24 @@ struct MessageCodingTests {
         #expect(error.errorBody.code == .wrongType && !error.errorBody.retryable)
     }
 
+    @Test func awkwardJSONIsRefusedWithAPreciseCode() throws {
+        let cases: [(String, ErrorCode, String)] = [
+            (#"{"limit":1.5}"#, .invalidValue, "limit"),
+            (#"{"limit":"5"}"#, .wrongType, "limit"),
+            (#"[1]"#, .wrongType, ""),
+            ("{\"limit\":\u{1}1}", .malformedJSON, ""),
+            (#"{"limit":5,"#, .malformedJSON, ""),
+            ("", .malformedJSON, ""),
+        ]
+        for (text, code, path) in cases {
+            let error = try #require(throws: WireDecodingError.self) { try WireCoding.decode(PullRequest.self, from: text) }
+            #expect(error.code == code && error.path == path, "\(text): \(error)")
+        }
+        let invalidUTF8 = Data([0x7B, 0x22, 0x63, 0x75, 0x72, 0x73, 0x6F, 0x72, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D])
+        let error = try #require(throws: WireDecodingError.self) { try WireCoding.decode(PullRequest.self, from: invalidUTF8) }
+        #expect(error.code == .malformedJSON)
+    }
+
     @Test func pushOutcomeRefusesARecordOnAnAcceptedOutcome() throws {
         let note = try Self.note("n1")
         var outcome = PushOutcome.merged(note)

@@ -11,6 +11,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SPEC = os.path.join(HERE, "..", "openapi.yaml")
 OUT = os.path.join(HERE, "..", "vectors", "messages.json")
 
+def base_patch(text, base):
+    """The canonical patch that turns `text` into `base` (merge.md, "Base patches"): code point counts."""
+    prefix = 0
+    while prefix < len(text) and prefix < len(base) and text[prefix] == base[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < len(text) - prefix and suffix < len(base) - prefix and text[-1 - suffix] == base[-1 - suffix]:
+        suffix += 1
+    return [prefix, suffix, base[prefix:len(base) - suffix]]
+
 def canonical(obj):
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -30,8 +40,9 @@ edited_note = copy.deepcopy(new_note)
 edited_note["clock"] = {LAP: 2}
 edited_note["presence"] = {f"{LAP}:2": True}
 del edited_note["writes"][0]["set"]["body"]
-edited_note["writes"].append({"base": {"body": BODY}, "dot": f"{LAP}:2",
-                              "set": {"body": {"text": BODY + "Called: he will come.\n"}}})
+EDITED = BODY + "Called: he will come.\n"
+edited_note["writes"].append({"base": {"body": base_patch(EDITED, BODY)}, "dot": f"{LAP}:2",
+                              "set": {"body": {"text": EDITED}}})
 conflicted_note = copy.deepcopy(new_note)
 conflicted_note["clock"] = {LAP: 2, PHO: 1}
 conflicted_note["presence"] = {f"{LAP}:2": True, f"{PHO}:1": True}

@@ -65,7 +65,16 @@ extension KeyedDecodingContainer {
 
     /// Decodes an integer and checks that it lies in `range`.
     func decodeInt(forKey key: Key, in range: ClosedRange<Int>) throws -> Int {
-        let value = try decode(Int.self, forKey: key)
+        let value: Int
+        do {
+            value = try decode(Int.self, forKey: key)
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            // Foundation reports a fraction or an overflow with an error of its own, without a path.
+            _ = try decode(Double.self, forKey: key)
+            throw invalid(key, "must be an integer between \(range.lowerBound) and \(range.upperBound)")
+        }
         guard range.contains(value) else {
             throw invalid(key, "must be between \(range.lowerBound) and \(range.upperBound)")
         }

@@ -30,7 +30,7 @@ public enum WireCoding {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch {
-            throw WireDecodingError.from(error)
+            throw WireDecodingError.from(error, data: data)
         }
     }
 

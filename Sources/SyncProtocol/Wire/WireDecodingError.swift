@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a message body was refused. The HTTP binding answers every one of these with `400`.
 ///
 /// It carries the path of the offending field (`records[2].id`) so that the error body can name it.
@@ -61,7 +63,7 @@ public struct WireDecodingError: Error, Sendable, Hashable, CustomStringConverti
 extension WireDecodingError {
     /// Translates a `DecodingError` (or one of the validation errors thrown while decoding) into a wire
     /// error with a readable path.
-    static func from(_ error: any Error) -> WireDecodingError {
+    static func from(_ error: any Error, data: Data? = nil) -> WireDecodingError {
         switch error {
         case let error as WireDecodingError:
             return error
@@ -82,13 +84,18 @@ extension WireDecodingError {
             )
         case let DecodingError.dataCorrupted(context):
             if context.codingPath.isEmpty {
+                // Foundation also reports some valid JSON (a number that does not fit its type) this way.
+                if let data, (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil {
+                    return WireDecodingError(kind: .invalidValue, path: "", reason: "a value is out of range")
+                }
                 return WireDecodingError(kind: .malformedJSON, path: "", reason: "body is not valid JSON")
             }
             return WireDecodingError(
                 kind: .invalidValue, path: renderPath(context.codingPath), reason: context.debugDescription
             )
         default:
-            return WireDecodingError(kind: .invalidValue, path: "", reason: String(describing: error))
+            // Foundation's own number errors ("not representable") carry no path.
+            return WireDecodingError(kind: .invalidValue, path: "", reason: "a value is out of range")
         }
     }
 
