@@ -1,7 +1,8 @@
-/* Page sealing: AES-256-GCM with a fresh random nonce per write; nonce and tag in the page's last 28 bytes. */
+/* Page sealing: AES-256-GCM with a fresh unique nonce per write; nonce and tag in the page's last 28 bytes. */
 #include <string.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -12,11 +13,37 @@
 static EVP_CIPHER *g_gcm;
 static EVP_CIPHER *g_ecb;
 static pthread_once_t g_fetch_once = PTHREAD_ONCE_INIT;
+static atomic_uint g_fork_gen;
+
+/* A forked child must never continue its parent's nonce sequence. */
+static void fv_after_fork_in_child(void) {
+    atomic_fetch_add(&g_fork_gen, 1);
+}
 
 /* Fetch the ciphers once: an implicit fetch on every init would cost a lookup per page. */
 static void fv_fetch_ciphers(void) {
     g_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
     g_ecb = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
+    pthread_atfork(NULL, NULL, fv_after_fork_in_child);
+}
+
+/*
+ * The next unique nonce for this file handle: a random 96-bit start whose low 32 bits count up. Two handles
+ * under one key collide only if their random 64-bit prefixes match and their counter ranges overlap, which is
+ * negligible; it spares a DRBG call (about as costly as sealing the page) on every write.
+ */
+static int fv_next_nonce(fv_cipher *c, unsigned char out[FV_NONCE_LEN]) {
+    unsigned int gen = atomic_load(&g_fork_gen);
+    if (c->nonce_left == 0 || c->nonce_fork_gen != gen) {
+        if (RAND_bytes(c->nonce, FV_NONCE_LEN) != 1) return SQLITE_IOERR_WRITE;
+        c->nonce_left = 0xffffffffu;
+        c->nonce_fork_gen = gen;
+    }
+    unsigned int ctr = fv_get32(c->nonce + 8) + 1;
+    fv_put32(c->nonce + 8, ctr);
+    c->nonce_left--;
+    memcpy(out, c->nonce, FV_NONCE_LEN);
+    return SQLITE_OK;
 }
 
 int fv_cipher_init(fv_cipher *c, const fv_keys *k) {
@@ -65,7 +92,7 @@ int fv_seal(fv_cipher *c, const unsigned char *in, unsigned char *out, int pgsz,
     unsigned char *nonce = out + body;
     unsigned char *tag = nonce + FV_NONCE_LEN;
     int len = 0;
-    if (RAND_bytes(nonce, FV_NONCE_LEN) != 1) return SQLITE_IOERR_WRITE;
+    if (fv_next_nonce(c, nonce) != SQLITE_OK) return SQLITE_IOERR_WRITE;
     if (EVP_EncryptInit_ex2(c->enc, NULL, NULL, nonce, NULL) != 1) return SQLITE_IOERR_WRITE;
     if (EVP_EncryptUpdate(c->enc, NULL, &len, aad, aadlen) != 1) return SQLITE_IOERR_WRITE;
     if (EVP_EncryptUpdate(c->enc, out + start, &len, in + start, body - start) != 1) return SQLITE_IOERR_WRITE;

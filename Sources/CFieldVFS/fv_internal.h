@@ -29,6 +29,11 @@ typedef struct fv_cipher {
     EVP_CIPHER_CTX *dec;
     EVP_CIPHER_CTX *mask;
     unsigned char dbid[FV_DBID_LEN];
+    /* Nonce source: 12 random bytes whose last 4 count up per write; refreshed after 2^32 - 1 writes, and
+     * in a forked child (nonce_fork_gen != the process-wide fork generation). */
+    unsigned char nonce[FV_NONCE_LEN];
+    unsigned int nonce_left;
+    unsigned int nonce_fork_gen;
 } fv_cipher;
 
 enum { FV_KIND_MAIN = 1, FV_KIND_JOURNAL = 2, FV_KIND_WAL = 3, FV_KIND_MEM = 4 };

@@ -95,4 +95,28 @@ struct EncryptionAtRestTests {
         #expect(db[20] == UInt8(FIELDVFS_RESERVE_BYTES), "reserve bytes recorded in the header")
         #expect(db.subdata(in: 0..<16) == key.subdata(in: 64..<80), "bytes 0-15 hold the database id")
     }
+
+    @Test("Rewriting identical content gives a fresh nonce and ciphertext every time, across connections")
+    func freshNoncePerWrite() throws {
+        let store = try TestStore()
+        let slot = try store.createAndUnlock()
+        defer { fieldvfs_slot_release(slot) }
+        let url = URL(fileURLWithPath: store.databasePath)
+        var nonces = Set<Data>()
+        var pages = Set<Data>()
+        for connection in 0..<5 {
+            let c = try store.open(slot: slot, journalMode: "DELETE")
+            try c.exec("CREATE TABLE IF NOT EXISTS t(x TEXT); DELETE FROM t; INSERT INTO t VALUES ('same-b');")
+            for i in 0..<10 {
+                // Alternate between two values (SQLite skips writing an identical row): each plaintext page
+                // recurs many times, and its ciphertext must never.
+                try c.exec("UPDATE t SET x = '\(i % 2 == 0 ? "same-a" : "same-b")'")
+                let page2 = try Data(contentsOf: url).subdata(in: 4096..<8192)
+                nonces.insert(page2.subdata(in: (4096 - 28)..<(4096 - 16)))
+                pages.insert(page2)
+            }
+            #expect(nonces.count == (connection + 1) * 10)
+        }
+        #expect(pages.count == 50)
+    }
 }
