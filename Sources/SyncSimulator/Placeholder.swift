@@ -1,2 +1,0 @@
-import SyncProtocol
-public enum SyncSimulatorPlaceholder {}

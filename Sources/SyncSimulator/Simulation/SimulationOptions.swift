@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+
+/// Where simulated devices keep their records.
+public enum StoreKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The kit's in-memory replica storage: fast, for runs of thousands of devices.
+    case memory
+    /// Real encrypted `LocalStore`s in a temporary directory: a handful of devices.
+    case encrypted
+}
+
+/// Everything that determines a run. The same options (and seed) give the same run, event for event.
+public struct SimulationOptions: Sendable {
+    /// The seed of every random choice.
+    public var seed: UInt64
+    /// Adviser devices (each team also gets a console, which is not counted here).
+    public var devices: Int
+    /// Local operations per adviser device, after the initial caseloads.
+    public var operationsPerDevice: Int
+    /// The devices' stores.
+    public var storeKind: StoreKind
+    /// The faults of the active phase.
+    public var faults: FaultProfile
+    /// The faults' name, for the replay command (`custom` when changed by hand).
+    public var faultsName: String
+    /// The server's merge; swap it to check that the oracle catches a wrong one.
+    public var merge: MergeFunction
+    /// Whether messages travel as JSON bytes (strict decoding, byte counts) or as values.
+    public var encodeMessages: Bool
+    /// Mean virtual time between a device's operations.
+    public var meanOperationGap: Int64
+    /// Mean virtual time between a device's background syncs.
+    public var meanSyncInterval: Int64
+    /// Probability that a local operation triggers a sync soon after.
+    public var syncAfterWrite: Double
+    /// Purges per adviser operation, issued by the team's console.
+    public var purgeRate: Double
+    /// Records per push batch and per pull page.
+    public var batchSize: Int
+    public var pageSize: Int
+    /// Syncs of every device at quiescence before giving up on convergence.
+    public var maxQuiescenceRounds: Int
+    /// Where encrypted stores go (a fresh temporary directory when `nil`); removed after the run.
+    public var directory: URL?
+    /// Sees every line of the event log (tracing); `nil` keeps only the hash and the last lines.
+    public var trace: (@Sendable (String) -> Void)?
+    /// For progress messages (never for events).
+    public var logger: Logger
+
+    /// Creates options with the defaults of `fieldcli simulate`.
+    public init(
+        seed: UInt64 = 1, devices: Int = 20, operationsPerDevice: Int = 50, storeKind: StoreKind = .memory,
+        faults: FaultProfile = .standard, faultsName: String = "standard", merge: MergeFunction = .standard,
+        encodeMessages: Bool = true, meanOperationGap: Int64 = 10 * 60_000, meanSyncInterval: Int64 = 30 * 60_000,
+        syncAfterWrite: Double = 0.2, purgeRate: Double = 0.005, batchSize: Int = 50, pageSize: Int = 100,
+        maxQuiescenceRounds: Int = 20, directory: URL? = nil, trace: (@Sendable (String) -> Void)? = nil,
+        logger: Logger = Logger(label: "fieldsync.simulator")
+    ) {
+        self.seed = seed
+        self.devices = max(1, devices)
+        self.operationsPerDevice = max(0, operationsPerDevice)
+        self.storeKind = storeKind
+        self.faults = faults
+        self.faultsName = faultsName
+        self.merge = merge
+        self.encodeMessages = encodeMessages
+        self.meanOperationGap = meanOperationGap
+        self.meanSyncInterval = meanSyncInterval
+        self.syncAfterWrite = syncAfterWrite
+        self.purgeRate = purgeRate
+        self.batchSize = batchSize
+        self.pageSize = pageSize
+        self.maxQuiescenceRounds = maxQuiescenceRounds
+        self.directory = directory
+        self.trace = trace
+        self.logger = logger
+    }
+
+    /// The one command that replays this run.
+    public var replayCommand: String {
+        var parts = [
+            "fieldcli simulate", "--seed \(seed)", "--devices \(devices)", "--ops \(operationsPerDevice)",
+        ]
+        if storeKind != .memory { parts.append("--store-kind \(storeKind.rawValue)") }
+        if faultsName != "standard" { parts.append("--faults \(faultsName)") }
+        if !merge.isStandard { parts.append("--merge \(merge.name)") }
+        if !encodeMessages { parts.append("--no-encode") }
+        return parts.joined(separator: " ")
+    }
+}
