@@ -32,7 +32,11 @@ public final class HTTPSyncTransport: SyncTransport {
         self.configuration = configuration
         self.logger = logger
         var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.timeout = .init(connect: .seconds(15), read: .seconds(60))
+        // A server that cannot be reached should fail fast (the engine retries with backoff), so connecting
+        // gets at most 10 s even when a request may take longer.
+        let connectNanoseconds = min(configuration.requestTimeout.nanosecondsClamped, 10_000_000_000)
+        httpConfiguration.timeout = .init(
+            connect: .nanoseconds(connectNanoseconds), read: .nanoseconds(configuration.requestTimeout.nanosecondsClamped))
         if let pem = configuration.trustedCertificatesPEM {
             var tls = TLSConfiguration.makeClientConfiguration()
             do {
