@@ -22,7 +22,8 @@ func writeMarkerWorkload(_ c: Connection, rows: Int = 300) throws {
             INSERT INTO subjects(name) VALUES ('Marlowe-Subject-Name \(i)');
             INSERT INTO notes(subject, body, tags)
                 VALUES (\(i), 'CONFIDENTIAL-MARKER-7f3a \(i) zebrafishsearchterm \(filler)', 'tag-safeguard-xq');
-            INSERT INTO notes_fts(body, tags) VALUES ('zebrafishsearchterm \(i) CONFIDENTIAL-MARKER-7f3a', 'tag-safeguard-xq');
+            INSERT INTO notes_fts(body, tags)
+                VALUES ('zebrafishsearchterm \(i) CONFIDENTIAL-MARKER-7f3a', 'tag-safeguard-xq');
             """)
     }
     try c.exec("COMMIT")

@@ -13,7 +13,8 @@ struct JournalModeTests {
         do {
             let c = try store.open(slot: slot, journalMode: journalMode)
             try writeMarkerWorkload(c, rows: 120)
-            try c.exec("DELETE FROM notes WHERE id % 4 = 0; UPDATE subjects SET name = name || ' (moved)' WHERE id < 10;")
+            try c.exec("DELETE FROM notes WHERE id % 4 = 0")
+            try c.exec("UPDATE subjects SET name = name || ' (moved)' WHERE id < 10")
         }
         for _ in 0..<2 {
             let c = try store.open(slot: slot)

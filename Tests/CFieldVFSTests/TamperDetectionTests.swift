@@ -65,7 +65,7 @@ struct TamperDetectionTests {
                 bad[page * pageSize + inPage] ^= 0x10
                 try bad.write(to: url)
                 let failure = expectFailure(store, slot, "page \(page + 1) byte \(inPage)")
-                #expect(failure?.code == sqliteIOErrData, "page \(page + 1) byte \(inPage): \(String(describing: failure))")
+                #expect(failure?.code == sqliteIOErrData, "page \(page + 1) byte \(inPage)")
             }
         }
         try original.write(to: url)
