@@ -18,7 +18,8 @@ struct BenchReport {
     // MARK: Derived figures
 
     private var bulkRates: (plain: Double, encrypted: Double) {
-        (Double(store.bulkNotes) / store.bulkInsert.plain.total, Double(store.bulkNotes) / store.bulkInsert.encrypted.total)
+        let notes = Double(store.bulkNotes)
+        return (notes / store.bulkInsert.plain.total, notes / store.bulkInsert.encrypted.total)
     }
     private var bulkRatio: Double { bulkRates.plain / bulkRates.encrypted }
 
@@ -28,7 +29,8 @@ struct BenchReport {
     private var checks: [(name: String, met: Bool)] {
         [
             ("bulk insert ≤ \(Targets.insertRatio)×", bulkRatio <= Targets.insertRatio),
-            ("single insert p50 ≤ \(Targets.insertRatio)×", Self.p50Ratio(store.singleInsert) <= Targets.insertRatio),
+            ("single insert p50 ≤ \(Targets.insertRatio)×",
+             Self.p50Ratio(store.singleInsert) <= Targets.insertRatio),
             ("point read p50 ≤ \(Targets.readRatio)×", Self.p50Ratio(store.pointRead) <= Targets.readRatio),
             ("list one subject p50 ≤ \(Targets.readRatio)×", Self.p50Ratio(store.subjectList) <= Targets.readRatio),
             ("FTS query p50 ≤ \(Targets.readRatio)×", Self.p50Ratio(store.search) <= Targets.readRatio),
@@ -41,8 +43,8 @@ struct BenchReport {
     var table: String {
         var lines: [String] = []
         let kdf = options.kdf
-        lines.append("bench-store: \(Format.count(Double(store.bulkNotes))) notes of ~1 KB in \(options.subjects) subjects, "
-            + "journal \(options.journalMode.rawValue), \(Self.isoDate(date))")
+        lines.append("bench-store: \(Format.count(Double(store.bulkNotes))) notes of ~1 KB in "
+            + "\(options.subjects) subjects, journal \(options.journalMode.rawValue), \(Self.isoDate(date))")
         lines.append("machine: \(machine.cpu), \(machine.cores) cores, \(machine.os)")
         lines.append("")
         var table = TextTable(header: ["operation", "figure", "plain", "encrypted", "ratio", "target", "met"])
@@ -96,52 +98,77 @@ struct BenchReport {
                    Format.ratio(samples.encrypted.p99 / samples.plain.p99), "", ""])
     }
 
-    private var referenceLines: [String] {
-        switch reference {
-        case .skipped(let reason): return ["SQLCipher reference: skipped (\(reason))"]
-        case .failed(let reason): return ["SQLCipher reference: could not be measured (\(reason))"]
-        case .measured(let results):
-            var lines = ["SQLCipher reference: SQLCipher \(results.sqlcipherVersion) (SQLite \(results.sqlcipherSQLiteVersion)) "
-                + "shell, the same notes as SQL; mean per operation, bulk in notes/s"]
-            var header = ["operation"] + results.figures.map(\.engine.label)
-            header += ["keyed / no key"]
-            if results.figures(for: ShellEngine.sqlite3) != nil { header += ["keyed / sqlite3"] }
-            header += ["ours (same figure)"]
-            var table = TextTable(header: header, textColumns: 1)
-            for row in referenceRows(results) { table.add(row) }
-            lines.append(table.rendered)
-            if let unlock = results.unlockSeconds {
-                lines.append("SQLCipher unlock (PBKDF2-HMAC-SHA1, its default 64,000 iterations): p50 "
-                    + "\(Format.milliseconds(unlock)) ms; ours (scrypt N=2^\(options.kdf.log2N)): "
-                    + "\(Format.milliseconds(store.open.encrypted.p50)) ms")
-            }
-            return lines
+    /// The reference operations: a figure per engine, and whether it is a rate (higher is better).
+    private typealias ReferenceOperation = (
+        name: String, unit: String, value: @Sendable (ReferenceFigures) -> Double, isRate: Bool
+    )
+    private static let referenceOperations: [ReferenceOperation] = [
+        ("bulk insert", "notes/s", { Double($0.bulkNotes) / $0.bulkSeconds }, true),
+        ("single insert", "mean ms", { $0.singleSeconds / Double($0.singleNotes) }, false),
+        ("point read", "mean ms", { $0.readSeconds / Double($0.reads) }, false),
+        ("FTS4 query", "mean ms", { $0.searchSeconds / Double($0.searches) }, false),
+    ]
+
+    /// How much slower `slow` is than `fast` at each reference operation (time ratio; for rates, inverted).
+    private static func referenceRatios(_ slow: ReferenceFigures, over fast: ReferenceFigures) -> [Double] {
+        referenceOperations.map { operation in
+            let (a, b) = (operation.value(slow), operation.value(fast))
+            return operation.isRate ? b / a : a / b
         }
     }
 
-    private func referenceRows(_ results: SQLCipherResults) -> [[String]] {
-        let operations: [(name: String, value: (ShellFigures) -> Double, isRate: Bool, ours: Double)] = [
-            ("bulk insert", { Double($0.bulkNotes) / $0.bulkSeconds }, true, bulkRatio),
-            ("single insert", { $0.singleSeconds / Double($0.singleNotes) }, false, Self.meanRatio(store.singleInsert)),
-            ("point read", { $0.readSeconds / Double($0.reads) }, false, Self.meanRatio(store.pointRead)),
-            ("FTS query", { $0.searchSeconds / Double($0.searches) }, false, Self.meanRatio(store.search)),
+    /// LocalStore's encrypted-over-plain ratios on the reference's statistics (rate, mean), in the same order.
+    private var localStoreMeanRatios: [Double] {
+        [bulkRatio, Self.meanRatio(store.singleInsert), Self.meanRatio(store.pointRead), Self.meanRatio(store.search)]
+    }
+
+    /// The named ratios of the reference section: SQLCipher's fair one first, then fieldvfs's, then LocalStore's.
+    private func referenceRatioRows(_ results: SQLCipherResults) -> [(name: String, key: String, ratios: [Double])] {
+        var rows: [(String, String, [Double])] = []
+        let pairs = [
+            ("sqlcipher keyed / no key", "sqlcipher_keyed_vs_no_key", ReferenceEngine.sqlcipherKeyed,
+             ReferenceEngine.sqlcipherPlain),
+            ("sqlcipher keyed / sqlite3 shell", "sqlcipher_keyed_vs_sqlite3", ReferenceEngine.sqlcipherKeyed,
+             ReferenceEngine.sqlite3),
+            ("fieldvfs / libsqlite3 in process", "fieldvfs_vs_libsqlite3", ReferenceEngine.fieldvfs,
+             ReferenceEngine.libsqlite3),
         ]
-        return operations.map { operation in
-            var row = [operation.name]
-            for (_, figures) in results.figures {
-                let value = operation.value(figures)
-                row.append(operation.isRate ? Format.count(value) : Format.milliseconds(value))
+        for (name, key, slow, fast) in pairs {
+            guard let slowFigures = results.figures(for: slow), let fastFigures = results.figures(for: fast) else {
+                continue
             }
-            func ratio(_ key: String) -> String {
-                guard let keyed = results.figures(for: ShellEngine.sqlcipherKeyed), let other = results.figures(for: key)
-                else { return "n/a" }
-                let (a, b) = (operation.value(keyed), operation.value(other))
-                return Format.ratio(operation.isRate ? b / a : a / b)
+            rows.append((name, key, Self.referenceRatios(slowFigures, over: fastFigures)))
+        }
+        rows.append(("LocalStore encrypted / plain (above)", "localstore_encrypted_vs_plain", localStoreMeanRatios))
+        return rows
+    }
+
+    private var referenceLines: [String] {
+        switch reference {
+        case .skipped(let reason): return ["SQL reference (SQLCipher): skipped (\(reason))"]
+        case .failed(let reason): return ["SQL reference (SQLCipher): could not be measured (\(reason))"]
+        case .measured(let results):
+            var lines = ["SQL reference: the same notes as plain SQL (LocalStore's schema, FTS4), run by each engine; "
+                + "SQLCipher \(results.sqlcipherVersion) is built on SQLite \(results.sqlcipherSQLiteVersion)"]
+            var table = TextTable(
+                header: ["engine"] + Self.referenceOperations.map { "\($0.name) \($0.unit)" } + ["MiB"],
+                textColumns: 1)
+            for (engine, figures) in results.figures {
+                table.add([engine.label] + Self.referenceOperations.map { operation in
+                    let value = operation.value(figures)
+                    return operation.isRate ? Format.count(value) : Format.milliseconds(value)
+                } + [Format.mebibytes(figures.databaseBytes)])
             }
-            row.append(ratio(ShellEngine.sqlcipherPlain))
-            if results.figures(for: ShellEngine.sqlite3) != nil { row.append(ratio(ShellEngine.sqlite3)) }
-            row.append(Format.ratio(operation.ours))
-            return row
+            for row in referenceRatioRows(results) {
+                table.add(["ratio " + row.name] + row.ratios.map(Format.ratio) + [""])
+            }
+            lines.append(table.rendered)
+            if let unlock = results.unlockSeconds {
+                lines.append("SQLCipher unlock (PBKDF2-HMAC-SHA1, its default 64,000 iterations): p50 "
+                    + "\(Format.milliseconds(unlock)) ms; LocalStore encrypted open (scrypt N=2^\(options.kdf.log2N)): "
+                    + "\(Format.milliseconds(store.open.encrypted.p50)) ms")
+            }
+            return lines
         }
     }
 
@@ -230,6 +257,7 @@ struct BenchReport {
             var engines: [(String, JSONValue)] = []
             for (engine, figures) in results.figures {
                 engines.append((engine.key, .object([
+                    ("label", .string(engine.label)),
                     ("bulk_notes_per_s", .rounded(Double(figures.bulkNotes) / figures.bulkSeconds)),
                     ("single_insert_mean_ms", .milliseconds(figures.singleSeconds / Double(figures.singleNotes))),
                     ("point_read_mean_ms", .milliseconds(figures.readSeconds / Double(figures.reads))),
@@ -242,25 +270,15 @@ struct BenchReport {
                 ("sqlcipher_version", .string(results.sqlcipherVersion)),
                 ("sqlcipher_sqlite_version", .string(results.sqlcipherSQLiteVersion)),
                 ("sqlite3_version", results.sqlite3Version.map(JSONValue.string) ?? .null),
+                ("libsqlite3_version", .string(results.librarySQLiteVersion)),
                 ("engines", .object(engines)),
             ]
-            for (key, name) in [(ShellEngine.sqlcipherPlain, "ratio_keyed_vs_no_key"),
-                                (ShellEngine.sqlite3, "ratio_keyed_vs_sqlite3")] {
-                guard let keyed = results.figures(for: ShellEngine.sqlcipherKeyed),
-                      let other = results.figures(for: key) else { continue }
-                members.append((name, .object([
-                    // Both engines insert the same notes, so the time ratio is the rate ratio.
-                    ("bulk_insert", .rounded(keyed.bulkSeconds / other.bulkSeconds)),
-                    ("single_insert", .rounded(keyed.singleSeconds / other.singleSeconds)),
-                    ("point_read", .rounded(keyed.readSeconds / other.readSeconds)),
-                    ("fts_query", .rounded(keyed.searchSeconds / other.searchSeconds)),
-                ])))
+            var ratios: [(String, JSONValue)] = []
+            for row in referenceRatioRows(results) {
+                let names = ["bulk_insert", "single_insert", "point_read", "fts_query"]
+                ratios.append((row.key, .object(zip(names, row.ratios).map { ($0, .rounded($1)) })))
             }
-            members.append(("ours_mean_ratios", .object([
-                ("bulk_insert", .rounded(bulkRatio)), ("single_insert", .rounded(Self.meanRatio(store.singleInsert))),
-                ("point_read", .rounded(Self.meanRatio(store.pointRead))),
-                ("fts_query", .rounded(Self.meanRatio(store.search))),
-            ])))
+            members.append(("ratios", .object(ratios)))
             members.append(("unlock_pbkdf2_p50_ms", results.unlockSeconds.map(JSONValue.milliseconds) ?? .null))
             return .object(members)
         }

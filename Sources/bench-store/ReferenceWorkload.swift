@@ -34,8 +34,10 @@ struct ReferenceWorkload {
         var generator = NoteTextGenerator(seed: options.seed, subjects: options.subjects)
         var idRandom = SeededGenerator(seed: options.seed ^ 0x1D5)
         var scripts = Scripts(
-            schema: directory.appendingPathComponent("schema.sql"), bulk: directory.appendingPathComponent("bulk.sql"),
-            singles: directory.appendingPathComponent("singles.sql"), reads: directory.appendingPathComponent("reads.sql"),
+            schema: directory.appendingPathComponent("schema.sql"),
+            bulk: directory.appendingPathComponent("bulk.sql"),
+            singles: directory.appendingPathComponent("singles.sql"),
+            reads: directory.appendingPathComponent("reads.sql"),
             searches: directory.appendingPathComponent("searches.sql"))
         try Self.schema(references: generator.subjectReferences).write(to: scripts.schema, atomically: false,
                                                                           encoding: .utf8)

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Figures one SQLite shell measured on the reference workload. Times are the sums of the shell's `.timer` over
-/// the lines of each script, which excludes process start-up and key set-up.
-struct ShellFigures {
+/// Figures one engine measured on the reference workload. Times are the sums over the lines of each script (the
+/// shell's `.timer`, or the clock around `sqlite3_exec` in process), which excludes start-up and key set-up.
+struct ReferenceFigures {
     var bulkSeconds = 0.0
     var bulkNotes = 0
     var singleSeconds = 0.0
@@ -21,12 +21,14 @@ struct SQLCipherResults {
     var sqlcipherSQLiteVersion = ""
     /// The system `sqlite3` shell's SQLite version, when that shell is installed.
     var sqlite3Version: String?
-    /// Per engine (`ShellEngine.key`), in the order they ran.
-    var figures: [(engine: ShellEngine, figures: ShellFigures)] = []
+    /// The libsqlite3 this process (and LocalStore) runs on.
+    var librarySQLiteVersion = ""
+    /// Per engine, in the order of the table.
+    var figures: [(engine: ReferenceEngine, figures: ReferenceFigures)] = []
     /// p50 of opening a passphrase-keyed SQLCipher database (its PBKDF2 key derivation), in seconds.
     var unlockSeconds: Double?
 
-    func figures(for key: String) -> ShellFigures? {
+    func figures(for key: String) -> ReferenceFigures? {
         figures.first { $0.engine.key == key }?.figures
     }
 }
@@ -38,27 +40,43 @@ enum ReferenceOutcome {
     case failed(String)
 }
 
-/// A SQLite shell and the settings it runs the workload with.
-struct ShellEngine {
+/// A SQLite engine of the reference: a shell (sqlite3, sqlcipher) or libsqlite3 in this process, plain or
+/// through fieldvfs.
+struct ReferenceEngine {
+    enum Runner {
+        /// A shell executable; `keyPragmas` are sent first on every connection (the key, for SQLCipher).
+        case shell(executable: URL, keyPragmas: String)
+        /// libsqlite3 through the C API, through fieldvfs when `encrypted`.
+        case inProcess(encrypted: Bool)
+    }
+
     static let sqlite3 = "sqlite3"
     static let sqlcipherPlain = "sqlcipher_plain"
     static let sqlcipherKeyed = "sqlcipher_keyed"
+    static let libsqlite3 = "libsqlite3"
+    static let fieldvfs = "fieldvfs"
 
     let key: String
     let label: String
-    let executable: URL
-    /// PRAGMAs sent first on every connection (the key, for the keyed engine).
-    let keyPragmas: String
+    let runner: Runner
     let databaseURL: URL
-    var isEncrypted: Bool { !keyPragmas.isEmpty }
+
+    var isEncrypted: Bool {
+        switch runner {
+        case .shell(_, let keyPragmas): return !keyPragmas.isEmpty
+        case .inProcess(let encrypted): return encrypted
+        }
+    }
 }
 
-/// Runs the same SQL workload through Debian's `sqlcipher` shell with and without a key, and through the system
-/// `sqlite3` shell, so SQLCipher's cost can be read as a ratio next to ours.
+/// Runs the same SQL workload through Debian's `sqlcipher` shell with and without a key, through the system
+/// `sqlite3` shell, and through libsqlite3 in this process with and without fieldvfs, so SQLCipher's cost and the
+/// VFS's cost can be read as ratios measured the same way.
 ///
-/// The fair ratio is SQLCipher keyed over SQLCipher without a key: the same SQLite 3.15.2 build, the same
-/// compile options (SQLCipher's SECURE_DELETE included), the same shell; only the codec differs. The keyed
-/// engine gets a raw 256-bit key (`x'…'`), so PBKDF2 stays out of the workload; its cost is measured separately.
+/// The fair SQLCipher ratio is keyed over no key: the same SQLite 3.15.2 build, the same compile options
+/// (SQLCipher's SECURE_DELETE included), the same shell; only the codec differs. The keyed engine gets a raw
+/// 256-bit key (`x'…'`), so PBKDF2 stays out of the workload; its cost is measured separately. The fair fieldvfs
+/// ratio is fieldvfs over plain libsqlite3 in the same process on the same SQL.
 struct SQLCipherReference {
     let options: BenchOptions
     let directory: URL
@@ -87,30 +105,24 @@ struct SQLCipherReference {
         results.sqlcipherVersion = try shell(
             sqlcipher, database: ":memory:", driver: "PRAGMA key = \"x'\(Self.rawKey)'\";\nPRAGMA cipher_version;\n"
         ).trimmingCharacters(in: .whitespacesAndNewlines)
-        var engines: [ShellEngine] = []
-        if let sqlite3 {
-            results.sqlite3Version = try Self.version(of: sqlite3)
-            engines.append(ShellEngine(
-                key: ShellEngine.sqlite3, label: "sqlite3 \(results.sqlite3Version ?? "")", executable: sqlite3,
-                keyPragmas: "", databaseURL: directory.appendingPathComponent("sqlite3.db")))
-        }
-        engines.append(ShellEngine(
-            key: ShellEngine.sqlcipherPlain, label: "sqlcipher, no key", executable: sqlcipher, keyPragmas: "",
-            databaseURL: directory.appendingPathComponent("sqlcipher-plain.db")))
-        engines.append(ShellEngine(
-            key: ShellEngine.sqlcipherKeyed, label: "sqlcipher, keyed", executable: sqlcipher,
-            // cipher_page_size: SQLCipher 3 defaults to 1 KiB pages; LocalStore and the others use 4 KiB.
-            keyPragmas: "PRAGMA key = \"x'\(Self.rawKey)'\";\nPRAGMA cipher_page_size = 4096;\n",
-            databaseURL: directory.appendingPathComponent("sqlcipher-keyed.db")))
+        results.librarySQLiteVersion = SQLiteScriptRunner.libraryVersion
+        let engines = makeEngines(sqlcipher: sqlcipher, sqlite3: sqlite3, results: &results)
+        let vfsKey = try SQLiteScriptRunner.VFSKey(keyFile: directory.appendingPathComponent("fieldvfs.key"))
 
-        progress.say("SQLCipher reference: writing the SQL scripts (\(options.notes) notes)")
+        progress.say("SQL reference: writing the SQL scripts (\(options.notes) notes)")
         let scripts = try ReferenceWorkload(options: options, directory: directory).write()
-        var figures = [ShellFigures](repeating: ShellFigures(), count: engines.count)
         for engine in engines {
-            let pageSize = engine.isEncrypted ? "" : "PRAGMA page_size = 4096;\n"
-            _ = try shell(engine.executable, database: engine.databaseURL.path,
-                          driver: ".output /dev/null\n\(engine.keyPragmas)\(pageSize)\(journalPragmas)"
-                            + ".read '\(scripts.schema.path)'\n")
+            switch engine.runner {
+            case .shell(let executable, let keyPragmas):
+                let pageSize = engine.isEncrypted ? "" : "PRAGMA page_size = 4096;\n"
+                _ = try shell(executable, database: engine.databaseURL.path,
+                              driver: ".output /dev/null\n\(keyPragmas)\(pageSize)\(journalPragmas)"
+                                + ".read '\(scripts.schema.path)'\n")
+            case .inProcess(let encrypted):
+                let runner = try SQLiteScriptRunner(
+                    database: engine.databaseURL, key: encrypted ? vfsKey : nil, journalPragmas: journalPragmas)
+                try runner.execute(String(contentsOf: scripts.schema, encoding: .utf8))
+            }
         }
         let phases: [(name: String, script: URL, lines: Int)] = [
             ("bulk insert", scripts.bulk, scripts.bulkLines),
@@ -118,21 +130,42 @@ struct SQLCipherReference {
             ("point reads", scripts.reads, scripts.readLines),
             ("FTS4 queries", scripts.searches, scripts.searchLines),
         ]
-        for (phaseIndex, phase) in phases.enumerated() {
-            // Rotate which engine goes first, so none always runs on the coldest or warmest machine.
-            for turn in 0..<engines.count {
-                let index = (turn + phaseIndex) % engines.count
-                let engine = engines[index]
-                progress.say("SQLCipher reference: \(phase.name) with \(engine.label)")
-                let seconds = try timedRun(engine, script: phase.script, expectedLines: phase.lines)
-                switch phaseIndex {
-                case 0: figures[index].bulkSeconds = seconds; figures[index].bulkNotes = scripts.bulkNotes
-                case 1: figures[index].singleSeconds = seconds; figures[index].singleNotes = scripts.singleNotes
-                case 2: figures[index].readSeconds = seconds; figures[index].reads = scripts.readCount
-                default: figures[index].searchSeconds = seconds; figures[index].searches = scripts.searchCount
-                }
-                if phaseIndex == 0 { try checkEncryption(of: engine) }
+        var figures = [ReferenceFigures](repeating: ReferenceFigures(), count: engines.count)
+        func record(_ times: [Double], engine index: Int, phase phaseIndex: Int) throws {
+            let phase = phases[phaseIndex]
+            guard times.count == phase.lines else {
+                throw ReferenceFailure("\(engines[index].label): expected \(phase.lines) timed lines from "
+                    + "\(phase.script.lastPathComponent), got \(times.count)")
             }
+            let seconds = times.reduce(0, +)
+            switch phaseIndex {
+            case 0: figures[index].bulkSeconds = seconds; figures[index].bulkNotes = scripts.bulkNotes
+            case 1: figures[index].singleSeconds = seconds; figures[index].singleNotes = scripts.singleNotes
+            case 2: figures[index].readSeconds = seconds; figures[index].reads = scripts.readCount
+            default: figures[index].searchSeconds = seconds; figures[index].searches = scripts.searchCount
+            }
+            if phaseIndex == 0 { try checkEncryption(of: engines[index]) }
+        }
+        let shells = engines.indices.filter { if case .shell = engines[$0].runner { true } else { false } }
+        let plainIndex = engines.firstIndex { $0.key == ReferenceEngine.libsqlite3 }!
+        let vfsIndex = engines.firstIndex { $0.key == ReferenceEngine.fieldvfs }!
+        for (phaseIndex, phase) in phases.enumerated() {
+            // Shells run one after another; rotate which goes first, so none always meets the same machine load.
+            for turn in shells.indices {
+                let index = shells[(turn + phaseIndex) % shells.count]
+                progress.say("SQL reference: \(phase.name) with \(engines[index].label)")
+                try record(try shellRun(engines[index], script: phase.script), engine: index, phase: phaseIndex)
+            }
+            // The two in-process connections take turns line by line.
+            progress.say("SQL reference: \(phase.name) with libsqlite3 and fieldvfs in process, in turns")
+            let plain = try SQLiteScriptRunner(
+                database: engines[plainIndex].databaseURL, key: nil, journalPragmas: journalPragmas)
+            let encrypted = try SQLiteScriptRunner(
+                database: engines[vfsIndex].databaseURL, key: vfsKey, journalPragmas: journalPragmas)
+            for runner in [plain, encrypted] { try runner.execute(Self.warmUp) }
+            let times = try SQLiteScriptRunner.timeLines(of: phase.script, on: plain, and: encrypted)
+            try record(times.first, engine: plainIndex, phase: phaseIndex)
+            try record(times.second, engine: vfsIndex, phase: phaseIndex)
         }
         for (index, engine) in engines.enumerated() {
             figures[index].databaseBytes = Self.fileBytes(engine.databaseURL.path)
@@ -143,30 +176,57 @@ struct SQLCipherReference {
         return results
     }
 
+    private func makeEngines(sqlcipher: URL, sqlite3: URL?, results: inout SQLCipherResults) -> [ReferenceEngine] {
+        func database(_ name: String) -> URL { directory.appendingPathComponent(name) }
+        var engines: [ReferenceEngine] = []
+        if let sqlite3, let version = try? Self.version(of: sqlite3) {
+            results.sqlite3Version = version
+            engines.append(ReferenceEngine(
+                key: ReferenceEngine.sqlite3, label: "sqlite3 \(version) shell",
+                runner: .shell(executable: sqlite3, keyPragmas: ""), databaseURL: database("sqlite3.db")))
+        }
+        let cipher = "sqlcipher \(results.sqlcipherVersion) shell"
+        engines.append(ReferenceEngine(
+            key: ReferenceEngine.sqlcipherPlain, label: "\(cipher), no key",
+            runner: .shell(executable: sqlcipher, keyPragmas: ""), databaseURL: database("sqlcipher-plain.db")))
+        engines.append(ReferenceEngine(
+            key: ReferenceEngine.sqlcipherKeyed, label: "\(cipher), keyed",
+            // cipher_page_size: SQLCipher 3 defaults to 1 KiB pages; LocalStore and the others use 4 KiB.
+            runner: .shell(executable: sqlcipher,
+                           keyPragmas: "PRAGMA key = \"x'\(Self.rawKey)'\";\nPRAGMA cipher_page_size = 4096;\n"),
+            databaseURL: database("sqlcipher-keyed.db")))
+        engines.append(ReferenceEngine(
+            key: ReferenceEngine.libsqlite3, label: "libsqlite3 \(results.librarySQLiteVersion) in process",
+            runner: .inProcess(encrypted: false), databaseURL: database("libsqlite3.db")))
+        engines.append(ReferenceEngine(
+            key: ReferenceEngine.fieldvfs, label: "libsqlite3 + fieldvfs in process",
+            runner: .inProcess(encrypted: true), databaseURL: database("fieldvfs.db")))
+        return engines
+    }
+
     private var journalPragmas: String {
         switch options.journalMode {
         case .wal: return "PRAGMA journal_mode = WAL;\nPRAGMA synchronous = NORMAL;\nPRAGMA temp_store = MEMORY;\n"
-        case .rollback: return "PRAGMA journal_mode = DELETE;\nPRAGMA synchronous = FULL;\nPRAGMA temp_store = MEMORY;\n"
+        case .rollback:
+            return "PRAGMA journal_mode = DELETE;\nPRAGMA synchronous = FULL;\nPRAGMA temp_store = MEMORY;\n"
         }
     }
 
-    /// Runs one workload script in a fresh shell and returns the sum of its timed lines.
-    private func timedRun(_ engine: ShellEngine, script: URL, expectedLines: Int) throws -> Double {
-        // The untimed count(*) reads the schema (and, keyed, derives nothing: the key is raw) before timing starts.
+    /// Read before timing starts: the schema (and, keyed, the first page; the raw key needs no derivation).
+    private static let warmUp = "SELECT count(*) FROM note;\n"
+
+    /// Runs one workload script in a fresh shell and returns the seconds of each timed line.
+    private func shellRun(_ engine: ReferenceEngine, script: URL) throws -> [Double] {
+        guard case .shell(let executable, let keyPragmas) = engine.runner else { return [] }
         let output = try shell(
-            engine.executable, database: engine.databaseURL.path,
-            driver: ".output /dev/null\n\(engine.keyPragmas)\(journalPragmas)SELECT count(*) FROM note;\n"
+            executable, database: engine.databaseURL.path,
+            driver: ".output /dev/null\n\(keyPragmas)\(journalPragmas)\(Self.warmUp)"
                 + ".timer on\n.read '\(script.path)'\n")
-        let times = Self.timerValues(output)
-        guard times.count == expectedLines else {
-            throw ReferenceFailure("\(engine.label): expected \(expectedLines) timed lines from \(script.lastPathComponent), "
-                + "got \(times.count)")
-        }
-        return times.reduce(0, +)
+        return Self.timerValues(output)
     }
 
     /// The keyed database must not be plain SQLite, and the others must be: otherwise the ratio measures nothing.
-    private func checkEncryption(of engine: ShellEngine) throws {
+    private func checkEncryption(of engine: ReferenceEngine) throws {
         let handle = try FileHandle(forReadingFrom: engine.databaseURL)
         defer { try? handle.close() }
         let header = try handle.read(upToCount: 16) ?? Data()
