@@ -109,17 +109,30 @@ if arguments.contains("--dump") {
 // MARK: Merge throughput
 
 // Non-conflicting: the laptop edits the body (appends a line), the phone concurrently edits other fields.
-let laptopEdits = notes.map { $0.updating(["body": .text($0.value("body")!.textValue! + "Called: Y will come.\n")], by: laptop) }
-let phoneEdits = notes.map { $0.updating(["place": .string("Job centre"), "followUp": .timestamp(Timestamp(millisecondsSince1970: 1_796_000_000_000))], by: phone) }
+let followUp = FieldValue.timestamp(Timestamp(millisecondsSince1970: 1_796_000_000_000))
+let laptopEdits = notes.map { note in
+    note.updating(["body": .text(note.value("body")!.textValue! + "Called: Y will come.\n")], by: laptop)
+}
+let phoneEdits = notes.map { $0.updating(["place": .string("Job centre"), "followUp": followUp], by: phone) }
 var cleanConflicts = 0
 let cleanTime = measure {
     for index in notes.indices where laptopEdits[index].merged(with: phoneEdits[index]).isInConflict {
         cleanConflicts += 1
     }
 }
-// Conflicting: both change the same short field, and both rewrite the same body line.
-let laptopClash = notes.map { $0.updating(["kind": .string("phone"), "body": .text("Rewritten on the laptop.\n")], by: laptop) }
-let phoneClash = notes.map { $0.updating(["kind": .string("sms"), "body": .text("Rewritten on the phone.\n")], by: phone) }
+// Conflicting: both change the same short field, and both rewrite the first line of the body differently.
+func rewritingFirstLine(_ note: Record, with line: String) -> FieldValue {
+    let text = note.value("body")!.textValue!
+    return .text(line + "\n" + text.drop { $0 != "\n" }.dropFirst())
+}
+let laptopClash = notes.map { note in
+    let body = rewritingFirstLine(note, with: "Met at the bus stop.")
+    return note.updating(["kind": .string("phone"), "body": body], by: laptop)
+}
+let phoneClash = notes.map { note in
+    let body = rewritingFirstLine(note, with: "Met at the library.")
+    return note.updating(["kind": .string("sms"), "body": body], by: phone)
+}
 var clashConflicts = 0
 let clashTime = measure {
     for index in notes.indices where laptopClash[index].merged(with: phoneClash[index]).isInConflict {
@@ -141,7 +154,9 @@ func batches(_ records: [Record]) -> [[Record]] {
     stride(from: 0, to: records.count, by: batchSize).map { Array(records[$0..<min($0 + batchSize, records.count)]) }
 }
 
-let pushBatches = batches(notes).enumerated().map { PushBatch(replica: laptop, batchID: "b-\($0.offset)", records: $0.element) }
+let pushBatches = batches(notes).enumerated().map { batch in
+    PushBatch(replica: laptop, batchID: "b-\(batch.offset)", records: batch.element)
+}
 var pushBodies: [Data] = []
 let pushEncodeTime = try measure { pushBodies = try pushBatches.map { try WireCoding.encode($0) } }
 let pushBytes = pushBodies.reduce(0) { $0 + $1.count }
@@ -150,7 +165,9 @@ let pushDecodeTime = try measure {
 }
 
 let merged = notes.indices.map { laptopEdits[$0].merged(with: phoneEdits[$0]) }
-let pages = batches(merged).enumerated().map { PullPage(records: $0.element, nextCursor: "\($0.offset + 1)", more: true) }
+let pages = batches(merged).enumerated().map { page in
+    PullPage(records: page.element, nextCursor: "\(page.offset + 1)", more: true)
+}
 var pageBodies: [Data] = []
 let pageEncodeTime = try measure { pageBodies = try pages.map { try WireCoding.encode($0) } }
 let pageBytes = pageBodies.reduce(0) { $0 + $1.count }
@@ -207,8 +224,9 @@ let codingRows: [(String, Int, Double)] = [
 ]
 for (name, bytes, time) in codingRows {
     let padded = name.padding(toLength: 42, withPad: " ", startingAt: 0)
-    print("\(padded)\(formatted(rate(Double(bytes) / megabyte, time), 1).padding(toLength: 10, withPad: " ", startingAt: 0))"
-        + formatted(rate(Double(noteCount), time)))
+    let megabytes = formatted(rate(Double(bytes) / megabyte, time), 1)
+    let records = formatted(rate(Double(noteCount), time))
+    print(padded + megabytes.padding(toLength: 10, withPad: " ", startingAt: 0) + records)
 }
 print("")
 print("bytes on the wire per note (before compression, target overhead <= 25%)")

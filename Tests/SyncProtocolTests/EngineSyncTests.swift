@@ -32,8 +32,10 @@ struct EngineSyncTests {
 
         // Different fields: merge cleanly. Same short-string field: a conflict for a person.
         try await laptop.storage.update(noteKey("n1"), values: ["place": .string("station"), "kind": .string("phone")])
-        try await phone.storage.update(noteKey("n1"), values: ["followUp": .timestamp(Timestamp(millisecondsSince1970: 1_796_000_000_000)),
-                                                              "kind": .string("sms")])
+        let followUp = Timestamp(millisecondsSince1970: 1_796_000_000_000)
+        try await phone.storage.update(
+            noteKey("n1"), values: ["followUp": .timestamp(followUp), "kind": .string("sms")]
+        )
         try await laptop.sync()
         let summary = try await phone.sync()
         #expect(summary.merged == 1)

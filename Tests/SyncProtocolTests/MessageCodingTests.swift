@@ -49,7 +49,8 @@ struct MessageCodingTests {
     }
 
     @Test func unknownErrorCodesFromNewerServersStillDecode() throws {
-        let body = try WireCoding.decode(ErrorBody.self, from: #"{"code":"quota_exceeded","message":"m","retryable":true}"#)
+        let text = #"{"code":"quota_exceeded","message":"m","retryable":true}"#
+        let body = try WireCoding.decode(ErrorBody.self, from: text)
         #expect(body.code.rawValue == "quota_exceeded" && body.retryable)
     }
 
@@ -78,11 +79,15 @@ struct MessageCodingTests {
             ("", .malformedJSON, ""),
         ]
         for (text, code, path) in cases {
-            let error = try #require(throws: WireDecodingError.self) { try WireCoding.decode(PullRequest.self, from: text) }
+            let error = try #require(throws: WireDecodingError.self) {
+                try WireCoding.decode(PullRequest.self, from: text)
+            }
             #expect(error.code == code && error.path == path, "\(text): \(error)")
         }
         let invalidUTF8 = Data([0x7B, 0x22, 0x63, 0x75, 0x72, 0x73, 0x6F, 0x72, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D])
-        let error = try #require(throws: WireDecodingError.self) { try WireCoding.decode(PullRequest.self, from: invalidUTF8) }
+        let error = try #require(throws: WireDecodingError.self) {
+            try WireCoding.decode(PullRequest.self, from: invalidUTF8)
+        }
         #expect(error.code == .malformedJSON)
     }
 

@@ -74,7 +74,9 @@ extension SyncEngine {
         func invalid(_ detail: String) -> SyncError {
             SyncError(phase: .pushing, reason: .invalidResponse(detail), partial: run.summary(now: environment.now()))
         }
-        guard result.batchID == batchID else { throw invalid("push result for batch \(result.batchID), sent \(batchID)") }
+        guard result.batchID == batchID else {
+            throw invalid("push result for batch \(result.batchID), sent \(batchID)")
+        }
         guard result.results.count == entries.count else {
             throw invalid("\(result.results.count) push results for \(entries.count) records")
         }

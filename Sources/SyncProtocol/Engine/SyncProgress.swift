@@ -65,7 +65,9 @@ extension SyncProgress {
     /// An `AsyncStream` of progress reports and the handler that feeds it, for callers that prefer to
     /// iterate: pass `handler` to ``SyncEngine/sync(progress:)`` and read `stream` in another task.
     /// The stream finishes after a ``Phase/finished`` report.
-    public static func stream() -> (stream: AsyncStream<SyncProgress>, handler: @Sendable (SyncProgress) async -> Void) {
+    public static func stream() -> (
+        stream: AsyncStream<SyncProgress>, handler: @Sendable (SyncProgress) async -> Void
+    ) {
         let (stream, continuation) = AsyncStream.makeStream(of: SyncProgress.self, bufferingPolicy: .unbounded)
         let handler: @Sendable (SyncProgress) async -> Void = { progress in
             continuation.yield(progress)

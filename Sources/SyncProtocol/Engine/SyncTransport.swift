@@ -48,7 +48,9 @@ public struct SyncTransportError: Error, RetryClassifying, CustomStringConvertib
 
     /// An error built from a server's error status and body.
     public static func server(status: Int, body: ErrorBody) -> SyncTransportError {
-        SyncTransportError(kind: .server(status: status, body: body), message: "\(status) \(body.code): \(body.message)")
+        SyncTransportError(
+            kind: .server(status: status, body: body), message: "\(status) \(body.code): \(body.message)"
+        )
     }
 
     /// The server's error body, when the server answered.
