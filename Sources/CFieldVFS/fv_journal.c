@@ -99,6 +99,7 @@ int fv_journal_read(fv_file *f, void *buf, int amt, sqlite3_int64 off) {
         if (rc != SQLITE_OK) {
             memset(out, 0, (size_t)amt);
             f->j_rvalid = 0;
+            sqlite3_log(rc, "fieldvfs: journal record for page %u failed authentication", pgno);
             return rc;
         }
         f->j_rend = off + amt;

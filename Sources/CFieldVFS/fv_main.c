@@ -21,7 +21,8 @@ static int fv_main_open_page(fv_file *f, unsigned char *page, int pgsz, unsigned
     if (pgno == 1) {
         if (memcmp(page, f->cipher.dbid, FV_DBID_LEN) != 0) {
             memset(page, 0, (size_t)pgsz);
-            return SQLITE_IOERR_DATA; /* a different store's file, or tampered */
+            sqlite3_log(SQLITE_IOERR_DATA, "fieldvfs: database id mismatch (another store's key, or tampered)");
+            return SQLITE_IOERR_DATA;
         }
         n = fv_aad(aad, &f->cipher, FV_DOMAIN_MAIN, 1, page + 16, 8);
         rc = fv_open(&f->cipher, page, page, pgsz, 24, aad, n);
@@ -30,7 +31,10 @@ static int fv_main_open_page(fv_file *f, unsigned char *page, int pgsz, unsigned
         n = fv_aad(aad, &f->cipher, FV_DOMAIN_MAIN, pgno, NULL, 0);
         rc = fv_open(&f->cipher, page, page, pgsz, 0, aad, n);
     }
-    if (rc != SQLITE_OK) memset(page, 0, (size_t)pgsz);
+    if (rc != SQLITE_OK) {
+        memset(page, 0, (size_t)pgsz);
+        sqlite3_log(rc, "fieldvfs: database page %u failed authentication", pgno);
+    }
     return rc;
 }
 

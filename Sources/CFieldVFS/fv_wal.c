@@ -147,7 +147,10 @@ int fv_wal_read(fv_file *f, void *buf, int amt, sqlite3_int64 off) {
         }
         int n = fv_wal_aad(f, aad, f->scratch, idx);
         rc = fv_open(&f->cipher, f->scratch + FV_WAL_FRAME_HDR, out, pgsz, 0, aad, n);
-        if (rc != SQLITE_OK) memset(out, 0, (size_t)amt);
+        if (rc != SQLITE_OK) {
+            memset(out, 0, (size_t)amt);
+            sqlite3_log(rc, "fieldvfs: WAL frame %u failed authentication", idx + 1);
+        }
         return rc;
     }
 
@@ -175,6 +178,8 @@ int fv_wal_read(fv_file *f, void *buf, int amt, sqlite3_int64 off) {
              * as ending before it, as it does for a frame whose checksum fails.
              */
             for (int i = 8; i < 12; i++) f->scratch[i] ^= 0xff;
+            sqlite3_log(SQLITE_WARNING, "fieldvfs: WAL frame %u failed authentication; the log ends before it",
+                        idx + 1);
             rc = SQLITE_OK;
         }
         if (rc != SQLITE_OK) {
