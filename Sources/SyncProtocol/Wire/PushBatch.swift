@@ -80,7 +80,7 @@ extension KeyedDecodingContainer {
         var records: [Record] = []
         var seen = Set<RecordKey>()
         while !list.isAtEnd {
-            let record = try list.decode(StrictRecord.self).record
+            let record = try list.decode(Record.self)
             guard seen.insert(record.key).inserted else {
                 throw WireValueError(
                     kind: .invalidValue, codingPath: codingPath + [key, AnyCodingKey(intValue: records.count)],

@@ -107,7 +107,7 @@ extension PushOutcome: Codable {
         self.collection = try container.decodeText(forKey: .collection, maxBytes: WireLimits.maxIdentifierBytes)
         self.id = try container.decodeText(forKey: .id, maxBytes: WireLimits.maxIdentifierBytes)
         self.status = try container.decode(Status.self, forKey: .status)
-        self.record = try container.decodeIfPresent(StrictRecord.self, forKey: .record)?.record
+        self.record = try container.decodeIfPresent(Record.self, forKey: .record)
         switch (status, record) {
         case (.accepted, .some):
             throw container.invalid(.record, "an accepted outcome carries no record")
