@@ -11,6 +11,16 @@ enum LiveServer {
         configuration: ServerConfiguration = ServerConfiguration(port: 0),
         _ body: @Sendable (String) async throws -> Result
     ) async throws -> Result {
+        try await run(storage: storage, configuration: configuration) { url, _ in try await body(url) }
+    }
+
+    /// Like ``run(storage:configuration:_:)``, also handing `body` the service group, so a test can
+    /// begin the graceful shutdown itself (`triggerGracefulShutdown()`) while requests are in flight.
+    static func run<Result: Sendable>(
+        storage: any SyncStorage,
+        configuration: ServerConfiguration = ServerConfiguration(port: 0),
+        _ body: @Sendable (String, ServiceGroup) async throws -> Result
+    ) async throws -> Result {
         let (addresses, continuation) = AsyncStream<String>.makeStream()
         let app = try SyncServerApplication.make(
             storage: storage, configuration: configuration, logger: TestEnvironment.logger
@@ -30,7 +40,7 @@ enum LiveServer {
             }
             let scheme = configuration.tls == nil ? "http" : "https"
             do {
-                let result = try await body("\(scheme)://\(address)")
+                let result = try await body("\(scheme)://\(address)", group)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
                 return result
