@@ -25,6 +25,8 @@ actor DeviceStorage: ReplicaStorage {
     /// The LocalStore mirror (unused for memory).
     private var mirror: [RecordKey: Record] = [:]
     private var lastMarker: OutboxMarker?
+    /// Records a merge reported in conflict (some may have been settled since).
+    private var possiblyConflicted = Set<RecordKey>()
 
     init(memory replica: ReplicaID) {
         backend = .memory(InMemoryReplicaStorage(replica: replica))
@@ -59,7 +61,22 @@ actor DeviceStorage: ReplicaStorage {
         }
     }
 
-    /// The records a person would see as conflicts, in key order.
+    /// Records in conflict, in key order, found cheaply for the workload: only records a merge reported
+    /// as conflicted are looked at.
+    func conflictCandidates() async throws -> [RecordKey] {
+        guard case .memory(let store) = backend else { return try await conflictedKeys() }
+        var result: [RecordKey] = []
+        for key in possiblyConflicted.sorted() {
+            if await store.record(key)?.isInConflict == true {
+                result.append(key)
+            } else {
+                possiblyConflicted.remove(key)
+            }
+        }
+        return result
+    }
+
+    /// The records a person would see as conflicts, in key order, as the store itself lists them.
     func conflictedKeys() async throws -> [RecordKey] {
         switch backend {
         case .memory(let store):
@@ -132,6 +149,7 @@ actor DeviceStorage: ReplicaStorage {
         case .memory(let store): outcome = try await store.acknowledge(acknowledgements)
         case .local(let store, _, _, _): outcome = try await store.acknowledge(acknowledgements)
         }
+        possiblyConflicted.formUnion(outcome.conflicted)
         for acknowledgement in acknowledgements {
             if let server = acknowledgement.serverRecord { observe(server) }
         }
@@ -151,6 +169,7 @@ actor DeviceStorage: ReplicaStorage {
         case .memory(let store): outcome = try await store.apply(page: page)
         case .local(let store, _, _, _): outcome = try await store.apply(page: page)
         }
+        possiblyConflicted.formUnion(outcome.conflicted)
         for record in page.records { observe(record) }
         return outcome
     }

@@ -48,21 +48,41 @@ struct WriteLedger {
         writes += 1
         var history = histories[after.key] ?? History(join: Record(collection: after.collection, id: after.id),
                                                       alias: alias)
-        let old = before.map(Self.slots) ?? [:]
-        let new = Self.slots(of: after)
         var written: Set<Dot> = []
-        for (slot, dots) in new {
-            let previous = old[slot] ?? [:]
-            for (dot, value) in dots where previous[dot] == nil {
-                history.added[slot, default: [:]][dot] = value
-                written.insert(dot)
+        // Compare slot by slot without building maps of the whole record: this runs on every write.
+        let empty = Record(collection: after.collection, id: after.id)
+        let old = before ?? empty
+        for name in Set(old.registers.keys).union(after.registers.keys) {
+            let previous = old.registers[name] ?? []
+            let current = after.registers[name] ?? []
+            for write in current where !previous.contains(where: { $0.dot == write.dot }) {
+                history.added[.field(name), default: [:]][write.dot] = write.value
+                written.insert(write.dot)
+            }
+            for write in previous where !current.contains(where: { $0.dot == write.dot }) {
+                history.replaced[.field(name), default: []].insert(write.dot)
             }
         }
-        for (slot, dots) in old {
-            let current = new[slot] ?? [:]
-            for dot in dots.keys where current[dot] == nil {
-                history.replaced[slot, default: []].insert(dot)
+        for field in Set(old.tagSets.keys).union(after.tagSets.keys) {
+            let previous = old.tagSets[field] ?? [:]
+            let current = after.tagSets[field] ?? [:]
+            for tag in Set(previous.keys).union(current.keys) {
+                let slot = Slot.tag(field: field, tag: tag)
+                let was = previous[tag] ?? []
+                let now = current[tag] ?? []
+                for dot in now.subtracting(was) {
+                    history.added[slot, default: [:]][dot] = .null
+                    written.insert(dot)
+                }
+                for dot in was.subtracting(now) { history.replaced[slot, default: []].insert(dot) }
             }
+        }
+        for (dot, live) in after.presence where old.presence[dot] == nil {
+            history.added[.presence, default: [:]][dot] = .bool(live)
+            written.insert(dot)
+        }
+        for dot in old.presence.keys where after.presence[dot] == nil {
+            history.replaced[.presence, default: []].insert(dot)
         }
         if let purge = after.purgedBy, before?.purgedBy == nil { written.insert(purge) }
         for dot in written {

@@ -15,7 +15,7 @@ extension Simulation {
             failures: oracle.failures, failureCount: oracle.failureCount, replayCommand: options.replayCommand,
             recentEvents: oracle.failureCount > 0 || !converged ? log.recentLines : [])
         if !report.passed {
-            options.logger.error(
+            options.logger.debug(
                 "simulation failed", metadata: ["seed": "\(options.seed)", "replay": "\(options.replayCommand)"])
         }
         return report

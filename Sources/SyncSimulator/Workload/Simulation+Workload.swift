@@ -183,7 +183,7 @@ extension Simulation {
 
     /// Settling a conflict the person sees: a candidate, a text merged by hand, keep or delete.
     private func resolution(on device: SimulatedDevice) async -> LocalAction? {
-        guard let keys = try? await device.storage.conflictedKeys(), !keys.isEmpty else { return nil }
+        guard let keys = try? await device.storage.conflictCandidates(), !keys.isEmpty else { return nil }
         let key = device.random.pick(keys)
         guard let record = await device.storage.record(key), let conflict = record.conflicts.first else { return nil }
         switch conflict {
