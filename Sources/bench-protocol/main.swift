@@ -204,6 +204,34 @@ let sizes = try [
     sizeRow("in conflict", notes.indices.prefix(1_000).map { laptopClash[$0].merged(with: phoneClash[$0]) }),
 ]
 
+// MARK: End to end through the engine
+
+// One device pushes every note, a second one pulls them all cold; both through the in-memory server with
+// every message encoded and strictly decoded, as over HTTP (minus the network and the stores' disks).
+let server = InMemorySyncServer()
+await server.registerDevice("laptop", replica: laptop, teams: ["north"])
+await server.registerDevice("phone", replica: phone, teams: ["north"])
+let environment = SyncEnvironment(sleep: { _ in }, random: { 0.5 }, makeBatchID: { SyncEnvironment.randomBatchID() })
+let writer = InMemoryReplicaStorage(replica: laptop)
+for note in notes { await writer.save(note) }
+let pushEngine = SyncEngine(
+    storage: writer, transport: InMemoryTransport(server: server, device: "laptop"),
+    configuration: .init(team: "north", replica: laptop, maxBatchRecords: batchSize), environment: environment
+)
+let reader = InMemoryReplicaStorage(replica: phone)
+let pullEngine = SyncEngine(
+    storage: reader, transport: InMemoryTransport(server: server, device: "phone"),
+    configuration: .init(team: "north", replica: phone, pageLimit: 1_000), environment: environment
+)
+let clock = ContinuousClock()
+let pushStart = clock.now
+let pushed = try await pushEngine.sync()
+let pushSeconds = seconds(pushStart.duration(to: clock.now))
+let pullStart = clock.now
+let pulled = try await pullEngine.sync()
+let pullSeconds = seconds(pullStart.duration(to: clock.now))
+precondition(pushed.sent == noteCount && pulled.received == noteCount, "end-to-end sync lost notes")
+
 // MARK: Report
 
 let megabyte = 1_048_576.0
@@ -229,6 +257,12 @@ for (name, bytes, time) in codingRows {
     print(padded + megabytes.padding(toLength: 10, withPad: " ", startingAt: 0) + records)
 }
 print("")
+print("end to end (engine + in-memory server, JSON both ways)   notes/s")
+print("  push of all notes, batches of \(batchSize)".padding(toLength: 57, withPad: " ", startingAt: 0)
+    + formatted(rate(Double(noteCount), pushSeconds)))
+print("  cold pull to a new device, pages of 1000".padding(toLength: 57, withPad: " ", startingAt: 0)
+    + formatted(rate(Double(noteCount), pullSeconds)))
+print("")
 print("bytes on the wire per note (before compression, target overhead <= 25%)")
 print("  state                                   content   wire      overhead")
 for row in sizes {
@@ -248,6 +282,8 @@ let json: [String: Any] = [
     "pullEncodeMBps": (rate(Double(pageBytes) / megabyte, pageEncodeTime) * 10).rounded() / 10,
     "pullDecodeMBps": (rate(Double(pageBytes) / megabyte, pageDecodeTime) * 10).rounded() / 10,
     "wireBytesPerNewNote": sizes[0].wire.rounded(),
+    "endToEndPushNotesPerSecond": rate(Double(noteCount), pushSeconds).rounded(),
+    "endToEndColdPullNotesPerSecond": rate(Double(noteCount), pullSeconds).rounded(),
     "contentBytesPerNote": sizes[0].content.rounded(),
     "overheadNewNote": (sizes[0].overhead * 1000).rounded() / 1000,
     "overheadEditedNote": (sizes[1].overhead * 1000).rounded() / 1000,
