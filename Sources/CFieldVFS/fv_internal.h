@@ -59,6 +59,10 @@ typedef struct fv_file {
     sqlite3_int64 w_hdr_off;
     unsigned char w_hdr[FV_WAL_FRAME_HDR];
     int w_hdr_valid;
+    /* Main database: page 1 as last read (ciphertext, then plaintext), so the header reads SQLite makes at the
+     * start of every rollback-mode transaction skip the decryption while page 1 is unchanged on disk. */
+    unsigned char *p1_cache;
+    int p1_size;
     /* In-memory temp file. */
     unsigned char *mem;
     sqlite3_int64 mem_len;

@@ -3,7 +3,10 @@
  * Page 1 on disk: bytes 0-15 hold the database id (never "SQLite format 3"), bytes 16-23 stay plaintext
  * (page size, versions, reserve: needed to find page boundaries before decrypting), bytes 24.. are encrypted.
  */
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "fv_internal.h"
 
@@ -38,6 +41,41 @@ static int fv_main_open_page(fv_file *f, unsigned char *page, int pgsz, unsigned
     return rc;
 }
 
+/* Stores page 1's ciphertext (plain = 0, before decryption) or plaintext (plain = 1) in the header cache. */
+static void fv_main_remember_page1(fv_file *f, const unsigned char *page, int pgsz, int plain) {
+    if (f->p1_size != pgsz) {
+        if (plain) return; /* the ciphertext was not stored */
+        unsigned char *p = malloc(2 * (size_t)pgsz);
+        if (f->p1_cache != NULL) {
+            OPENSSL_cleanse(f->p1_cache, 2 * (size_t)f->p1_size);
+            free(f->p1_cache);
+        }
+        f->p1_cache = p;
+        f->p1_size = p != NULL ? pgsz : 0;
+        if (p == NULL) return;
+    }
+    memcpy(f->p1_cache + (plain ? pgsz : 0), page, (size_t)pgsz);
+    if (!plain) memset(f->p1_cache + pgsz, 0, (size_t)pgsz);
+}
+
+/*
+ * Serves a read inside page 1 from the cache if page 1 on disk is byte-identical to the ciphertext decrypted
+ * before (any rewrite changes the nonce, so the comparison cannot match stale plaintext). SQLITE_NOTFOUND
+ * sends the caller down the normal path.
+ */
+static int fv_main_cached_header(fv_file *f, unsigned char *out, int amt, sqlite3_int64 off) {
+    int pgsz = f->p1_size;
+    int got = 0;
+    int rc = fv_scratch(f, pgsz);
+    if (rc != SQLITE_OK) return rc;
+    rc = fv_real_read(f, f->scratch, pgsz, 0, &got);
+    if (rc != SQLITE_OK) return rc;
+    const unsigned char *plain = f->p1_cache + pgsz;
+    if (got != pgsz || memcmp(f->scratch, f->p1_cache, (size_t)pgsz) != 0 || plain[0] == 0) return SQLITE_NOTFOUND;
+    memcpy(out, plain + off, (size_t)amt);
+    return SQLITE_OK;
+}
+
 int fv_main_read(fv_file *f, void *buf, int amt, sqlite3_int64 off) {
     unsigned char *out = buf;
     int got = 0;
@@ -58,6 +96,10 @@ int fv_main_read(fv_file *f, void *buf, int amt, sqlite3_int64 off) {
     }
 
     /* A partial read (the 100-byte header, the change counter): decrypt the pages it touches. */
+    if (f->p1_size > 0 && off + amt <= f->p1_size) {
+        rc = fv_main_cached_header(f, out, amt, off);
+        if (rc != SQLITE_NOTFOUND) return rc;
+    }
     unsigned char hdr[8];
     rc = fv_real_read(f, hdr, 8, 16, &got);
     if (rc != SQLITE_OK) return rc;
@@ -92,7 +134,9 @@ int fv_main_read(fv_file *f, void *buf, int amt, sqlite3_int64 off) {
             memset(out, 0, (size_t)amt);
             return SQLITE_IOERR_DATA;
         } else {
+            if (pno == 0) fv_main_remember_page1(f, f->scratch, pgsz, 0);
             rc = fv_main_open_page(f, f->scratch, pgsz, (unsigned int)pno + 1);
+            if (pno == 0 && rc == SQLITE_OK) fv_main_remember_page1(f, f->scratch, pgsz, 1);
             if (rc != SQLITE_OK) {
                 memset(out, 0, (size_t)amt);
                 return rc;

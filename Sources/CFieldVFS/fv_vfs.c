@@ -24,6 +24,12 @@ static int fv_close(sqlite3_file *pf) {
         OPENSSL_cleanse(f->scratch, (size_t)f->scratch_len);
         free(f->scratch);
     }
+    if (f->p1_cache != NULL) {
+        OPENSSL_cleanse(f->p1_cache, 2 * (size_t)f->p1_size);
+        free(f->p1_cache);
+        f->p1_cache = NULL;
+        f->p1_size = 0;
+    }
     OPENSSL_cleanse(f->j_wnonce, sizeof(f->j_wnonce));
     OPENSSL_cleanse(f->j_rnonce, sizeof(f->j_rnonce));
     f->scratch = NULL;
