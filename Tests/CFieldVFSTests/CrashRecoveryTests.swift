@@ -20,8 +20,11 @@ struct CrashRecoveryTests {
         return try #require(found, "vfs-torture not built next to the tests (run `swift build` first): \(candidates)")
     }
 
-    /// Runs the helper for about `seconds`, kills it with SIGKILL, and returns the ids it reported committed.
-    private func runAndKill(_ exe: URL, directory: URL, mode: String, seconds: Double) throws -> [Int] {
+    /// Runs the helper for about `seconds` (calling `meanwhile` while it runs), kills it with SIGKILL, and
+    /// returns the ids it reported committed.
+    private func runAndKill(
+        _ exe: URL, directory: URL, mode: String, seconds: Double, meanwhile: (Date) throws -> Void = { _ in }
+    ) throws -> [Int] {
         let process = Process()
         process.executableURL = exe
         process.arguments = [directory.path, mode, "20"]
@@ -29,7 +32,10 @@ struct CrashRecoveryTests {
         process.standardOutput = out
         process.standardError = FileHandle.standardError
         try process.run()
-        Thread.sleep(forTimeInterval: seconds)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(seconds)
+        try meanwhile(deadline)
+        Thread.sleep(forTimeInterval: max(0, deadline.timeIntervalSinceNow))
         kill(process.processIdentifier, SIGKILL)
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -62,5 +68,43 @@ struct CrashRecoveryTests {
         }
         let leaked = leaks(in: try store.snapshot(), of: [sqliteMagic])
         #expect(leaked.isEmpty)
+    }
+
+    @Test("WAL: this process reads while another process writes, each decrypting the other's frames")
+    func crossProcessReader() throws {
+        let exe = try tortureExecutable()
+        let store = try TestStore()
+        var reads = 0
+        let ids = try runAndKill(exe, directory: store.directory, mode: "wal", seconds: 1.2) { deadline in
+            // Wait for the helper to create the key file and its table.
+            var slot: String?
+            while slot == nil && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+                slot = store.tryUnlock(passphrase: "torture").slot
+            }
+            let key = try #require(slot, "the helper never created its key file")
+            defer { fieldvfs_slot_release(key) }
+            var reader: Connection?
+            var last = 0
+            while Date() < deadline {
+                if reader == nil {
+                    // The database and its table may not exist yet.
+                    Thread.sleep(forTimeInterval: 0.02)
+                    let flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
+                    guard let c = try? Connection(uri: store.uri(slot: key), flags: flags),
+                          (try? c.prepareForVFS()) != nil,
+                          (try? c.scalar("SELECT count(*) FROM t")) != nil
+                    else { continue }
+                    reader = c
+                }
+                let row = try #require(try reader?.query("SELECT count(*), sum(length(body)) FROM t").first)
+                let count = Int(row[0] ?? "") ?? -1
+                #expect(count >= last, "a reader never sees the table shrink")
+                last = count
+                reads += 1
+            }
+        }
+        #expect(reads > 5)
+        #expect(ids.count > 10)
     }
 }
