@@ -20,28 +20,46 @@ struct CrashRecoveryTests {
         return try #require(found, "vfs-torture not built next to the tests (run `swift build` first): \(candidates)")
     }
 
-    /// Runs the helper for about `seconds` (calling `meanwhile` while it runs), kills it with SIGKILL, and
-    /// returns the ids it reported committed.
+    /// Runs the helper until it has acknowledged `minimumCommits` rows, lets it run `extra` seconds more (calling
+    /// `meanwhile` during that time), kills it with SIGKILL, and returns the ids it reported committed.
     private func runAndKill(
-        _ exe: URL, directory: URL, mode: String, seconds: Double, meanwhile: (Date) throws -> Void = { _ in }
+        _ exe: URL, directory: URL, mode: String, minimumCommits: Int = 20, extra: Double,
+        meanwhile: (Date) throws -> Void = { _ in }
     ) throws -> [Int] {
         let process = Process()
         process.executableURL = exe
-        process.arguments = [directory.path, mode, "20"]
+        process.arguments = [directory.path, mode, "30"]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.standardError
+        let collected = Locked(Data())
+        let drained = DispatchSemaphore(value: 0)
+        let handle = out.fileHandleForReading
+        Thread.detachNewThread {
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                collected.mutate { $0.append(chunk) }
+            }
+            drained.signal()
+        }
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let deadline = Date().addingTimeInterval(seconds)
+        // Wait for a burst to be under way (bounded, in case the machine is slow or the helper fails).
+        let started = Date()
+        while process.isRunning, Date().timeIntervalSince(started) < 10,
+              collected.value.reduce(0, { $1 == 0x0A ? $0 + 1 : $0 }) < minimumCommits {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        let deadline = Date().addingTimeInterval(extra)
         try meanwhile(deadline)
         Thread.sleep(forTimeInterval: max(0, deadline.timeIntervalSinceNow))
         kill(process.processIdentifier, SIGKILL)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal, "the helper must still be running when killed")
         // Only complete lines: each was printed after its COMMIT returned.
-        let text = String(decoding: data, as: UTF8.self)
+        let text = String(decoding: collected.value, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if !text.hasSuffix("\n") { lines.removeLast() }
         return lines.compactMap { Int($0) }
@@ -53,8 +71,9 @@ struct CrashRecoveryTests {
         let store = try TestStore()
         var acknowledged: [Int] = []
         for round in 0..<3 {
-            let ids = try runAndKill(exe, directory: store.directory, mode: mode, seconds: 0.5 + 0.15 * Double(round))
-            #expect(ids.count > 10, "round \(round): the helper should commit rows before it is killed")
+            let extra = Double.random(in: 0.1...0.6)
+            let ids = try runAndKill(exe, directory: store.directory, mode: mode, extra: extra)
+            #expect(ids.count >= 20, "round \(round): the helper should commit rows before it is killed")
             acknowledged += ids
 
             let slot = try store.unlock(passphrase: "torture")
@@ -75,7 +94,7 @@ struct CrashRecoveryTests {
         let exe = try tortureExecutable()
         let store = try TestStore()
         var reads = 0
-        let ids = try runAndKill(exe, directory: store.directory, mode: "wal", seconds: 1.2) { deadline in
+        let ids = try runAndKill(exe, directory: store.directory, mode: "wal", extra: 1.0) { deadline in
             // Wait for the helper to create the key file and its table.
             var slot: String?
             while slot == nil && Date() < deadline {
@@ -105,6 +124,6 @@ struct CrashRecoveryTests {
             }
         }
         #expect(reads > 5)
-        #expect(ids.count > 10)
+        #expect(ids.count >= 20)
     }
 }
