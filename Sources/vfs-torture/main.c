@@ -1,7 +1,7 @@
 /*
  * vfs-torture: crash-recovery helper for the CFieldVFS tests.
  *
- *   vfs-torture DIR wal|delete [SECONDS]
+ *   vfs-torture DIR wal|delete|truncate|persist [SECONDS]
  *
  * Opens (creating on first use) the encrypted store DIR/store.db with key file DIR/store.key (passphrase
  * "torture", small scrypt parameters), then commits one row per transaction, each also rewriting an older
@@ -36,12 +36,16 @@ static int exec(sqlite3 *db, const char *sql) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3 || (strcmp(argv[2], "wal") != 0 && strcmp(argv[2], "delete") != 0)) {
-        fprintf(stderr, "usage: vfs-torture DIR wal|delete [SECONDS]\n");
+    static const char *const modes[] = {"wal", "delete", "truncate", "persist"};
+    const char *mode = NULL;
+    for (size_t i = 0; argc >= 3 && i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (strcmp(argv[2], modes[i]) == 0) mode = modes[i];
+    }
+    if (mode == NULL) {
+        fprintf(stderr, "usage: vfs-torture DIR wal|delete|truncate|persist [SECONDS]\n");
         return 64;
     }
     const char *dir = argv[1];
-    int wal = strcmp(argv[2], "wal") == 0;
     double limit = argc > 3 ? atof(argv[3]) : 30.0;
     char key[4096];
     char uri[4200];
@@ -62,7 +66,9 @@ int main(int argc, char **argv) {
     }
     if (fieldvfs_prepare_connection(db) != SQLITE_OK) return fail(db, "prepare");
     sqlite3_busy_timeout(db, 5000);
-    if (exec(db, wal ? "PRAGMA journal_mode=WAL" : "PRAGMA journal_mode=DELETE") != SQLITE_OK) return 1;
+    char pragma[64];
+    snprintf(pragma, sizeof(pragma), "PRAGMA journal_mode=%s", mode);
+    if (exec(db, pragma) != SQLITE_OK) return 1;
     if (exec(db, "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, body TEXT NOT NULL);"
                  "CREATE INDEX IF NOT EXISTS t_body ON t(body);") != SQLITE_OK) {
         return 1;
