@@ -11,6 +11,7 @@ public final class ServerMetrics: Sendable {
     let recordsPushed: Counter
     let recordsWritten: Counter
     let recordsMerged: Counter
+    let recordsConflicted: Counter
     let recordsPulled: Counter
     let enrolments: Counter
 
@@ -25,6 +26,8 @@ public final class ServerMetrics: Sendable {
         recordsPushed = counter("records_pushed", "Records received in push batches")
         recordsWritten = counter("records_written", "Pushed records that changed the server's state")
         recordsMerged = counter("records_merged", "Pushed records answered with the server's merged version")
+        recordsConflicted = counter(
+            "records_conflicted", "Pushed records whose merged state holds a conflict for a person to resolve")
         recordsPulled = counter("records_pulled", "Records served by pulls")
         enrolments = counter("enrolments", "Devices enrolled")
     }

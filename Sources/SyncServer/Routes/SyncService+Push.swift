@@ -20,20 +20,23 @@ extension SyncService {
             try Self.mergeStep(incoming: records[index], index: index, storedBody: storedBody, canPurge: canPurge)
         }
 
-        let merged = applied.outcomes.count { $0.status == .merged }
+        let merged = applied.outcomes.count { $0.outcome.status == .merged }
+        let conflicted = applied.outcomes.count(where: \.conflicted)
         metrics.pushes.increment()
         metrics.recordsPushed.increment(by: Int64(records.count))
         metrics.recordsWritten.increment(by: Int64(applied.written))
         metrics.recordsMerged.increment(by: Int64(merged))
+        metrics.recordsConflicted.increment(by: Int64(conflicted))
         context.logger.info(
             "push applied",
             metadata: [
                 "team": "\(team)", "batch": "\(batch.batchID)", "records": "\(records.count)",
-                "written": "\(applied.written)", "merged": "\(merged)", "seq": "\(applied.lastSeq)",
+                "written": "\(applied.written)", "merged": "\(merged)", "conflicted": "\(conflicted)",
+                "seq": "\(applied.lastSeq)",
             ])
         let result = PushResult(
             protocolVersion: batch.protocolVersion, batchID: batch.batchID, sequence: UInt64(applied.lastSeq),
-            results: applied.outcomes)
+            results: applied.outcomes.map(\.outcome))
         return try .json(encoding: result)
     }
 
@@ -61,10 +64,16 @@ extension SyncService {
         }
     }
 
+    /// What became of one pushed record: the answer, and whether the push left it in conflict.
+    struct RecordOutcome: Sendable {
+        var outcome: PushOutcome
+        var conflicted: Bool
+    }
+
     /// Merges one pushed record into the stored one: what to store and what to answer.
     static func mergeStep(
         incoming: Record, index: Int, storedBody: Data?, canPurge: Bool
-    ) throws -> MergeStep<PushOutcome> {
+    ) throws -> MergeStep<RecordOutcome> {
         let stored = try storedBody.map { body in try WireCoding.decode(Record.self, from: body) }
         if incoming.isPurged, stored?.isPurged != true, !canPurge {
             throw APIError(
@@ -73,6 +82,8 @@ extension SyncService {
         }
         let result = stored.map { $0.merged(with: incoming) } ?? incoming
         let newBody = result == stored ? nil : try WireCoding.encode(result)
-        return MergeStep(newBody: newBody, outcome: result == incoming ? .accepted(incoming.key) : .merged(result))
+        let outcome: PushOutcome = result == incoming ? .accepted(incoming.key) : .merged(result)
+        return MergeStep(
+            newBody: newBody, outcome: RecordOutcome(outcome: outcome, conflicted: newBody != nil && result.isInConflict))
     }
 }

@@ -106,6 +106,14 @@ struct APITests {
             #expect(outcome.status == .merged)
             #expect(outcome.record == onLaptop.merged(with: onPhone))
 
+            let metrics = try await api.send(.get, "/metrics").text
+            for line in [
+                "fieldsync_pushes_total 4", "fieldsync_records_pushed_total 8", "fieldsync_records_merged_total 1",
+                "fieldsync_records_written_total 5", "fieldsync_pulls_total 3", "fieldsync_records_pulled_total 3",
+            ] {
+                #expect(metrics.contains(line + "\n"), "\(line) missing from /metrics")
+            }
+
             // Every push and pull is in the audit log with its records.
             let audit = try await api.storage.auditEvents(limit: 50)
             #expect(audit.contains { $0.action == .push && $0.deviceID == laptop.deviceID && $0.recordIDs.count == 3 })
