@@ -36,13 +36,15 @@ public final class HTTPSyncTransport: SyncTransport {
         // gets at most 10 s even when a request may take longer.
         let connectNanoseconds = min(configuration.requestTimeout.nanosecondsClamped, 10_000_000_000)
         httpConfiguration.timeout = .init(
-            connect: .nanoseconds(connectNanoseconds), read: .nanoseconds(configuration.requestTimeout.nanosecondsClamped))
+            connect: .nanoseconds(connectNanoseconds),
+            read: .nanoseconds(configuration.requestTimeout.nanosecondsClamped))
         if let pem = configuration.trustedCertificatesPEM {
             var tls = TLSConfiguration.makeClientConfiguration()
             do {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))
             } catch {
-                throw SyncTransportError(kind: .invalidResponse, message: "cannot read the trusted certificates: \(error)")
+                throw SyncTransportError(
+                    kind: .invalidResponse, message: "cannot read the trusted certificates: \(error)")
             }
             httpConfiguration.tlsConfiguration = tls
         }
@@ -60,14 +62,16 @@ public final class HTTPSyncTransport: SyncTransport {
     }
 
     public func push(_ batch: PushBatch, team: String) async throws -> PushResult {
-        try await send(.POST, path: "/v1/teams/\(try Self.pathSegment(team))/push", body: batch, expecting: PushResult.self)
+        try await send(
+            .POST, path: "/v1/teams/\(try Self.pathSegment(team))/push", body: batch, expecting: PushResult.self)
     }
 
     public func pull(_ request: PullRequest, team: String) async throws -> PullPage {
         var query: [String] = []
         if let cursor = request.cursor { query.append("cursor=" + Self.queryValue(cursor)) }
         if let limit = request.limit { query.append("limit=\(limit)") }
-        let path = "/v1/teams/\(try Self.pathSegment(team))/pull" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+        let path =
+            "/v1/teams/\(try Self.pathSegment(team))/pull" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         return try await send(.GET, path: path, body: Optional<PullRequest>.none, expecting: PullPage.self)
     }
 

@@ -34,7 +34,8 @@ public enum SHA256 {
         for blockStart in stride(from: 0, to: padded.count, by: 64) {
             for index in 0..<16 {
                 let byte = blockStart + index * 4
-                schedule[index] = UInt32(padded[byte]) << 24 | UInt32(padded[byte + 1]) << 16
+                schedule[index] =
+                    UInt32(padded[byte]) << 24 | UInt32(padded[byte + 1]) << 16
                     | UInt32(padded[byte + 2]) << 8 | UInt32(padded[byte + 3])
             }
             for index in 16..<64 {
@@ -66,8 +67,10 @@ public enum SHA256 {
             state[7] &+= h
         }
         return state.flatMap { word in
-            [UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8),
-             UInt8(truncatingIfNeeded: word)]
+            [
+                UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8),
+                UInt8(truncatingIfNeeded: word),
+            ]
         }
     }
 

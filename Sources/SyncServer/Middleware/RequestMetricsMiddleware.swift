@@ -15,7 +15,8 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            record(request: request, context: context, status: (error as? any HTTPResponseError)?.status.code ?? 500,
+            record(
+                request: request, context: context, status: (error as? any HTTPResponseError)?.status.code ?? 500,
                 start: start)
             throw error
         }

@@ -30,7 +30,8 @@ extension SyncService {
         metrics.pulls.increment()
         metrics.recordsPulled.increment(by: Int64(slice.records.count))
         context.logger.debug(
-            "pull served", metadata: ["team": "\(team)", "records": "\(slice.records.count)", "more": "\(slice.hasMore)"])
+            "pull served",
+            metadata: ["team": "\(team)", "records": "\(slice.records.count)", "more": "\(slice.hasMore)"])
         return .json(Self.encodePage(slice, nextCursor: PullCursor(seq: slice.nextSeq).encoded(team: team)))
     }
 

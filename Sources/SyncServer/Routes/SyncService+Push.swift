@@ -84,6 +84,7 @@ extension SyncService {
         let newBody = result == stored ? nil : try WireCoding.encode(result)
         let outcome: PushOutcome = result == incoming ? .accepted(incoming.key) : .merged(result)
         return MergeStep(
-            newBody: newBody, outcome: RecordOutcome(outcome: outcome, conflicted: newBody != nil && result.isInConflict))
+            newBody: newBody,
+            outcome: RecordOutcome(outcome: outcome, conflicted: newBody != nil && result.isInConflict))
     }
 }

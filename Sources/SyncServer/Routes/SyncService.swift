@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
-import Synchronization
 import SyncProtocol
+import Synchronization
 
 /// Everything the route handlers share: storage, limits, rate limiters, metrics and the server's identity.
 public final class SyncService: Sendable {

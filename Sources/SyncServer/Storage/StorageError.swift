@@ -52,8 +52,9 @@ public enum Names {
             throw .invalidName(name, reason: "must be 1 to \(maxLength) characters")
         }
         let allowed = name.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
-                || scalar == "." || scalar == "_" || scalar == "-")
+            scalar.isASCII
+                && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                    || scalar == "." || scalar == "_" || scalar == "-")
         }
         guard allowed else { throw .invalidName(name, reason: "use letters, digits, '.', '_' and '-' only") }
         guard let first = name.unicodeScalars.first, first != ".", first != "_", first != "-" else {

@@ -17,25 +17,40 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var storage: StorageOptions
 
-    @Option(help: ArgumentHelp("Address to listen on; port 0 picks a free port [env: FIELDSYNC_LISTEN; default: 127.0.0.1:8080]", valueName: "host:port"))
+    @Option(
+        help: ArgumentHelp(
+            "Address to listen on; port 0 picks a free port [env: FIELDSYNC_LISTEN; default: 127.0.0.1:8080]",
+            valueName: "host:port"))
     var listen: String?
 
-    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("PEM certificate chain for HTTPS [env: FIELDSYNC_TLS_CERT]", valueName: "file"))
+    @Option(
+        name: .customLong("tls-cert"),
+        help: ArgumentHelp("PEM certificate chain for HTTPS [env: FIELDSYNC_TLS_CERT]", valueName: "file"))
     var tlsCertificate: String?
 
-    @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM private key for HTTPS [env: FIELDSYNC_TLS_KEY]", valueName: "file"))
+    @Option(
+        name: .customLong("tls-key"),
+        help: ArgumentHelp("PEM private key for HTTPS [env: FIELDSYNC_TLS_KEY]", valueName: "file"))
     var tlsKey: String?
 
-    @Option(name: .customLong("max-body-bytes"), help: "Largest request body [env: FIELDSYNC_MAX_BODY_BYTES; default: 8388608]")
+    @Option(
+        name: .customLong("max-body-bytes"),
+        help: "Largest request body [env: FIELDSYNC_MAX_BODY_BYTES; default: 8388608]")
     var maxBodyBytes: Int?
 
-    @Option(name: .customLong("max-batch-records"), help: "Most records per push [env: FIELDSYNC_MAX_BATCH_RECORDS; default: 500]")
+    @Option(
+        name: .customLong("max-batch-records"),
+        help: "Most records per push [env: FIELDSYNC_MAX_BATCH_RECORDS; default: 500]")
     var maxBatchRecords: Int?
 
-    @Option(name: .customLong("rate-burst"), help: "Requests a device may make at once [env: FIELDSYNC_RATE_BURST; default: 120]")
+    @Option(
+        name: .customLong("rate-burst"),
+        help: "Requests a device may make at once [env: FIELDSYNC_RATE_BURST; default: 120]")
     var rateBurst: Double?
 
-    @Option(name: .customLong("rate-per-second"), help: "Sustained requests per second per device [env: FIELDSYNC_RATE_PER_SECOND; default: 30]")
+    @Option(
+        name: .customLong("rate-per-second"),
+        help: "Sustained requests per second per device [env: FIELDSYNC_RATE_PER_SECOND; default: 30]")
     var ratePerSecond: Double?
 
     func run() async throws {

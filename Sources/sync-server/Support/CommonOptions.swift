@@ -15,7 +15,8 @@ struct StorageOptions: ParsableArguments {
     @Option(
         name: .customLong("data-dir"),
         help: ArgumentHelp(
-            "Directory of the default SQLite database [env: FIELDSYNC_DATA_DIR; default: ~/.local/share/fieldsync-server]",
+            "Directory of the default SQLite database "
+                + "[env: FIELDSYNC_DATA_DIR; default: ~/.local/share/fieldsync-server]",
             valueName: "dir"))
     var dataDirectory: String?
 
@@ -38,7 +39,8 @@ struct StorageOptions: ParsableArguments {
 
     func resolvedDataDirectory() -> String {
         if let directory = dataDirectory ?? Environment.value("FIELDSYNC_DATA_DIR") { return directory }
-        let home = Environment.value("XDG_DATA_HOME")
+        let home =
+            Environment.value("XDG_DATA_HOME")
             ?? (Environment.value("HOME").map { $0 + "/.local/share" } ?? ".")
         return home + "/fieldsync-server"
     }

@@ -100,8 +100,10 @@ struct APITests {
             // The phone edits concurrently with the laptop: the server merges and answers `merged`.
             let onPhone = page1.records[0].updating(["kind": .string("phone")], by: phone.replica)
             _ = try await api.push([onPhone], as: phone)
-            let onLaptop = notes[0].updating(["body": .text("Met at the station.\nSchool visit.\n")], by: laptop.replica)
-            let mergedAnswer = try WireCoding.decode(PushResult.self, from: try await api.push([onLaptop], as: laptop).data)
+            let onLaptop = notes[0].updating(
+                ["body": .text("Met at the station.\nSchool visit.\n")], by: laptop.replica)
+            let mergedAnswer = try WireCoding.decode(
+                PushResult.self, from: try await api.push([onLaptop], as: laptop).data)
             let outcome = try #require(mergedAnswer.results.first)
             #expect(outcome.status == .merged)
             #expect(outcome.record == onLaptop.merged(with: onPhone))
@@ -162,16 +164,29 @@ struct APITests {
             let device = try await api.enrol()
             let push = "/v1/teams/\(api.team)/push"
             let valid = try WireCoding.encodeString(
-                PushBatch(replica: device.replica, batchID: "b", records: [try APIHarness.note("n1", by: device.replica)]))
+                PushBatch(
+                    replica: device.replica, batchID: "b", records: [try APIHarness.note("n1", by: device.replica)]))
             let cases: [(String, ErrorCode)] = [
                 ("{not json", .malformedJSON),
                 ("", .malformedJSON),
                 (valid.replacingOccurrences(of: #""batchId""#, with: #""colour":1,"batchId""#), .unknownField),
                 (valid.replacingOccurrences(of: #""batchId":"b""#, with: #""batchId":7"#), .wrongType),
-                (valid.replacingOccurrences(of: #""protocolVersion":1"#, with: #""protocolVersion":99"#), .unsupportedVersion),
-                (valid.replacingOccurrences(of: #"\#(device.replica)":1"#, with: #"\#(device.replica)":9007199254740993"#), .invalidValue),
-                (valid.replacingOccurrences(of: #""id":"n1""#, with: #""id":"\#(String(repeating: "x", count: 300))""#), .invalidValue),
-                (valid.replacingOccurrences(of: #""collection":"notes""#, with: #""collection":"secrets""#), .invalidValue),
+                (
+                    valid.replacingOccurrences(of: #""protocolVersion":1"#, with: #""protocolVersion":99"#),
+                    .unsupportedVersion
+                ),
+                (
+                    valid.replacingOccurrences(
+                        of: #"\#(device.replica)":1"#, with: #"\#(device.replica)":9007199254740993"#), .invalidValue
+                ),
+                (
+                    valid.replacingOccurrences(
+                        of: #""id":"n1""#, with: #""id":"\#(String(repeating: "x", count: 300))""#), .invalidValue
+                ),
+                (
+                    valid.replacingOccurrences(of: #""collection":"notes""#, with: #""collection":"secrets""#),
+                    .invalidValue
+                ),
             ]
             for (body, code) in cases {
                 let response = try await api.send(.post, push, token: device.token, json: Data(body.utf8))
@@ -180,7 +195,8 @@ struct APITests {
                 #expect(response.headers[.contentType] == "application/json")
             }
             // Another device's replica in the batch.
-            let other = PushBatch(replica: ReplicaID.random(), batchID: "b", records: [try APIHarness.note("n2", by: device.replica)])
+            let other = PushBatch(
+                replica: ReplicaID.random(), batchID: "b", records: [try APIHarness.note("n2", by: device.replica)])
             let wrongReplica = try await api.send(.post, push, token: device.token, json: try WireCoding.encode(other))
             #expect(wrongReplica.status == .badRequest && wrongReplica.errorBody?.details?.path == "replica")
 

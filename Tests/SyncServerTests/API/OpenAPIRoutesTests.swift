@@ -45,17 +45,26 @@ struct OpenAPIRoutesTests {
         #expect(documented.count >= 6, "could not read the paths of \(Self.specURL.path)")
 
         let directory = try TestEnvironment.makeTemporaryDirectory()
-        let storage = try SQLiteStorage(path: directory.appendingPathComponent("s.sqlite").path, logger: TestEnvironment.logger)
-        let service = SyncService(storage: storage, configuration: ServerConfiguration(), logger: TestEnvironment.logger)
+        let storage = try SQLiteStorage(
+            path: directory.appendingPathComponent("s.sqlite").path, logger: TestEnvironment.logger)
+        let service = SyncService(
+            storage: storage, configuration: ServerConfiguration(), logger: TestEnvironment.logger)
         let router = SyncRoutes.makeRouter(service: service)
-        let registered = Set(router.routes.map { route in
-            // Hummingbird writes a capture as `{name}` or `:name` depending on the version: accept both.
-            let path = route.path.description.split(separator: "/", omittingEmptySubsequences: false).map { part in
-                part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
-            }.joined(separator: "/")
-            return "\(route.method.rawValue) \(path.hasPrefix("/") ? path : "/" + path)"
-        })
-        #expect(registered == documented, "only in router: \(registered.subtracting(documented)); only in document: \(documented.subtracting(registered))")
+        let registered = Set(
+            router.routes.map { route in
+                // Hummingbird writes a capture as `{name}` or `:name` depending on the version: accept both.
+                let path = route.path.description.split(separator: "/", omittingEmptySubsequences: false).map { part in
+                    part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+                }.joined(separator: "/")
+                return "\(route.method.rawValue) \(path.hasPrefix("/") ? path : "/" + path)"
+            })
+        #expect(
+            registered == documented,
+            """
+            only in router: \(registered.subtracting(documented)); \
+            only in document: \(documented.subtracting(registered))
+            """
+        )
         #expect(Set(RouteDescriptor.all.map(\.description)) == documented)
     }
 }

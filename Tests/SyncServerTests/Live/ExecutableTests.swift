@@ -13,7 +13,8 @@ struct ExecutableTests {
         let database: String
         switch backend {
         case .sqlite:
-            database = "sqlite:" + (try TestEnvironment.makeTemporaryDirectory().appendingPathComponent("s.sqlite").path)
+            database =
+                "sqlite:" + (try TestEnvironment.makeTemporaryDirectory().appendingPathComponent("s.sqlite").path)
         case .postgres:
             database = try #require(TestEnvironment.postgresURL, "FIELDSYNC_TEST_POSTGRES_URL must be set")
         }
@@ -36,7 +37,8 @@ struct ExecutableTests {
             var devices: [EnrollResponse] = []
             for (index, code) in codes.enumerated() {
                 let transport = try HTTPSyncTransport(
-                    configuration: .init(baseURL: servers[index % servers.count].baseURL), logger: TestEnvironment.logger)
+                    configuration: .init(baseURL: servers[index % servers.count].baseURL),
+                    logger: TestEnvironment.logger)
                 devices.append(try await transport.enroll(EnrollRequest(code: code, deviceName: "device-\(index)")))
                 try await transport.shutdown()
             }
@@ -47,7 +49,8 @@ struct ExecutableTests {
                         collection: "notes", id: "p\(round)-\(index)",
                         values: SyncClientLiveTests.noteValues("round \(round)\n"), schema: Schemas.notes)
                     let server = servers[(round + index) % servers.count]
-                    try await SyncClientLiveTests.sync(replica, device: devices[index], team: team, baseURL: server.baseURL)
+                    try await SyncClientLiveTests.sync(
+                        replica, device: devices[index], team: team, baseURL: server.baseURL)
                 }
             }
             for (index, replica) in replicas.enumerated() {

@@ -97,7 +97,8 @@ struct SyncClientLiveTests {
         try await LiveServer.run(storage: storage, configuration: configuration) { baseURL in
             let team = TestEnvironment.uniqueName("team")
             _ = try await storage.createTeam(named: team, at: Date())
-            let device = try #require(try await Self.enrolDevices(1, storage: storage, baseURL: baseURL, team: team).first)
+            let device = try #require(
+                try await Self.enrolDevices(1, storage: storage, baseURL: baseURL, team: team).first)
 
             let stranger = try HTTPSyncTransport(
                 configuration: .init(baseURL: baseURL, token: "wrong"), logger: TestEnvironment.logger)

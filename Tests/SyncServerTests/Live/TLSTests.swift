@@ -25,7 +25,8 @@ struct TLSTests {
                 collection: "notes", id: "tls-1", values: SyncClientLiveTests.noteValues("over TLS\n"),
                 schema: Schemas.notes)
             try await SyncClientLiveTests.sync(first, device: devices[0], team: team, baseURL: baseURL, trustedPEM: pem)
-            try await SyncClientLiveTests.sync(second, device: devices[1], team: team, baseURL: baseURL, trustedPEM: pem)
+            try await SyncClientLiveTests.sync(
+                second, device: devices[1], team: team, baseURL: baseURL, trustedPEM: pem)
             #expect(await second.records() == first.records())
 
             // Without trusting the certificate the client refuses the server.

@@ -43,7 +43,9 @@ struct StorageConformanceTests {
             await #expect(throws: StorageError.teamExists(team)) {
                 _ = try await storage.createTeam(named: team, at: Date())
             }
-            await #expect(throws: StorageError.self) { _ = try await storage.createTeam(named: "no spaces", at: Date()) }
+            await #expect(throws: StorageError.self) {
+                _ = try await storage.createTeam(named: "no spaces", at: Date())
+            }
             #expect(try await storage.teams().contains { $0.name == team })
 
             let missing = TestEnvironment.uniqueName("missing")
@@ -226,7 +228,8 @@ struct StorageConformanceTests {
         let storages = try (0..<writers).map { _ in try backend.makeStorage() }
         // SQLite is one file per storage here, so its writers share the first instance; PostgreSQL writers
         // each get their own connection pool.
-        let writerStorages: [any SyncStorage] = backend == .sqlite ? Array(repeating: storages[0], count: writers) : storages
+        let writerStorages: [any SyncStorage] =
+            backend == .sqlite ? Array(repeating: storages[0], count: writers) : storages
         try await withThrowingTaskGroup(of: Void.self) { group in
             for storage in (backend == .sqlite ? [storages[0]] : storages) {
                 group.addTask { try await storage.run() }
@@ -260,7 +263,8 @@ struct StorageConformanceTests {
                         for record in page.records { state[record.key] = record.body }
                         cursor = page.nextSeq
                         let total = try await writerStorages[0].lastSeq(team: team)
-                        quietRounds = (page.records.isEmpty && total == Int64(writers * batches * 3)) ? quietRounds + 1 : 0
+                        quietRounds =
+                            (page.records.isEmpty && total == Int64(writers * batches * 3)) ? quietRounds + 1 : 0
                         if page.records.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
                     }
                     return state

@@ -36,7 +36,8 @@ struct ServerProcess {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TestSetupError("sync-server \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+            throw TestSetupError(
+                "sync-server \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
         }
         return String(decoding: data, as: UTF8.self)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SyncServer
+import Testing
 
 /// Where the tests find their databases and scratch space.
 enum TestEnvironment {
@@ -41,8 +42,6 @@ enum TestEnvironment {
         "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 }
-
-import Testing
 
 /// The two storage backends, as test arguments.
 enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {

@@ -1,6 +1,6 @@
 import Foundation
-import SyncProtocol
 import PostgresNIO
+import SyncProtocol
 
 extension PostgresStorage {
     /// The schema's named migrations, applied in order. Never edit one that has shipped: add a new one.
@@ -15,7 +15,13 @@ extension PostgresStorage {
                     last_seq BIGINT NOT NULL DEFAULT 0
                 )
                 """,
-                "CREATE TABLE advisers (name TEXT PRIMARY KEY, created_at TIMESTAMPTZ NOT NULL, can_purge BOOLEAN NOT NULL DEFAULT FALSE)",
+                """
+                CREATE TABLE advisers (
+                    name TEXT PRIMARY KEY,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    can_purge BOOLEAN NOT NULL DEFAULT FALSE
+                )
+                """,
                 """
                 CREATE TABLE memberships (
                     adviser TEXT NOT NULL REFERENCES advisers(name),

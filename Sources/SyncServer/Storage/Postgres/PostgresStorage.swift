@@ -1,8 +1,8 @@
 import Foundation
-import SyncProtocol
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import SyncProtocol
 
 /// The shared storage backend: PostgreSQL through a postgres-nio `PostgresClient` connection pool.
 ///
@@ -55,7 +55,10 @@ public final class PostgresStorage: SyncStorage {
     public func createTeam(named name: String, at date: Date) async throws -> Team {
         try Names.validate(name)
         let rows = try await client.query(
-            "INSERT INTO teams (name, created_at) VALUES (\(name), \(date)) ON CONFLICT (name) DO NOTHING RETURNING name",
+            """
+            INSERT INTO teams (name, created_at) VALUES (\(name), \(date))
+            ON CONFLICT (name) DO NOTHING RETURNING name
+            """,
             logger: logger)
         var inserted = false
         for try await _ in rows.decode(String.self) { inserted = true }

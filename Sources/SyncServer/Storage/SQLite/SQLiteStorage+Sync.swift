@@ -1,6 +1,6 @@
 import Foundation
-import SyncProtocol
 import GRDB
+import SyncProtocol
 
 extension SQLiteStorage {
     public func applyPush<Outcome: Sendable>(
@@ -47,7 +47,9 @@ extension SQLiteStorage {
 
     public func pull(team: String, after: Int64, limit: Int, audit: AuditEvent) async throws -> PullSlice {
         let slice = try await pool.read { db in
-            guard let lastSeq = try Int64.fetchOne(db, sql: "SELECT last_seq FROM teams WHERE name = ?", arguments: [team])
+            guard
+                let lastSeq = try Int64.fetchOne(
+                    db, sql: "SELECT last_seq FROM teams WHERE name = ?", arguments: [team])
             else { throw StorageError.teamNotFound(team) }
             let rows = try Row.fetchAll(
                 db,

@@ -1,8 +1,8 @@
 import Foundation
-import SyncProtocol
 import GRDB
 import Logging
 import ServiceLifecycle
+import SyncProtocol
 
 /// The embedded storage backend: one SQLite file in WAL mode, opened once as a GRDB `DatabasePool`.
 ///
@@ -138,8 +138,9 @@ public final class SQLiteStorage: SyncStorage {
                 AuditEvent(at: date, action: .enrol, deviceID: device.id, adviser: adviser, team: nil), db: db)
             let teams = try String.fetchAll(
                 db, sql: "SELECT team FROM memberships WHERE adviser = ?", arguments: [adviser])
-            let canPurge = try Bool.fetchOne(
-                db, sql: "SELECT can_purge FROM advisers WHERE name = ?", arguments: [adviser]) ?? false
+            let canPurge =
+                try Bool.fetchOne(
+                    db, sql: "SELECT can_purge FROM advisers WHERE name = ?", arguments: [adviser]) ?? false
             return DeviceIdentity(
                 deviceID: device.id, replica: device.replica, adviser: adviser, teams: Set(teams), revoked: false,
                 canPurge: canPurge)
@@ -150,10 +151,11 @@ public final class SQLiteStorage: SyncStorage {
         try await pool.read { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: """
-                    SELECT d.id, d.replica, d.adviser, d.revoked_at, a.can_purge
-                    FROM devices d JOIN advisers a ON a.name = d.adviser WHERE d.token_digest = ?
-                    """,
+                    db,
+                    sql: """
+                        SELECT d.id, d.replica, d.adviser, d.revoked_at, a.can_purge
+                        FROM devices d JOIN advisers a ON a.name = d.adviser WHERE d.token_digest = ?
+                        """,
                     arguments: [tokenDigest])
             else { return nil }
             let adviser: String = row["adviser"]
@@ -187,13 +189,15 @@ public final class SQLiteStorage: SyncStorage {
 
     public func revokeDevice(id: String, at date: Date) async throws {
         try await pool.write { db in
-            guard let adviser = try String.fetchOne(db, sql: "SELECT adviser FROM devices WHERE id = ?", arguments: [id])
+            guard
+                let adviser = try String.fetchOne(db, sql: "SELECT adviser FROM devices WHERE id = ?", arguments: [id])
             else { throw StorageError.deviceNotFound(id) }
             try db.execute(
                 sql: "UPDATE devices SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
                 arguments: [date.timeIntervalSince1970, id]
             )
-            try Self.insertAudit(AuditEvent(at: date, action: .revoke, deviceID: id, adviser: adviser, team: nil), db: db)
+            try Self.insertAudit(
+                AuditEvent(at: date, action: .revoke, deviceID: id, adviser: adviser, team: nil), db: db)
         }
     }
 
