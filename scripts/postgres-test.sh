@@ -51,7 +51,8 @@ port_in_use() {
 start() {
     ensure_installed
     local dir
-    dir=$(mktemp -d "${TMPDIR:-/tmp}/fieldsync-pg.XXXXXX")
+    # Under /tmp, not $TMPDIR: the `postgres` user must be able to reach the directory.
+    dir=$(mktemp -d "/tmp/fieldsync-pg.XXXXXX")
     chmod 755 "$dir"
     if [[ $(id -u) -eq 0 ]]; then chown postgres: "$dir"; fi
     as_owner "${PG_BIN}/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --no-sync >"$dir/initdb.log" 2>&1 \

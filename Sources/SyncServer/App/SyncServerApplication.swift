@@ -28,7 +28,11 @@ public enum SyncServerApplication {
         let tlsConfiguration = try configuration.tls.map(makeTLSConfiguration)
         var app = Application(
             router: router,
-            server: try tlsConfiguration.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+            // Idle connections are closed after a minute, so a client that opens connections and sends
+            // nothing (or trickles a body) cannot hold them forever.
+            server: try tlsConfiguration.map {
+                try .tls(.http1(configuration: .init(idleTimeout: .seconds(60))), tlsConfiguration: $0)
+            } ?? .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             // The storage runs as a service of the application's group: it is started before the HTTP
             // server and, on shutdown, stopped after the server has finished its in-flight requests.
