@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <stdatomic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +33,33 @@
 #define KF_MAX_MEM ((uint64_t)1 << 30)
 
 static const unsigned char kf_magic[8] = {'F', 'I', 'E', 'L', 'D', 'V', 'F', 'S'};
-static atomic_int g_fault_step;
 
-void fieldvfs_testing_set_fault(int step) {
-    atomic_store(&g_fault_step, step);
+/* Test hook: a simulated crash at one step of one key file's next passphrase change. */
+static pthread_mutex_t g_fault_mutex = PTHREAD_MUTEX_INITIALIZER;
+static char *g_fault_path;
+static int g_fault_step;
+
+void fieldvfs_testing_set_fault(const char *keyfile_path, int step) {
+    char *copy = keyfile_path != NULL && step != 0 ? strdup(keyfile_path) : NULL;
+    pthread_mutex_lock(&g_fault_mutex);
+    free(g_fault_path);
+    g_fault_path = copy;
+    g_fault_step = copy != NULL ? step : 0;
+    pthread_mutex_unlock(&g_fault_mutex);
+}
+
+/* True (once) if a fault was armed for this path at this step. */
+static int kf_fault(const char *path, int step) {
+    int hit = 0;
+    pthread_mutex_lock(&g_fault_mutex);
+    if (g_fault_path != NULL && g_fault_step == step && strcmp(g_fault_path, path) == 0) {
+        hit = 1;
+        free(g_fault_path);
+        g_fault_path = NULL;
+        g_fault_step = 0;
+    }
+    pthread_mutex_unlock(&g_fault_mutex);
+    return hit;
 }
 
 static void put64(unsigned char *p, uint64_t v) {
@@ -220,8 +243,7 @@ static int kf_write_atomic(const char *path, const unsigned char file[KF_LEN], i
     }
     if (rc == FIELDVFS_OK && fsync(fd) != 0) rc = FIELDVFS_IO;
     if (close(fd) != 0 && rc == FIELDVFS_OK) rc = FIELDVFS_IO;
-    if (rc == FIELDVFS_OK && !exclusive && atomic_load(&g_fault_step) == 1) {
-        atomic_store(&g_fault_step, 0);
+    if (rc == FIELDVFS_OK && !exclusive && kf_fault(path, 1)) {
         free(tmp);
         return FIELDVFS_IO; /* simulated crash: the temporary file is left behind, the old file untouched */
     }
@@ -236,8 +258,7 @@ static int kf_write_atomic(const char *path, const unsigned char file[KF_LEN], i
     if (rc != FIELDVFS_OK) unlink(tmp);
     free(tmp);
     if (rc != FIELDVFS_OK) return rc;
-    if (!exclusive && atomic_load(&g_fault_step) == 2) {
-        atomic_store(&g_fault_step, 0);
+    if (!exclusive && kf_fault(path, 2)) {
         return FIELDVFS_IO; /* simulated crash after the rename, before the directory sync */
     }
     return kf_fsync_dir(path);

@@ -107,11 +107,11 @@ const char *fieldvfs_errstr(int code);
 int fieldvfs_slot_count(void);
 
 /**
- * Testing only: makes the next fieldvfs_keyfile_change_passphrase stop with FIELDVFS_IO after the given step,
- * simulating a crash there: 1 = after writing the temporary file (not yet renamed), 2 = after the rename
- * (directory not yet synced). 0 disables. Process-wide; not for production use.
+ * Testing only: makes the next fieldvfs_keyfile_change_passphrase on keyfile_path stop with FIELDVFS_IO after
+ * the given step, simulating a crash there: 1 = after writing the temporary file (not yet renamed), 2 = after
+ * the rename (directory not yet synced). step 0 (or a NULL path) disables. Other paths are unaffected.
  */
-void fieldvfs_testing_set_fault(int step);
+void fieldvfs_testing_set_fault(const char *keyfile_path, int step);
 
 #ifdef __cplusplus
 }
