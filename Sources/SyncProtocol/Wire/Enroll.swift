@@ -5,7 +5,7 @@
 /// `401 invalid_enrollment_code`.
 ///
 /// ```json
-/// {"code":"K7QF-2MZP-9WXD","deviceName":"laptop-anna","protocolVersions":[1]}
+/// {"code":"K7QF-2MZP-9WXD","deviceName":"laptop-anna","protocolVersions":[1],"replica":"k3v9q2m7x1ab"}
 /// ```
 public struct EnrollRequest: Sendable, Hashable {
     /// The one-time enrolment code.
@@ -14,11 +14,19 @@ public struct EnrollRequest: Sendable, Hashable {
     public var deviceName: String
     /// Every protocol version the client speaks.
     public var protocolVersions: [Int]
+    /// The replica id the device already writes with. A device takes notes offline before it is ever
+    /// enrolled, so its records already carry dots of this id; the server registers it (refusing, with
+    /// `409 replica_in_use`, an id another device holds). `nil` lets the server assign one.
+    public var replica: ReplicaID?
 
     /// Creates an enrolment request offering the versions this build speaks.
-    public init(code: String, deviceName: String, protocolVersions: [Int] = ProtocolVersion.supported) {
+    public init(
+        code: String, deviceName: String, replica: ReplicaID? = nil,
+        protocolVersions: [Int] = ProtocolVersion.supported
+    ) {
         self.code = code
         self.deviceName = deviceName
+        self.replica = replica
         self.protocolVersions = protocolVersions
     }
 }
@@ -29,8 +37,8 @@ public struct EnrollResponse: Sendable, Hashable {
     public var protocolVersion: Int
     /// The device's id, as listed and revoked by administrators.
     public var deviceID: String
-    /// The replica id the device must use in every clock and dot it writes. Assigned by the server so
-    /// that two devices can never share one.
+    /// The replica id the device must use in every clock and dot it writes: the one the request
+    /// brought, or one the server assigned. Never shared by two devices.
     public var replica: ReplicaID
     /// The bearer token for `Authorization: Bearer <token>`. A secret: store it encrypted.
     public var token: String
@@ -55,7 +63,7 @@ public struct EnrollResponse: Sendable, Hashable {
 
 extension EnrollRequest: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case code, deviceName, protocolVersions
+        case code, deviceName, protocolVersions, replica
     }
 
     public init(from decoder: any Decoder) throws {
@@ -63,6 +71,7 @@ extension EnrollRequest: Codable {
         self.code = try container.decodeText(forKey: .code, maxBytes: WireLimits.maxSecretBytes)
         self.deviceName = try container.decodeText(forKey: .deviceName, maxBytes: WireLimits.maxLabelBytes)
         self.protocolVersions = try container.decodeVersionList(forKey: .protocolVersions)
+        self.replica = try container.decodeIfPresent(ReplicaID.self, forKey: .replica)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -70,6 +79,7 @@ extension EnrollRequest: Codable {
         try container.encode(code, forKey: .code)
         try container.encode(deviceName, forKey: .deviceName)
         try container.encode(protocolVersions, forKey: .protocolVersions)
+        try container.encodeIfPresent(replica, forKey: .replica)
     }
 }
 

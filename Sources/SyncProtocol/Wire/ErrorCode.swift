@@ -58,6 +58,8 @@ extension ErrorCode {
     public static let cursorExpired = ErrorCode(rawValue: "cursor_expired")
     /// The batch id was already used for a batch with different content. `409`.
     public static let batchIDReused = ErrorCode(rawValue: "batch_id_reused")
+    /// Enrolment brought a replica id that another device already holds. `409`.
+    public static let replicaInUse = ErrorCode(rawValue: "replica_in_use")
     /// The request body is larger than the server's `maxBodyBytes`. `413`.
     public static let payloadTooLarge = ErrorCode(rawValue: "payload_too_large")
     /// The push batch holds more records than the server's `maxBatchRecords`. `413`.
@@ -73,8 +75,8 @@ extension ErrorCode {
     public static let allDefined: [ErrorCode] = [
         .malformedJSON, .unknownField, .missingField, .wrongType, .invalidValue, .unsupportedVersion,
         .invalidCursor, .unauthorized, .deviceRevoked, .invalidEnrollmentCode, .forbiddenTeam,
-        .forbiddenRecord, .notFound, .methodNotAllowed, .cursorExpired, .batchIDReused, .payloadTooLarge,
-        .batchTooLarge, .rateLimited, .internalError, .unavailable,
+        .forbiddenRecord, .notFound, .methodNotAllowed, .cursorExpired, .batchIDReused, .replicaInUse,
+        .payloadTooLarge, .batchTooLarge, .rateLimited, .internalError, .unavailable,
     ]
 
     /// The HTTP status the HTTP binding uses for this code; `nil` for a code this build does not know.
@@ -87,7 +89,7 @@ extension ErrorCode {
         case .forbiddenTeam, .forbiddenRecord: 403
         case .notFound: 404
         case .methodNotAllowed: 405
-        case .cursorExpired, .batchIDReused: 409
+        case .cursorExpired, .batchIDReused, .replicaInUse: 409
         case .payloadTooLarge, .batchTooLarge: 413
         case .rateLimited: 429
         case .internalError: 500
