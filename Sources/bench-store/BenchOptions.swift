@@ -16,6 +16,7 @@ struct BenchOptions {
     var kdf: KDFParameters = .standard
     var sqlcipher = true
     var jsonOut: String?
+    var keepFiles = false
 
     static let usage = """
         usage: bench-store [options]
@@ -32,6 +33,7 @@ struct BenchOptions {
           --seed N             seed of the generated notes (default 20251123)
           --no-sqlcipher       skip the SQLCipher reference measurement
           --json-out FILE      also write the JSON line to FILE
+          --keep               keep the stores, reference databases and scripts (prints where), to inspect them
           --help               show this help
         """
 
@@ -73,6 +75,7 @@ struct BenchOptions {
                 options.journalMode = mode
             case "--no-sqlcipher": options.sqlcipher = false
             case "--json-out": options.jsonOut = try value(for: flag)
+            case "--keep": options.keepFiles = true
             case "--help", "-h": throw HelpRequested()
             default: throw UsageError("unknown option '\(flag)'")
             }

@@ -18,14 +18,32 @@ let progress = ProgressLine()
 let workDirectory = FileManager.default.temporaryDirectory
     .appendingPathComponent("bench-store-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
 let started = Date()
+// Ctrl-C or a kill must not leave a gigabyte of stores in the temp directory.
+let signalSources = [SIGINT, SIGTERM].map { number in
+    signal(number, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+    source.setEventHandler {
+        try? FileManager.default.removeItem(at: workDirectory)
+        FileHandle.standardError.write(Data("bench-store: interrupted; removed \(workDirectory.path)\n".utf8))
+        exit(130)
+    }
+    source.resume()
+    return source
+}
 do {
     try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: workDirectory) }
+    defer {
+        if options.keepFiles {
+            progress.say("kept the stores and reference files in \(workDirectory.path)")
+        } else {
+            try? FileManager.default.removeItem(at: workDirectory)
+        }
+    }
     let storeResults = try StoreBenchmark(
         options: options, workDirectory: workDirectory.appendingPathComponent("stores"), progress: progress
     ).run()
-    // The stores go before the reference starts, so the two never share the disk.
-    try? FileManager.default.removeItem(at: workDirectory.appendingPathComponent("stores"))
+    // The stores go before the reference starts, so the reference does not need room for both.
+    if !options.keepFiles { try? FileManager.default.removeItem(at: workDirectory.appendingPathComponent("stores")) }
     let referenceDirectory = workDirectory.appendingPathComponent("sqlcipher")
     try FileManager.default.createDirectory(at: referenceDirectory, withIntermediateDirectories: true)
     let reference = SQLCipherReference(options: options, directory: referenceDirectory, progress: progress).run()
