@@ -16,7 +16,7 @@ extension Simulation {
                 ownsDirectory = true
             }
         }
-        var master = SimulationRandom(seed: options.seed)
+        let master = SimulationRandom(seed: options.seed)
         for spec in roster.devices {
             var stream = master.split(1_000 + UInt64(spec.index))
             let storage = try makeStorage(spec, random: &stream)
@@ -27,11 +27,11 @@ extension Simulation {
                                    environment: environment),
                 random: stream.split(2))
             devices.append(device)
+            replicaOwners[storage.replica] = spec.index
             await server.inner.registerDevice(
                 spec.name, replica: storage.replica, teams: [roster.teams[spec.team].name],
                 canPurge: spec.role == .console)
         }
-        _ = master.next()
         caseloads = Array(repeating: [], count: roster.advisers.count)
         notesBy = Array(repeating: [], count: roster.advisers.count)
         for adviser in roster.advisers {

@@ -78,17 +78,18 @@ public final class Simulation {
     /// Which team each record belongs to, and short names for the log.
     var teamOf: [RecordKey: Int] = [:]
     var aliases: [RecordKey: String] = [:]
+    /// Which device holds each replica id.
+    var replicaOwners: [ReplicaID: Int] = [:]
     var nextToken = 0
 
     /// Prepares a run; nothing happens until ``run()``.
     public init(options: SimulationOptions) {
         self.options = options
-        var master = SimulationRandom(seed: options.seed)
+        let master = SimulationRandom(seed: options.seed)
         var layout = master.split(1)
         roster = Roster(deviceCount: options.devices, random: &layout)
         random = master.split(2)
         log = EventLog(sink: options.trace)
-        _ = master.next()
     }
 
     var now: Int64 { clock.now }

@@ -181,9 +181,21 @@ extension Simulation {
         return .editSubject(key, reference: reference, status: nil, nextStep: nil, responsible: colleague)
     }
 
+    /// A record's position in creation order (its alias number).
+    func creationOrder(_ key: RecordKey) -> Int {
+        aliases[key].flatMap { Int($0.dropFirst()) } ?? Int.max
+    }
+
+    /// The device that owns a replica id.
+    func deviceNumber(_ replica: ReplicaID) -> Int {
+        replicaOwners[replica] ?? Int.max
+    }
+
     /// Settling a conflict the person sees: a candidate, a text merged by hand, keep or delete.
     private func resolution(on device: SimulatedDevice) async -> LocalAction? {
-        guard let keys = try? await device.storage.conflictCandidates(), !keys.isEmpty else { return nil }
+        guard let found = try? await device.storage.conflictCandidates(), !found.isEmpty else { return nil }
+        // In creation order, not id order: LocalStore ids are random, choices must not depend on them.
+        let keys = found.sorted { creationOrder($0) < creationOrder($1) }
         let key = device.random.pick(keys)
         guard let record = await device.storage.record(key), let conflict = record.conflicts.first else { return nil }
         switch conflict {
@@ -193,7 +205,10 @@ extension Simulation {
                 // Merged by hand: every candidate's lines, each once.
                 var seen = Set<String>()
                 var lines: [String] = []
-                for candidate in candidates {
+                let ordered = candidates.sorted {
+                    (deviceNumber($0.dot.replica), $0.dot.counter) < (deviceNumber($1.dot.replica), $1.dot.counter)
+                }
+                for candidate in ordered {
                     let text = candidate.value.textValue ?? ""
                     for line in text.split(separator: "\n") where seen.insert(String(line)).inserted {
                         lines.append(String(line))
@@ -201,7 +216,12 @@ extension Simulation {
                 }
                 manual = lines.joined(separator: "\n") + "\n"
             }
-            let choice = device.random.int(0..<candidates.count)
+            // Candidates come in dot order, which depends on replica ids; choose in device order instead.
+            let byDevice = candidates.indices.sorted {
+                (deviceNumber(candidates[$0].dot.replica), candidates[$0].dot.counter)
+                    < (deviceNumber(candidates[$1].dot.replica), candidates[$1].dot.counter)
+            }
+            let choice = byDevice[device.random.int(0..<candidates.count)]
             return .resolveField(key, field: name, candidate: choice, manualText: manual)
         case .deleteVersusEdit:
             return .resolveDeletion(key, keep: device.random.chance(0.7))

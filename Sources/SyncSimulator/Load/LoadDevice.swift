@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import SyncClient
+import SyncProtocol
+
+/// One device of the load mode: enrolled with a code, an in-memory store, the real engine over HTTP.
+struct LoadDevice: Sendable {
+    /// What one device did.
+    struct Totals: Sendable {
+        var syncs = 0
+        var failedSyncs = 0
+        var writes = 0
+        var pushed = 0
+        var pulled = 0
+
+        mutating func add(_ other: Totals) {
+            syncs += other.syncs
+            failedSyncs += other.failedSyncs
+            writes += other.writes
+            pushed += other.pushed
+            pulled += other.pulled
+        }
+    }
+
+    let index: Int
+    let storage: InMemoryReplicaStorage
+    let transport: HTTPSyncTransport
+    let engine: SyncEngine<InMemoryReplicaStorage, TimedTransport<HTTPSyncTransport>>
+    let subject: RecordKey
+
+    /// Trades `code` for a token and a replica id, and prepares the device's store and engine.
+    static func enrol(
+        code: String, index: Int, serverURL: String, recorder: LatencyRecorder, logger: Logger
+    ) async throws -> LoadDevice {
+        let enrolling = try HTTPSyncTransport(configuration: SyncClientConfiguration(baseURL: serverURL), logger: logger)
+        let response: EnrollResponse
+        do {
+            response = try await enrolling.enroll(EnrollRequest(code: code, deviceName: "load-\(index)"))
+        } catch {
+            try? await enrolling.shutdown()
+            throw error
+        }
+        try? await enrolling.shutdown()
+        guard let team = response.teams.first else {
+            throw SyncTransportError(kind: .invalidResponse, message: "device load-\(index) belongs to no team")
+        }
+        let transport = try HTTPSyncTransport(
+            configuration: SyncClientConfiguration(baseURL: serverURL, token: response.token), logger: logger)
+        let storage = InMemoryReplicaStorage(replica: response.replica)
+        let subject = try await storage.create(
+            collection: Schemas.subjects.collection, id: "load-\(response.replica.rawValue)-subject",
+            values: ["reference": .string("load-\(response.replica.rawValue)"), "status": .string("in-job")],
+            schema: Schemas.subjects)
+        let engine = SyncEngine(
+            storage: storage, transport: TimedTransport(base: transport, recorder: recorder),
+            configuration: .init(team: team, replica: response.replica, clientName: "fieldsync-simulator-load"))
+        return LoadDevice(index: index, storage: storage, transport: transport, engine: engine, subject: subject.key)
+    }
+
+    /// Writes and syncs until `deadline`.
+    func run(until deadline: ContinuousClock.Instant, seed: UInt64) async -> Totals {
+        var random = SimulationRandom(seed: seed).split(UInt64(index))
+        var totals = Totals()
+        var notes: [RecordKey] = []
+        var token = 0
+        while ContinuousClock.now < deadline {
+            token += 1
+            let line = NoteText.line(index * 1_000_000 + token, random: &random)
+            do {
+                if notes.isEmpty || random.chance(0.6) {
+                    let note = try await storage.create(
+                        collection: Schemas.notes.collection, id: random.hex(32),
+                        values: [
+                            "subject": .reference(subject.id), "kind": .string(random.pick(NoteText.kinds)),
+                            "occurredAt": .timestamp(Timestamp(Date())), "body": .text(line + "\n"),
+                        ],
+                        schema: Schemas.notes)
+                    notes.append(note.key)
+                } else {
+                    let key = random.pick(notes.suffix(5))
+                    let body = await storage.record(key)?.value("body")?.textValue ?? ""
+                    try await storage.update(key, values: ["body": .text(body + line + "\n")])
+                }
+                totals.writes += 1
+            } catch {
+                continue
+            }
+            do {
+                let summary = try await engine.sync()
+                totals.syncs += 1
+                totals.pushed += summary.sent
+                totals.pulled += summary.received
+            } catch {
+                totals.failedSyncs += 1
+            }
+        }
+        return totals
+    }
+}

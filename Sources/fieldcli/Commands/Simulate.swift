@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SyncSimulator
+
+/// `fieldcli simulate`: many offline devices through a faulty network, checked by the convergence oracle.
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Simulate many offline devices syncing through faults, and check that nothing is lost.",
+        discussion: """
+            Devices run the real sync engine on real stores against an in-process server, in virtual time, \
+            one step at a time: the same --seed gives the same run, event for event. At the end the oracle \
+            checks that every device equals the server, every write survived or was knowingly overwritten, \
+            conflicts are exactly the concurrent edits that do not merge, and purged notes are gone. A failed \
+            run prints the command that replays it; the exit status is then 1.
+
+            --bench measures how long devices x operations take to converge (in-memory stores) and how the \
+            time grows. --server URL runs the load mode against a real sync-server instead. \
+            See docs/simulation.md.
+            """
+    )
+
+    @Option(help: "Adviser devices (default 20; 1000 with --bench; each team also gets a console).")
+    var devices: Int?
+
+    @Option(name: .customLong("ops"), help: "Local operations per device (default 50; 100 with --bench).")
+    var operations: Int?
+
+    @Option(help: "The seed of every random choice (default: a random one, printed).")
+    var seed: UInt64?
+
+    @Option(help: "Run this many consecutive seeds, starting at --seed.")
+    var seeds: Int = 1
+
+    @Option(name: .customLong("store-kind"), help: "Device stores: memory or encrypted (LocalStore files).")
+    var storeKind: String = "memory"
+
+    @Option(help: "Fault profile: none, standard or harsh.")
+    var faults: String = "standard"
+
+    @Option(help: ArgumentHelp("The server's merge (for testing the oracle).", visibility: .hidden))
+    var merge: String = "causal"
+
+    @Flag(name: .customLong("no-encode"), help: "Pass messages as values instead of JSON (faster; no byte counts).")
+    var noEncode = false
+
+    @Flag(help: "Print one JSON document (or JSON lines with --bench) instead of text.")
+    var json = false
+
+    @Flag(help: "Measure convergence time and its growth with devices and operations.")
+    var bench = false
+
+    @Flag(help: "Print every event of the run on standard error.")
+    var trace = false
+
+    @Option(help: "Load mode: a running sync-server's base URL, e.g. http://127.0.0.1:8080.")
+    var server: String?
+
+    @Option(name: .customLong("enrol-codes"), help: "Load mode: a file of enrolment codes, one per line.")
+    var enrolCodes: String?
+
+    @Option(help: "Load mode: how long to run, in seconds.")
+    var duration: Int = 30
+
+    func validate() throws {
+        if let devices, devices < 1 { throw ValidationError("--devices must be at least 1") }
+        if let operations, operations < 0 { throw ValidationError("--ops must not be negative") }
+        guard StoreKind(rawValue: storeKind) != nil else {
+            throw ValidationError("--store-kind must be memory or encrypted")
+        }
+        guard FaultProfile.named[faults] != nil else { throw ValidationError("--faults must be none, standard or harsh") }
+        guard Self.merges[merge] != nil else { throw ValidationError("unknown --merge '\(merge)'") }
+        if seeds < 1 { throw ValidationError("--seeds must be at least 1") }
+    }
+
+    static let merges: [String: MergeFunction] = [
+        MergeFunction.standard.name: .standard, MergeFunction.lastWriterWins.name: .lastWriterWins,
+    ]
+
+    func run() async throws {
+        if let server {
+            try await runLoad(server: server)
+        } else if bench {
+            try await runBench()
+        } else {
+            try await runSimulation()
+        }
+    }
+
+    private func runSimulation() async throws {
+        let first = seed ?? UInt64.random(in: 1...999_999)
+        var failed = false
+        for offset in 0..<UInt64(seeds) {
+            var options = SimulationOptions(
+                seed: first + offset, devices: devices ?? 20, operationsPerDevice: operations ?? 50,
+                storeKind: StoreKind(rawValue: storeKind)!, faults: FaultProfile.named[faults]!, faultsName: faults,
+                merge: Self.merges[merge]!, encodeMessages: !noEncode)
+            if trace { options.trace = { line in printError(line) } }
+            let report = try await Simulation(options: options).run()
+            if json {
+                try Output.json(report)
+            } else {
+                print(report.summary)
+                if !report.passed {
+                    print("last events:")
+                    for line in report.recentEvents.suffix(30) { print("  \(line)") }
+                }
+                if seeds > 1 { print("") }
+            }
+            failed = failed || !report.passed
+        }
+        if failed { throw ExitCode.failure }
+    }
+
+    private func runBench() async throws {
+        let headlineDevices = devices ?? 1_000
+        let headlineOperations = operations ?? 100
+        let benchSeed = seed ?? 1
+        var rows: [BenchmarkRow] = []
+        if !json {
+            print("benchmark: in-memory stores, standard faults, seed \(benchSeed), "
+                + (noEncode ? "messages as values" : "messages as JSON"))
+        }
+        for size in SimulationBenchmark.grid(devices: headlineDevices, operations: headlineOperations) {
+            let row = try await SimulationBenchmark.measure(
+                devices: size.devices, operations: size.operations, seed: benchSeed, encodeMessages: !noEncode)
+            rows.append(row)
+            if json {
+                print(try Self.jsonLine(row))
+            } else {
+                printError(String(format: "  %d devices x %d ops: %.1f s", row.devices, row.operationsPerDevice,
+                                  row.wallSeconds))
+            }
+        }
+        if !json {
+            Output.table(
+                ["devices", "ops/device", "operations", "syncs", "messages", "virtual h", "wall s", "ops/s", "oracle"],
+                rows.map { row in
+                    [
+                        "\(row.devices)", "\(row.operationsPerDevice)", "\(row.operations)", "\(row.syncs)",
+                        "\(row.messages)", String(format: "%.1f", row.virtualHours),
+                        String(format: "%.2f", row.wallSeconds), String(format: "%.0f", row.operationsPerSecond),
+                        row.passed ? "pass" : "FAIL",
+                    ]
+                })
+            if let headline = rows.last { print(try Self.jsonLine(headline)) }
+        }
+        if rows.contains(where: { !$0.passed }) { throw ExitCode.failure }
+    }
+
+    static func jsonLine<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+extension Simulate {
+    /// Load mode: devices enrolled with the given codes sync concurrently with a real server.
+    private func runLoad(server: String) async throws {
+        guard let enrolCodes else {
+            throw ValidationError("""
+                --server needs --enrol-codes FILE: one enrolment code per line, one device per code. Make them with
+                'sync-server admin --database sqlite:PATH enrolment-code --adviser NAME' (the code is the last line).
+                """)
+        }
+        var codes = try LoadTest.codes(fromFile: enrolCodes)
+        if let devices { codes = Array(codes.prefix(devices)) }
+        guard !codes.isEmpty else { throw ValidationError("no enrolment codes in \(enrolCodes)") }
+        let load = LoadTest(
+            serverURL: server, enrolmentCodes: codes, duration: .seconds(duration), seed: seed ?? 1,
+            logger: Logger(label: "fieldsync.simulate"))
+        let report = try await load.run()
+        if json {
+            try Output.json(report)
+        } else {
+            print(report.summary)
+            print(try Self.jsonLine(report))
+        }
+    }
+}
