@@ -72,6 +72,9 @@ struct ErrorMiddleware: RouterMiddleware {
             return APIError(
                 .forbiddenRecord, "record \(key) belongs to another team; nothing in the batch was written",
                 details: ErrorDetails(collection: key.collection, id: key.id, index: index))
+        case .replicaInUse(let replica):
+            return APIError(
+                .replicaInUse, "replica id '\(replica)' is held by another device; make a new one and enrol again")
         case .invalidEnrolmentCode:
             return APIError(.invalidEnrollmentCode, "the enrolment code is unknown, already used or expired")
         case .backend:

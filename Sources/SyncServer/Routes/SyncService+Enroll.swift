@@ -13,7 +13,7 @@ extension SyncService {
         let info = try serverInfo()
         let token = Secrets.makeDeviceToken()
         let device = NewDevice(
-            id: "dev-" + UUID().uuidString.lowercased(), replica: ReplicaID.random().rawValue,
+            id: "dev-" + UUID().uuidString.lowercased(), replica: (message.replica ?? ReplicaID.random()).rawValue,
             label: message.deviceName, tokenDigest: Secrets.tokenDigest(token))
         let identity = try await storage.redeemEnrolmentCode(
             digest: Secrets.enrolmentCodeDigest(message.code), device: device, at: Date())

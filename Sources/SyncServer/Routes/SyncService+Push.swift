@@ -11,33 +11,38 @@ extension SyncService {
         let batch = try decode(PushBatch.self, from: try await readBody(request))
         try validate(batch, identity: identity)
 
+        // The applied cursor of a final batch tells which changes the device had seen (compaction input).
+        let applied = try batch.cursor.map { try PullCursor(parsing: $0, team: team).seq }
+        let checkpoint = batch.final ? (applied ?? 0) : nil
         let records = batch.records
         let canPurge = identity.canPurge
         let audit = AuditEvent(
             at: Date(), action: .push, deviceID: identity.deviceID, adviser: identity.adviser, team: team)
-        let applied = try await storage.applyPush(team: team, keys: records.map(\.key), audit: audit) {
+        let result = try await storage.applyPush(
+            team: team, keys: records.map(\.key), checkpoint: checkpoint, audit: audit
+        ) {
             index, storedBody in
             try Self.mergeStep(incoming: records[index], index: index, storedBody: storedBody, canPurge: canPurge)
         }
 
-        let merged = applied.outcomes.count { $0.outcome.status == .merged }
-        let conflicted = applied.outcomes.count(where: \.conflicted)
+        let merged = result.outcomes.count { $0.outcome.status == .merged }
+        let conflicted = result.outcomes.count(where: \.conflicted)
         metrics.pushes.increment()
         metrics.recordsPushed.increment(by: Int64(records.count))
-        metrics.recordsWritten.increment(by: Int64(applied.written))
+        metrics.recordsWritten.increment(by: Int64(result.written))
         metrics.recordsMerged.increment(by: Int64(merged))
         metrics.recordsConflicted.increment(by: Int64(conflicted))
         context.logger.info(
             "push applied",
             metadata: [
                 "team": "\(team)", "batch": "\(batch.batchID)", "records": "\(records.count)",
-                "written": "\(applied.written)", "merged": "\(merged)", "conflicted": "\(conflicted)",
-                "seq": "\(applied.lastSeq)",
+                "written": "\(result.written)", "merged": "\(merged)", "conflicted": "\(conflicted)",
+                "seq": "\(result.lastSeq)",
             ])
-        let result = PushResult(
-            protocolVersion: batch.protocolVersion, batchID: batch.batchID, sequence: UInt64(applied.lastSeq),
-            results: applied.outcomes.map(\.outcome))
-        return try .json(encoding: result)
+        let answer = PushResult(
+            protocolVersion: batch.protocolVersion, batchID: batch.batchID, sequence: UInt64(result.lastSeq),
+            results: result.outcomes.map(\.outcome))
+        return try .json(encoding: answer)
     }
 
     /// Checks what the decoder cannot: the batch size, the device's replica, every record's schema.

@@ -32,7 +32,9 @@ public protocol SyncStorage: Sendable {
 
     /// Uses up an enrolment code and creates the device, atomically: a code enrols at most one device.
     ///
-    /// - Throws: ``StorageError/invalidEnrolmentCode`` when the code is unknown, used or expired.
+    /// - Throws: ``StorageError/invalidEnrolmentCode`` when the code is unknown, used or expired;
+    ///   ``StorageError/replicaInUse(_:)`` when another device or the server holds the device's replica id
+    ///   (the code stays unused then).
     func redeemEnrolmentCode(digest: String, device: NewDevice, at date: Date) async throws -> DeviceIdentity
 
     /// The device a token digest belongs to (revoked or not), with its adviser's teams; `nil` if unknown.
@@ -52,6 +54,9 @@ public protocol SyncStorage: Sendable {
     /// transaction, with the keys of the batch. Concurrent pushes to one team are serialized, so sequence
     /// numbers become visible in increasing order and a pull never skips a change.
     ///
+    /// `checkpoint`, given for a final batch, is the position the device had pulled to when its push began;
+    /// it is stored for the device and team in the same transaction (see ``stablePosition(team:)``).
+    ///
     /// A record key belongs to the team that first stored it; pushing it to another team throws
     /// ``StorageError/recordInAnotherTeam(_:index:)`` and writes nothing.
     ///
@@ -59,6 +64,7 @@ public protocol SyncStorage: Sendable {
     func applyPush<Outcome: Sendable>(
         team: String,
         keys: [RecordKey],
+        checkpoint: Int64?,
         audit: AuditEvent,
         merge: @Sendable (Int, Data?) throws -> MergeStep<Outcome>
     ) async throws -> PushApplied<Outcome>
@@ -69,6 +75,10 @@ public protocol SyncStorage: Sendable {
 
     /// The team's latest sequence number (0 for a team without records); throws if the team is unknown.
     func lastSeq(team: String) async throws -> Int64
+
+    /// The position below which every change of `team` is stable: each active device of the team's advisers
+    /// had pulled past it before a complete push. Versions at or below it may be compacted (merge.md).
+    func stablePosition(team: String) async throws -> Int64
 
     /// The latest audit events, newest first.
     func auditEvents(limit: Int) async throws -> [AuditEvent]

@@ -46,6 +46,62 @@ struct APITests {
         }
     }
 
+    @Test func devicesBringTheirReplicaIDWhichMustBeUnique() async throws {
+        try await APIHarness.run { api in
+            let replica = ReplicaID.random()
+            let code = try await api.issueCode()
+            let first = try await api.send(
+                .post, "/v1/enroll",
+                json: try WireCoding.encode(EnrollRequest(code: code, deviceName: "laptop", replica: replica)))
+            #expect(first.status == .ok)
+            #expect(try WireCoding.decode(EnrollResponse.self, from: first.data).replica == replica)
+
+            let second = try await api.issueCode()
+            let clash = try await api.send(
+                .post, "/v1/enroll",
+                json: try WireCoding.encode(EnrollRequest(code: second, deviceName: "phone", replica: replica)))
+            #expect(clash.status == .conflict && clash.errorBody?.code == .replicaInUse)
+            let serverReplica = try WireCoding.decode(EnrollResponse.self, from: first.data).server.replica
+            let asServer = try await api.send(
+                .post, "/v1/enroll",
+                json: try WireCoding.encode(EnrollRequest(code: second, deviceName: "phone", replica: serverReplica)))
+            #expect(asServer.errorBody?.code == .replicaInUse)
+            // The refused enrolments did not use the code up.
+            let retry = try await api.send(
+                .post, "/v1/enroll",
+                json: try WireCoding.encode(EnrollRequest(code: second, deviceName: "phone", replica: .random())))
+            #expect(retry.status == .ok)
+        }
+    }
+
+    @Test func finalBatchesRecordTheDevicesCheckpoint() async throws {
+        try await APIHarness.run { api in
+            let laptop = try await api.enrol("laptop")
+            let phone = try await api.enrol("phone")
+            _ = try await api.push(try (0..<3).map { try APIHarness.note("c\($0)", by: laptop.replica) }, as: laptop)
+            let page = try WireCoding.decode(PullPage.self, from: try await api.pull(as: phone).data)
+
+            let checkpoint = PushBatch(
+                replica: phone.replica, batchID: "cp1", records: [], cursor: page.nextCursor, final: true)
+            let answer = try await api.send(
+                .post, "/v1/teams/\(api.team)/push", token: phone.token, json: try WireCoding.encode(checkpoint))
+            #expect(answer.status == .ok, "\(answer.text)")
+            #expect(try await api.storage.stablePosition(team: api.team) == 0, "the laptop has not checkpointed")
+            let laptopCheckpoint = PushBatch(
+                replica: laptop.replica, batchID: "cp2", records: [], cursor: page.nextCursor, final: true)
+            _ = try await api.send(
+                .post, "/v1/teams/\(api.team)/push", token: laptop.token,
+                json: try WireCoding.encode(laptopCheckpoint))
+            #expect(try await api.storage.stablePosition(team: api.team) == 3)
+
+            let forged = PushBatch(
+                replica: phone.replica, batchID: "cp3", records: [], cursor: "1.3.000000000000", final: true)
+            let refused = try await api.send(
+                .post, "/v1/teams/\(api.team)/push", token: phone.token, json: try WireCoding.encode(forged))
+            #expect(refused.status == .badRequest && refused.errorBody?.code == .invalidCursor)
+        }
+    }
+
     @Test func helloNeedsAValidTokenOfAnActiveDevice() async throws {
         try await APIHarness.run { api in
             let device = try await api.enrol()

@@ -125,13 +125,13 @@ struct StorageConformanceTests {
             let bodies = (0..<5).map { Self.body("v1-\($0)") }
 
             let first = try await storage.applyPush(
-                team: team, keys: keys, audit: Self.audit(), merge: Self.replace(with: bodies))
+                team: team, keys: keys, checkpoint: nil, audit: Self.audit(), merge: Self.replace(with: bodies))
             #expect(first.outcomes == Array(repeating: true, count: 5))
             #expect(first.written == 5 && first.lastSeq == 5)
 
             // The same batch again changes nothing: idempotent.
             let again = try await storage.applyPush(
-                team: team, keys: keys, audit: Self.audit(), merge: Self.replace(with: bodies))
+                team: team, keys: keys, checkpoint: nil, audit: Self.audit(), merge: Self.replace(with: bodies))
             #expect(again.written == 0 && again.lastSeq == 5)
             #expect(try await storage.lastSeq(team: team) == 5)
 
@@ -140,7 +140,7 @@ struct StorageConformanceTests {
             changed[1] = Self.body("v2-1")
             changed[3] = Self.body("v2-3")
             let second = try await storage.applyPush(
-                team: team, keys: keys, audit: Self.audit(), merge: Self.replace(with: changed))
+                team: team, keys: keys, checkpoint: nil, audit: Self.audit(), merge: Self.replace(with: changed))
             #expect(second.written == 2 && second.lastSeq == 7)
 
             let all = try await storage.pull(team: team, after: 0, limit: 100, audit: Self.audit(action: .pull))
@@ -168,7 +168,8 @@ struct StorageConformanceTests {
             _ = try await storage.createTeam(named: team, at: Date())
             let keys = (0..<3).map { RecordKey(collection: "notes", id: "f\($0)-\(team)") }
             await #expect(throws: Refused.self) {
-                _ = try await storage.applyPush(team: team, keys: keys, audit: Self.audit()) { index, _ in
+                _ = try await storage.applyPush(team: team, keys: keys, checkpoint: nil, audit: Self.audit()) {
+                    index, _ in
                     if index == 2 { throw Refused() }
                     return MergeStep(newBody: Self.body("x\(index)"), outcome: true)
                 }
@@ -187,12 +188,13 @@ struct StorageConformanceTests {
             _ = try await storage.createTeam(named: south, at: Date())
             let key = RecordKey(collection: "notes", id: "shared-\(north)")
             _ = try await storage.applyPush(
-                team: north, keys: [key], audit: Self.audit(), merge: Self.replace(with: [Self.body("north")]))
+                team: north, keys: [key], checkpoint: nil, audit: Self.audit(),
+                merge: Self.replace(with: [Self.body("north")]))
 
             let other = RecordKey(collection: "notes", id: "other-\(south)")
             await #expect(throws: StorageError.recordInAnotherTeam(key, index: 1)) {
                 _ = try await storage.applyPush(
-                    team: south, keys: [other, key], audit: Self.audit(),
+                    team: south, keys: [other, key], checkpoint: nil, audit: Self.audit(),
                     merge: Self.replace(with: [Self.body("a"), Self.body("south")]))
             }
             #expect(try await storage.lastSeq(team: south) == 0)
@@ -209,7 +211,8 @@ struct StorageConformanceTests {
             let device = "dev-\(UUID().uuidString)"
             let key = RecordKey(collection: "notes", id: "a-\(team)")
             _ = try await storage.applyPush(
-                team: team, keys: [key], audit: Self.audit(device), merge: Self.replace(with: [Self.body("x")]))
+                team: team, keys: [key], checkpoint: nil, audit: Self.audit(device),
+                merge: Self.replace(with: [Self.body("x")]))
             _ = try await storage.pull(team: team, after: 0, limit: 10, audit: Self.audit(device, action: .pull))
             let events = try await storage.auditEvents(limit: 500).filter { $0.deviceID == device }
             #expect(events.map(\.action) == [.pull, .push])
@@ -245,7 +248,8 @@ struct StorageConformanceTests {
                             let keys = (0..<3).map { RecordKey(collection: "notes", id: "w\(writer)-\($0)-\(team)") }
                             let bodies = keys.map { Self.body("\($0.id)-b\(batch)") }
                             _ = try await writerStorages[writer].applyPush(
-                                team: team, keys: keys, audit: Self.audit(), merge: Self.replace(with: bodies))
+                                team: team, keys: keys, checkpoint: nil, audit: Self.audit(),
+                                merge: Self.replace(with: bodies))
                         }
                         return [:]
                     }

@@ -79,7 +79,20 @@ extension PostgresStorage {
                 // The server's own replica id, chosen once per database so every process serving it agrees.
                 "INSERT INTO server_settings (name, value) VALUES ('replica', \(ReplicaID.random().rawValue))",
             ]
-        )
+        ),
+        (
+            "2026-11-23-2-device-positions",
+            [
+                """
+                CREATE TABLE device_positions (
+                    device_id TEXT NOT NULL REFERENCES devices(id),
+                    team TEXT NOT NULL REFERENCES teams(name),
+                    seq BIGINT NOT NULL,
+                    PRIMARY KEY (device_id, team)
+                )
+                """
+            ]
+        ),
     ]
 
     /// An arbitrary constant: the advisory lock that keeps two starting servers from migrating at once.

@@ -6,6 +6,7 @@ extension PostgresStorage {
     public func applyPush<Outcome: Sendable>(
         team: String,
         keys: [RecordKey],
+        checkpoint: Int64?,
         audit: AuditEvent,
         merge: @Sendable (Int, Data?) throws -> MergeStep<Outcome>
     ) async throws -> PushApplied<Outcome> {
@@ -71,6 +72,14 @@ extension PostgresStorage {
                 }
                 try await connection.query("UPDATE teams SET last_seq = \(seq) WHERE name = \(team)", logger: logger)
             }
+            if let checkpoint, let device = audit.deviceID {
+                try await connection.query(
+                    """
+                    INSERT INTO device_positions (device_id, team, seq) VALUES (\(device), \(team), \(checkpoint))
+                    ON CONFLICT (device_id, team) DO UPDATE SET seq = EXCLUDED.seq
+                    """,
+                    logger: logger)
+            }
             var event = audit
             event.team = team
             event.recordIDs = keys.map(\.description)
@@ -109,5 +118,18 @@ extension PostgresStorage {
             try await Self.insertAudit(event, connection: connection, logger: logger)
             return PullSlice(records: records, nextSeq: records.last?.seq ?? after, hasMore: hasMore, lastSeq: lastSeq)
         }
+    }
+
+    public func stablePosition(team: String) async throws -> Int64 {
+        let rows = try await client.query(
+            """
+            SELECT coalesce(min(coalesce(p.seq, 0)), 0)::int8 FROM devices d
+            JOIN memberships m ON m.adviser = d.adviser AND m.team = \(team)
+            LEFT JOIN device_positions p ON p.device_id = d.id AND p.team = m.team
+            WHERE d.revoked_at IS NULL
+            """,
+            logger: logger)
+        for try await position in rows.decode(Int64.self) { return position }
+        return 0
     }
 }

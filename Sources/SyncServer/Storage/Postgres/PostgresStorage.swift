@@ -125,6 +125,16 @@ public final class PostgresStorage: SyncStorage {
             var adviser: String?
             for try await name in rows.decode(String.self) { adviser = name }
             guard let adviser else { throw StorageError.invalidEnrolmentCode }
+            // Thrown inside the transaction, so the code is not used up. The UNIQUE constraint is the
+            // backstop for two enrolments racing with one replica id.
+            let taken = try await Self.exists(
+                connection,
+                """
+                SELECT 1 FROM devices WHERE replica = \(device.replica)
+                UNION ALL SELECT 1 FROM server_settings WHERE name = 'replica' AND value = \(device.replica)
+                """,
+                logger: logger)
+            if taken { throw StorageError.replicaInUse(device.replica) }
             try await connection.query(
                 """
                 INSERT INTO devices (id, replica, adviser, label, token_digest, enrolled_at)

@@ -71,6 +71,17 @@ extension SQLiteStorage {
                 sql: "INSERT INTO server_settings (name, value) VALUES ('replica', ?)",
                 arguments: [ReplicaID.random().rawValue])
         }
+        migrator.registerMigration("2026-11-23-2-device-positions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE device_positions (
+                        device_id TEXT NOT NULL REFERENCES devices(id),
+                        team TEXT NOT NULL REFERENCES teams(name),
+                        seq INTEGER NOT NULL,
+                        PRIMARY KEY (device_id, team)
+                    );
+                    """)
+        }
         return migrator
     }
 }

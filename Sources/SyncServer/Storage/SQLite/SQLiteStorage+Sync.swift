@@ -6,6 +6,7 @@ extension SQLiteStorage {
     public func applyPush<Outcome: Sendable>(
         team: String,
         keys: [RecordKey],
+        checkpoint: Int64?,
         audit: AuditEvent,
         merge: @Sendable (Int, Data?) throws -> MergeStep<Outcome>
     ) async throws -> PushApplied<Outcome> {
@@ -36,6 +37,14 @@ extension SQLiteStorage {
             }
             if written > 0 {
                 try db.execute(sql: "UPDATE teams SET last_seq = ? WHERE name = ?", arguments: [seq, team])
+            }
+            if let checkpoint, let device = audit.deviceID {
+                try db.execute(
+                    sql: """
+                        INSERT INTO device_positions (device_id, team, seq) VALUES (?, ?, ?)
+                        ON CONFLICT (device_id, team) DO UPDATE SET seq = excluded.seq
+                        """,
+                    arguments: [device, team, checkpoint])
             }
             var event = audit
             event.team = team
@@ -71,5 +80,18 @@ extension SQLiteStorage {
         let readEvent = event
         try await pool.write { db in try Self.insertAudit(readEvent, db: db) }
         return slice
+    }
+
+    public func stablePosition(team: String) async throws -> Int64 {
+        try await pool.read { db in
+            // Devices of the team's advisers that are not revoked; one that never checkpointed counts as 0.
+            let sql = """
+                SELECT coalesce(min(coalesce(p.seq, 0)), 0) FROM devices d
+                JOIN memberships m ON m.adviser = d.adviser AND m.team = ?
+                LEFT JOIN device_positions p ON p.device_id = d.id AND p.team = m.team
+                WHERE d.revoked_at IS NULL
+                """
+            return try Int64.fetchOne(db, sql: sql, arguments: [team]) ?? 0
+        }
     }
 }

@@ -127,6 +127,15 @@ public final class SQLiteStorage: SyncStorage {
                 let adviser = try String.fetchOne(
                     db, sql: "SELECT adviser FROM enrolment_codes WHERE digest = ?", arguments: [digest])
             else { throw StorageError.invalidEnrolmentCode }
+            // Thrown inside the transaction, so the code is not used up.
+            let taken = try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT 1 FROM devices WHERE replica = ?
+                    UNION ALL SELECT 1 FROM server_settings WHERE name = 'replica' AND value = ?
+                    """,
+                arguments: [device.replica, device.replica])
+            if taken != nil { throw StorageError.replicaInUse(device.replica) }
             try db.execute(
                 sql: """
                     INSERT INTO devices (id, replica, adviser, label, token_digest, enrolled_at)
