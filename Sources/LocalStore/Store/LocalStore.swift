@@ -223,7 +223,10 @@ public final class LocalStore: @unchecked Sendable {
                 // The same settings the VFS enforces, so plain and encrypted stores behave alike.
                 try db.execute(sql: "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0")
             }
+            // Rollback mode needs FULL: a torn journal record would otherwise read as tampering after power loss.
             try db.execute(sql: "PRAGMA synchronous = \(journalMode == .wal ? "NORMAL" : "FULL")")
+            // A page cache that holds a caseload's working set: decrypting a page costs ~2 µs, a cache hit nothing.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         let uri = location.databaseURI(vfs: encrypted ? FIELDVFS_NAME : nil, keySlot: keySlot?.id)
         switch journalMode {

@@ -1,0 +1,234 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+import Logging
+import SyncClient
+import SyncProtocol
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Builds the HTTP transport for a server, trusting an extra CA certificate if one is given.
+func makeTransport(serverURL: String, token: String?, caCertificate: String?) throws -> HTTPSyncTransport {
+    var pem: String?
+    if let caCertificate {
+        guard let data = FileManager.default.contents(atPath: caCertificate) else {
+            throw CLIError("cannot read the CA certificate \(caCertificate)", status: .usage)
+        }
+        pem = String(decoding: data, as: UTF8.self)
+    }
+    var logger = Logger(label: "fieldcli.sync")
+    logger.logLevel = .error
+    return try HTTPSyncTransport(
+        configuration: SyncClientConfiguration(
+            baseURL: serverURL, token: token, trustedCertificatesPEM: pem, requestTimeout: .seconds(30),
+            userAgent: "fieldcli/\(FieldCLI.configuration.version)"),
+        logger: logger)
+}
+
+/// A one-line explanation of a failed sync, and the reassurance that nothing was lost.
+func syncFailure(_ error: any Error) -> CLIError {
+    let reason: String
+    if let syncError = error as? SyncError {
+        switch syncError.reason {
+        case .transport(let transport as SyncTransportError):
+            switch transport.kind {
+            case .unreachable, .timedOut: reason = "the server cannot be reached (\(transport.message))"
+            case .server(let status, let body):
+                reason = status == 401
+                    ? "the server no longer accepts this device (revoked or unknown): enrol again"
+                    : "the server refused: \(body.message) (\(body.code))"
+            case .invalidResponse: reason = "the server's answer was not understood (\(transport.message))"
+            }
+        default:
+            reason = syncError.description
+        }
+    } else if let transport = error as? SyncTransportError {
+        reason = transport.message
+    } else {
+        return CLIError.from(error)
+    }
+    return CLIError("sync failed: \(reason); your changes stay queued for the next sync", status: .syncFailed)
+}
+
+struct Enroll: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Enrol this device with your team's sync server, using a one-time code from an administrator.",
+        discussion: "The device token the server returns is kept inside the encrypted store."
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: "The server's URL, e.g. https://sync.example.org:8443.") var server: String
+    @Option(help: "The one-time enrolment code.") var code: String
+    @Option(help: "The team to sync with, if your adviser belongs to several.") var team: String?
+    @Option(help: "A PEM CA certificate to trust for this server (for self-signed servers).") var caCert: String?
+
+    func validate() throws {
+        guard server.hasPrefix("http://") || server.hasPrefix("https://") else {
+            throw ValidationError("--server must start with http:// or https://")
+        }
+    }
+
+    func run() async throws {
+        let store = try storeOptions.open()
+        defer { store.close() }
+        let caPath = caCert.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let transport = try makeTransport(serverURL: server, token: nil, caCertificate: caPath)
+        let response: EnrollResponse
+        do {
+            response = try await transport.enroll(
+                EnrollRequest(code: code, deviceName: store.deviceName, replica: store.replicaID))
+        } catch {
+            try? await transport.shutdown()
+            if let transportError = error as? SyncTransportError, let body = transportError.body {
+                throw CLIError("enrolment refused: \(body.message)", status: .syncFailed)
+            }
+            throw CLIError("enrolment failed: \(error)", status: .syncFailed)
+        }
+        try? await transport.shutdown()
+        guard response.replica == store.replicaID else {
+            throw CLIError("the server assigned another replica id; this server is not compatible", status: .syncFailed)
+        }
+        let chosen: String
+        if let team {
+            guard response.teams.contains(team) else {
+                throw CLIError("your adviser is not in team '\(team)' (teams: \(response.teams.joined(separator: ", ")))")
+            }
+            chosen = team
+        } else if let first = response.teams.first {
+            chosen = first
+        } else {
+            throw CLIError("the server lists no team for your adviser", status: .syncFailed)
+        }
+        try store.saveEnrolment(
+            Enrolment(serverURL: server, deviceID: response.deviceID, team: chosen, trustedCertificatePath: caPath),
+            token: response.token)
+        print("Enrolled as device \(response.deviceID) in team \(chosen). Run 'fieldcli sync' to sync.")
+    }
+}
+
+struct Sync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Push your changes, then pull your team's, merging as it goes.",
+        discussion: """
+            An interrupted sync resumes where it stopped: changes leave the outbox only once the server has them,
+            and pulled pages are applied together with their cursor. Exits with code 8 when the server cannot be
+            reached or refuses; nothing is lost.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: JSONOption
+
+    struct Report: Encodable {
+        var sent: Int
+        var received: Int
+        var merged: Int
+        var conflicts: Int
+        var batches: Int
+        var pages: Int
+        var retries: Int
+        var seconds: Double
+    }
+
+    func run() async throws {
+        let store = try storeOptions.open()
+        defer { store.close() }
+        guard let (enrolment, token) = try store.enrolment() else {
+            throw CLIError("this device is not enrolled: run 'fieldcli enroll --server URL --code CODE'", status: .usage)
+        }
+        let transport = try makeTransport(
+            serverURL: enrolment.serverURL, token: token, caCertificate: enrolment.trustedCertificatePath)
+        let engine = SyncEngine(
+            storage: store, transport: transport,
+            configuration: .init(
+                team: enrolment.team, replica: store.replicaID,
+                clientName: "fieldcli/\(FieldCLI.configuration.version)"))
+        let progressLine = ProgressLine()
+        let summary: SyncSummary
+        do {
+            summary = try await engine.sync { progress in progressLine.show(progress) }
+        } catch {
+            progressLine.finish()
+            try? await transport.shutdown()
+            throw syncFailure(error)
+        }
+        progressLine.finish()
+        try? await transport.shutdown()
+        let seconds = Double(summary.duration.components.seconds)
+            + Double(summary.duration.components.attoseconds) / 1e18
+        if output.json {
+            try Output.json(Report(
+                sent: summary.sent, received: summary.received, merged: summary.merged, conflicts: summary.conflicts,
+                batches: summary.batches, pages: summary.pages, retries: summary.retries, seconds: seconds))
+        } else {
+            print("Synced with \(enrolment.serverURL): sent \(summary.sent), received \(summary.received), "
+                  + "merged \(summary.merged), conflicts \(summary.conflicts).")
+            if summary.conflicts > 0 {
+                print("Some changes need a person: see 'fieldcli conflicts'.")
+            }
+        }
+    }
+}
+
+/// Shows sync progress on stderr: one rewritten line on a terminal, a line per phase otherwise.
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private var lastPhase: SyncProgress.Phase?
+    private var drewLine = false
+
+    func show(_ progress: SyncProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        var text: String
+        switch progress.phase {
+        case .negotiating: text = "connecting"
+        case .pushing: text = "pushing \(progress.recordsSent)/\(progress.pendingAtStart)"
+        case .pulling: text = "pulling: \(progress.recordsReceived) received"
+        case .waitingToRetry: text = "waiting to retry"
+        case .finished: text = "done"
+        }
+        if let retry = progress.retry {
+            text += " (attempt \(retry.attempt), \(retry.reason))"
+        }
+        if isTerminal {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+            drewLine = true
+        } else if progress.phase != lastPhase || progress.retry != nil {
+            FileHandle.standardError.write(Data(("sync: " + text + "\n").utf8))
+        }
+        lastPhase = progress.phase
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if drewLine { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        drewLine = false
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show unsynced changes, the last successful sync, the server and open conflicts.")
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let status = try storeOptions.withStore { try $0.syncStatus() }
+        if output.json {
+            try Output.json(status)
+            return
+        }
+        print("Unsynced changes  \(status.unsyncedChanges)")
+        print("Last sync         \(status.lastSuccessfulSync.map { DateParsing.display($0) } ?? "never")")
+        print("Server            \(status.server ?? "not enrolled")")
+        if let team = status.team { print("Team              \(team)") }
+        if let device = status.deviceID { print("Device            \(device)") }
+        print("Replica           \(status.replica)")
+        print("Conflicts         \(status.conflicts)\(status.conflicts > 0 ? " (see 'fieldcli conflicts')" : "")")
+    }
+}
