@@ -15,8 +15,18 @@ extension SyncService {
         let device = NewDevice(
             id: "dev-" + UUID().uuidString.lowercased(), replica: (message.replica ?? ReplicaID.random()).rawValue,
             label: message.deviceName, tokenDigest: Secrets.tokenDigest(token))
-        let identity = try await storage.redeemEnrolmentCode(
-            digest: Secrets.enrolmentCodeDigest(message.code), device: device, at: Date())
+        let identity: DeviceIdentity
+        do {
+            identity = try await storage.redeemEnrolmentCode(
+                digest: Secrets.enrolmentCodeDigest(message.code), device: device, at: Date())
+        } catch {
+            // Failed attempts are audited (never the code itself), so guessing shows in the trail.
+            let event = AuditEvent(
+                at: Date(), action: .enrol, deviceID: nil, adviser: nil, team: nil,
+                outcome: Self.outcomeCode(of: error), detail: "from=\(context.remoteAddress)")
+            try? await storage.appendAudit(event)
+            throw error
+        }
         metrics.enrolments.increment()
         context.logger.info(
             "device enrolled", metadata: ["device": "\(identity.deviceID)", "adviser": "\(identity.adviser)"])

@@ -7,6 +7,17 @@ extension SyncService {
     func pull(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let team = try context.parameters.require("team")
+        do {
+            return try await pull(request, identity: identity, team: team, context: context)
+        } catch {
+            await auditRefusal(error, action: .pull, identity: identity, team: team, recordIDs: [], context: context)
+            throw error
+        }
+    }
+
+    func pull(
+        _ request: Request, identity: DeviceIdentity, team: String, context: SyncRequestContext
+    ) async throws -> Response {
         try authorize(identity, team: team)
         let query = request.uri.queryParameters
         let pullRequest: PullRequest
@@ -20,7 +31,8 @@ extension SyncService {
         let limits = configuration.limits
         let limit = min(pullRequest.limit ?? limits.defaultPageRecords, limits.maxPageRecords)
         let audit = AuditEvent(
-            at: Date(), action: .pull, deviceID: identity.deviceID, adviser: identity.adviser, team: team)
+            at: Date(), action: .pull, deviceID: identity.deviceID, adviser: identity.adviser, team: team,
+            detail: "after=\(cursor.seq) limit=\(limit)")
         let slice = try await storage.pull(team: team, after: cursor.seq, limit: limit, audit: audit)
         guard cursor.seq <= slice.lastSeq else {
             // A cursor ahead of the sequence means the database went back in time (a restore): the device

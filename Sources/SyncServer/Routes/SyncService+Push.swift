@@ -7,8 +7,25 @@ extension SyncService {
     func push(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let team = try context.parameters.require("team")
-        try authorize(identity, team: team)
-        let batch = try decode(PushBatch.self, from: try await readBody(request))
+        var batchKeys: [String] = []
+        do {
+            // The protocol's order of checks: body size, then team, then decoding.
+            let body = try await readBody(request)
+            try authorize(identity, team: team)
+            let batch = try decode(PushBatch.self, from: body)
+            batchKeys = batch.records.map(\.key.description)
+            return try await push(batch, identity: identity, team: team, context: context)
+        } catch {
+            // A refused push is audited too, with what it tried to write (nothing was written).
+            await auditRefusal(
+                error, action: .push, identity: identity, team: team, recordIDs: batchKeys, context: context)
+            throw error
+        }
+    }
+
+    func push(
+        _ batch: PushBatch, identity: DeviceIdentity, team: String, context: SyncRequestContext
+    ) async throws -> Response {
         try validate(batch, identity: identity)
 
         // The applied cursor of a final batch tells which changes the device had seen (compaction input).
@@ -16,8 +33,10 @@ extension SyncService {
         let checkpoint = batch.final ? (applied ?? 0) : nil
         let records = batch.records
         let canPurge = identity.canPurge
+        let purges = records.count(where: \.isPurged)
         let audit = AuditEvent(
-            at: Date(), action: .push, deviceID: identity.deviceID, adviser: identity.adviser, team: team)
+            at: Date(), action: .push, deviceID: identity.deviceID, adviser: identity.adviser, team: team,
+            detail: "batch=\(batch.batchID) records=\(records.count) purged=\(purges) final=\(batch.final)")
         let result = try await storage.applyPush(
             team: team, keys: records.map(\.key), checkpoint: checkpoint, audit: audit
         ) {

@@ -168,10 +168,16 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     public var team: String?
     /// The records read or written, as `collection/id`.
     public var recordIDs: [String]
+    /// `ok`, or the error code the request was refused with.
+    public var outcome: String
+    /// Context without content: the batch id and counts of a push, the positions of a pull, the caller's
+    /// address of a failed enrolment.
+    public var detail: String?
 
     /// Creates an audit event.
     public init(
-        at: Date, action: AuditAction, deviceID: String?, adviser: String?, team: String?, recordIDs: [String] = []
+        at: Date, action: AuditAction, deviceID: String?, adviser: String?, team: String?, recordIDs: [String] = [],
+        outcome: String = "ok", detail: String? = nil
     ) {
         self.at = at
         self.action = action
@@ -179,5 +185,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         self.adviser = adviser
         self.team = team
         self.recordIDs = recordIDs
+        self.outcome = outcome
+        self.detail = detail
     }
 }

@@ -157,7 +157,7 @@ extension Admin {
                 print(
                     [
                         event.at.ISO8601Format(), event.action.rawValue, event.deviceID ?? "-", event.adviser ?? "-",
-                        event.team ?? "-", event.recordIDs.joined(separator: ","),
+                        event.team ?? "-", event.outcome, event.detail ?? "-", event.recordIDs.joined(separator: ","),
                     ].joined(separator: "\t"))
             }
         }

@@ -32,6 +32,9 @@ struct APITests {
             let again = try await api.send(.post, "/v1/enroll", json: request)
             #expect(again.status == .unauthorized)
             #expect(again.errorBody?.code == .invalidEnrollmentCode)
+            let failed = try await api.storage.auditEvents(limit: 5).first
+            #expect(failed?.action == .enrol && failed?.outcome == "invalid_enrollment_code")
+            #expect(failed?.deviceID == nil && failed?.detail?.hasPrefix("from=") == true)
 
             let expired = try await api.issueCode(expiresIn: -5)
             let late = try await api.send(
@@ -175,6 +178,7 @@ struct APITests {
             // Every push and pull is in the audit log with its records.
             let audit = try await api.storage.auditEvents(limit: 50)
             #expect(audit.contains { $0.action == .push && $0.deviceID == laptop.deviceID && $0.recordIDs.count == 3 })
+            #expect(audit.contains { $0.action == .push && $0.detail?.hasPrefix("batch=b1 records=3") == true })
             #expect(audit.contains { $0.action == .pull && $0.deviceID == phone.deviceID && $0.recordIDs.count == 2 })
         }
     }
@@ -204,6 +208,9 @@ struct APITests {
             #expect(refused.status == .forbidden)
             #expect(refused.errorBody?.code == .forbiddenRecord && refused.errorBody?.details?.index == 1)
             #expect(try await api.storage.lastSeq(team: api.team) == 0, "nothing of the batch may be written")
+            let refusal = try await api.storage.auditEvents(limit: 20).first { $0.deviceID == mine.deviceID }
+            #expect(refusal?.action == .push && refusal?.outcome == "forbidden_record")
+            #expect(refusal?.recordIDs == ["notes/fresh", "notes/secret"])
 
             // A purge needs the right to purge.
             _ = try await api.push([fresh], as: mine)

@@ -93,6 +93,13 @@ extension PostgresStorage {
                 """
             ]
         ),
+        (
+            "2026-11-23-3-audit-outcome",
+            [
+                "ALTER TABLE audit_log ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ok'",
+                "ALTER TABLE audit_log ADD COLUMN detail TEXT",
+            ]
+        ),
     ]
 
     /// An arbitrary constant: the advisory lock that keeps two starting servers from migrating at once.

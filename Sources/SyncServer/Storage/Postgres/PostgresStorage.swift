@@ -215,19 +215,26 @@ public final class PostgresStorage: SyncStorage {
     public func auditEvents(limit: Int) async throws -> [AuditEvent] {
         let rows = try await client.query(
             """
-            SELECT at, action, device_id, adviser, team, record_ids FROM audit_log ORDER BY id DESC LIMIT \(limit)
+            SELECT at, action, device_id, adviser, team, record_ids, outcome, detail
+            FROM audit_log ORDER BY id DESC LIMIT \(limit)
             """,
             logger: logger)
         var events: [AuditEvent] = []
-        for try await (at, action, deviceID, adviser, team, ids)
-            in rows.decode((Date, String, String?, String?, String?, String).self)
+        for try await (at, action, deviceID, adviser, team, ids, outcome, detail)
+            in rows.decode((Date, String, String?, String?, String?, String, String, String?).self)
         {
             events.append(
                 AuditEvent(
                     at: at, action: AuditAction(rawValue: action) ?? .push, deviceID: deviceID, adviser: adviser,
-                    team: team, recordIDs: AuditEvent.decodeRecordIDs(ids)))
+                    team: team, recordIDs: AuditEvent.decodeRecordIDs(ids), outcome: outcome, detail: detail))
         }
         return events
+    }
+
+    public func appendAudit(_ event: AuditEvent) async throws {
+        try await client.withConnection { connection in
+            try await Self.insertAudit(event, connection: connection, logger: logger)
+        }
     }
 
     static func exists(_ connection: PostgresConnection, _ query: PostgresQuery, logger: Logger) async throws -> Bool {
@@ -251,8 +258,10 @@ public final class PostgresStorage: SyncStorage {
         let ids = AuditEvent.encodeRecordIDs(event.recordIDs)
         try await connection.query(
             """
-            INSERT INTO audit_log (at, action, device_id, adviser, team, record_ids)
-            VALUES (\(event.at), \(event.action.rawValue), \(event.deviceID), \(event.adviser), \(event.team), \(ids))
+            INSERT INTO audit_log (at, action, device_id, adviser, team, record_ids, outcome, detail)
+            VALUES (
+                \(event.at), \(event.action.rawValue), \(event.deviceID), \(event.adviser), \(event.team), \(ids),
+                \(event.outcome), \(event.detail))
             """,
             logger: logger)
     }

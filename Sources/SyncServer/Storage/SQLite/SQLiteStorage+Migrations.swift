@@ -82,6 +82,13 @@ extension SQLiteStorage {
                     );
                     """)
         }
+        migrator.registerMigration("2026-11-23-3-audit-outcome") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE audit_log ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ok';
+                    ALTER TABLE audit_log ADD COLUMN detail TEXT;
+                    """)
+        }
         return migrator
     }
 }

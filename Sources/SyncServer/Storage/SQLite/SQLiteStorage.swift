@@ -221,7 +221,8 @@ public final class SQLiteStorage: SyncStorage {
     public func auditEvents(limit: Int) async throws -> [AuditEvent] {
         try await pool.read { db in
             let sql = """
-                SELECT at, action, device_id, adviser, team, record_ids FROM audit_log ORDER BY id DESC LIMIT ?
+                SELECT at, action, device_id, adviser, team, record_ids, outcome, detail
+                FROM audit_log ORDER BY id DESC LIMIT ?
                 """
             return try Row.fetchAll(db, sql: sql, arguments: [limit]).map { row in
                 let ids: String = row["record_ids"]
@@ -229,19 +230,24 @@ public final class SQLiteStorage: SyncStorage {
                     at: Date(timeIntervalSince1970: row["at"]),
                     action: AuditAction(rawValue: row["action"]) ?? .push,
                     deviceID: row["device_id"], adviser: row["adviser"], team: row["team"],
-                    recordIDs: AuditEvent.decodeRecordIDs(ids))
+                    recordIDs: AuditEvent.decodeRecordIDs(ids), outcome: row["outcome"], detail: row["detail"])
             }
         }
+    }
+
+    public func appendAudit(_ event: AuditEvent) async throws {
+        try await pool.write { db in try Self.insertAudit(event, db: db) }
     }
 
     static func insertAudit(_ event: AuditEvent, db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO audit_log (at, action, device_id, adviser, team, record_ids) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO audit_log (at, action, device_id, adviser, team, record_ids, outcome, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 event.at.timeIntervalSince1970, event.action.rawValue, event.deviceID, event.adviser, event.team,
-                AuditEvent.encodeRecordIDs(event.recordIDs),
+                AuditEvent.encodeRecordIDs(event.recordIDs), event.outcome, event.detail,
             ]
         )
     }

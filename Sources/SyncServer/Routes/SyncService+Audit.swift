@@ -1,0 +1,36 @@
+import Foundation
+import SyncProtocol
+
+extension SyncService {
+    /// Records a refused push or pull in the audit log: who, which team, what, and the error code.
+    func auditRefusal(
+        _ error: any Error, action: AuditAction, identity: DeviceIdentity, team: String, recordIDs: [String],
+        context: SyncRequestContext
+    ) async {
+        let event = AuditEvent(
+            at: Date(), action: action, deviceID: identity.deviceID, adviser: identity.adviser, team: team,
+            recordIDs: recordIDs, outcome: Self.outcomeCode(of: error))
+        do {
+            try await storage.appendAudit(event)
+        } catch {
+            context.logger.error("could not audit a refused request", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The protocol error code an error is answered with, for the audit log.
+    static func outcomeCode(of error: any Error) -> String {
+        switch error {
+        case let error as APIError: error.body.code.rawValue
+        case let error as WireDecodingError: error.code.rawValue
+        case let error as StorageError:
+            switch error {
+            case .recordInAnotherTeam: ErrorCode.forbiddenRecord.rawValue
+            case .teamNotFound: ErrorCode.forbiddenTeam.rawValue
+            case .invalidEnrolmentCode: ErrorCode.invalidEnrollmentCode.rawValue
+            case .replicaInUse: ErrorCode.replicaInUse.rawValue
+            default: ErrorCode.internalError.rawValue
+            }
+        default: ErrorCode.internalError.rawValue
+        }
+    }
+}
