@@ -60,11 +60,11 @@ struct MessageCodingTests {
                                               records: [try Self.note("n1"), try Self.note("n2")]))
         ) as! [String: Any]
         var records = object["records"] as! [[String: Any]]
-        records[1]["id"] = 17
+        records[1]["i"] = 17
         object["records"] = records
         let data = try JSONSerialization.data(withJSONObject: object)
         let error = try #require(throws: WireDecodingError.self) { try WireCoding.decode(PushBatch.self, from: data) }
-        #expect(error.kind == .wrongType && error.path == "records[1].id")
+        #expect(error.kind == .wrongType && error.path == "records[1].i")
         #expect(error.errorBody.details?.index == 1)
         #expect(error.errorBody.code == .wrongType && !error.errorBody.retryable)
     }

@@ -241,47 +241,64 @@ struct RecordTests {
         let decoded = try CanonicalJSON.decode(Record.self, from: Data(json.utf8))
         #expect(decoded == merged)
         #expect(Fixture.json(decoded) == json)
-        #expect(
-            json.hasPrefix(
-                #"{"clock":{"a":3,"b":1},"collection":"notes","id":"n1","presence":{"a:3":false,"b:1":true}"#))
+        // Presence is written out here: a's latest operation is a delete.
+        #expect(json.hasPrefix(#"{"c":"notes","i":"n1","p":{"0:3":false,"1:1":true},"v":{"a":3,"b":1},"w":["#))
+        // An edit leaves presence implied; a fresh note is one write group with its tags inside.
+        let fresh = Fixture.json(note)
+        #expect(fresh.hasPrefix(#"{"c":"notes","i":"n1","v":{"a":1},"w":[{"d":"0:1","s":{"#), "\(fresh)")
     }
 
     @Test(arguments: [
         // A dot the clock has not seen.
-        #"{"clock":{"a":1},"collection":"notes","id":"n","presence":{"a:2":true}}"#,
-        // Content without a presence entry.
-        #"{"clock":{"a":1},"collection":"notes","id":"n","writes":[{"dot":"a:1","set":{"kind":{"str":"x"}}}]}"#,
+        #"{"c":"notes","i":"n","p":{"0:2":true},"v":{"a":1}}"#,
+        // A dot whose index is outside the clock.
+        #"{"c":"notes","i":"n","v":{"a":1},"w":[{"d":"1:1","s":{"kind":"x"}}]}"#,
+        // Content with explicitly empty presence.
+        #"{"c":"notes","i":"n","p":{},"v":{"a":1},"w":[{"d":"0:1","s":{"kind":"x"}}]}"#,
         // Two live writes of one replica in one field.
-        #"{"clock":{"a":2},"collection":"notes","id":"n","presence":{"a:2":true},"#
-            + #""writes":[{"dot":"a:1","set":{"kind":{"str":"x"}}},{"dot":"a:2","set":{"kind":{"str":"y"}}}]}"#,
+        #"{"c":"notes","i":"n","v":{"a":2},"w":[{"d":"0:1","s":{"kind":"x"}},{"d":"0:2","s":{"kind":"y"}}]}"#,
         // A purged record with content.
-        #"{"clock":{"a":2},"collection":"notes","id":"n","presence":{"a:1":true},"purged":"a:2"}"#,
-        // A base on a non-text write.
-        #"{"clock":{"a":1},"collection":"notes","id":"n","presence":{"a:1":true},"#
-            + #""writes":[{"base":{"kind":"w"},"dot":"a:1","set":{"kind":{"str":"x"}}}]}"#,
-        // Bad id, bad collection, bad dot key, absurd counter.
-        #"{"clock":{"a":1},"collection":"notes","id":"a/b","presence":{"a:1":true}}"#,
-        #"{"clock":{"a":1},"collection":"Notes","id":"n","presence":{"a:1":true}}"#,
-        #"{"clock":{"a":1},"collection":"notes","id":"n","presence":{"a-1":true}}"#,
-        #"{"clock":{"a":9007199254740993},"collection":"notes","id":"n","presence":{"a:1":true}}"#,
-        // A field value with two type keys; a non-canonical decimal.
-        #"{"clock":{"a":1},"collection":"notes","id":"n","presence":{"a:1":true},"#
-            + #""writes":[{"dot":"a:1","set":{"kind":{"str":"x","int":1}}}]}"#,
-        #"{"clock":{"a":1},"collection":"notes","id":"n","presence":{"a:1":true},"#
-            + #""writes":[{"dot":"a:1","set":{"kind":{"dec":"01.0"}}}]}"#,
+        #"{"c":"notes","i":"n","p":{"0:1":true},"v":{"a":2},"x":"0:2"}"#,
+        #"{"c":"notes","i":"n","v":{"a":2},"w":[{"d":"0:1","s":{"kind":"x"}}],"x":"0:2"}"#,
+        // A base on a non-text write; a base that is not the shortest canonical patch.
+        #"{"c":"notes","i":"n","v":{"a":1},"w":[{"b":{"kind":[0]},"d":"0:1","s":{"kind":"x"}}]}"#,
+        #"{"c":"notes","i":"n","v":{"a":1},"w":[{"b":{"body":[1,0]},"d":"0:1","s":{"body":{"text":"ab"}}}]}"#,
+        #"{"c":"notes","i":"n","v":{"a":1},"w":[{"b":{"body":[0,0,"a"]},"d":"0:1","s":{"body":{"text":"ab"}}}]}"#,
+        // Bad id, bad collection, bad dot, absurd counter, a zero counter, an empty write group.
+        #"{"c":"notes","i":"a/b","v":{"a":1}}"#,
+        #"{"c":"Notes","i":"n","v":{"a":1}}"#,
+        #"{"c":"notes","i":"n","p":{"a:1":true},"v":{"a":1}}"#,
+        #"{"c":"notes","i":"n","v":{"a":9007199254740993}}"#,
+        #"{"c":"notes","i":"n","v":{"a":1,"b":0}}"#,
+        #"{"c":"notes","i":"n","v":{"a":1},"w":[{"d":"0:1"}]}"#,
+        // A field value with two type keys; a non-canonical decimal; a wrapped string.
+        #"{"c":"notes","i":"n","v":{"a":1},"w":[{"d":"0:1","s":{"kind":{"text":"x","time":1}}}]}"#,
+        #"{"c":"notes","i":"n","v":{"a":1},"w":[{"d":"0:1","s":{"kind":{"dec":"01.0"}}}]}"#,
+        #"{"c":"notes","i":"n","v":{"a":1},"w":[{"d":"0:1","s":{"kind":{"str":"x"}}}]}"#,
         // Unknown keys: state this version does not understand is not dropped silently.
-        #"{"clock":{"a":1},"collection":"notes","id":"n","presence":{"a:1":true},"future":1}"#,
-        #"{"clock":{"a":1},"collection":"notes","id":"n","presence":{"a:1":true},"#
-            + #""writes":[{"dot":"a:1","set":{"kind":{"str":"x"}},"meta":{}}]}"#,
+        #"{"c":"notes","future":1,"i":"n","v":{"a":1}}"#,
+        #"{"c":"notes","i":"n","v":{"a":1},"w":[{"d":"0:1","meta":{},"s":{"kind":"x"}}]}"#,
+        // Missing clock.
+        #"{"c":"notes","i":"n"}"#,
     ])
     func decodingRejectsMalformedRecords(_ json: String) {
         #expect(throws: DecodingError.self) { try CanonicalJSON.decode(Record.self, from: Data(json.utf8)) }
+        #expect(throws: WireDecodingError.self) { try WireCoding.decode(Record.self, from: json) }
+    }
+
+    @Test func wireDecodingRefusesRepeatedKeys() {
+        // JSONDecoder keeps one of two equal keys before a record sees them; the wire reader refuses both.
+        for json in [
+            #"{"c":"notes","c":"notes","i":"n","v":{"a":1}}"#,
+            #"{"c":"notes","i":"n","v":{"a":1,"a":1}}"#,
+            #"{"c":"notes","i":"n","v":{"a":1},"w":[{"d":"0:1","s":{"kind":"x","kind":"y"}}]}"#,
+        ] {
+            #expect(throws: WireDecodingError.self, "\(json)") { try WireCoding.decode(Record.self, from: json) }
+        }
     }
 
     @Test func schemaValidationOfReceivedRecords() throws {
-        let json =
-            #"{"clock":{"a":1},"collection":"notes","id":"n","presence":{"a:1":true},"#
-            + #""writes":[{"dot":"a:1","set":{"kind":{"int":1}}}]}"#
+        let json = #"{"c":"notes","i":"n","v":{"a":1},"w":[{"d":"0:1","s":{"kind":1}}]}"#
         let record = try CanonicalJSON.decode(Record.self, from: Data(json.utf8))
         #expect(throws: ModelError.wrongType(collection: "notes", field: "kind", expected: .string, found: .integer)) {
             try Schemas.notes.validate(record)

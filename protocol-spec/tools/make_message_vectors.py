@@ -7,19 +7,11 @@ import copy, json, os
 
 import jsonschema, yaml
 
+from record_format import base_patch, encode_record
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPEC = os.path.join(HERE, "..", "openapi.yaml")
 OUT = os.path.join(HERE, "..", "vectors", "messages.json")
-
-def base_patch(text, base):
-    """The canonical patch that turns `text` into `base` (merge.md, "Base patches"): code point counts."""
-    prefix = 0
-    while prefix < len(text) and prefix < len(base) and text[prefix] == base[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < len(text) - prefix and suffix < len(base) - prefix and text[-1 - suffix] == base[-1 - suffix]:
-        suffix += 1
-    return [prefix, suffix, base[prefix:len(base) - suffix]]
 
 def canonical(obj):
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -58,6 +50,9 @@ purged_note = {"collection": "notes", "id": "01JD3X5Q7K2M8N4P6R9T0V1W4A", "clock
 subject = {"collection": "subjects", "id": "y-417", "clock": {PHO: 1}, "presence": {f"{PHO}:1": True},
            "writes": [{"dot": f"{PHO}:1", "set": {"consentRecorded": {"bool": True},
                                                     "reference": {"str": "Y-417"}, "status": {"str": "in-education"}}}]}
+# Every record above is in the logical form of record_format.py; messages carry the wire form.
+new_note, edited_note, conflicted_note, deleted_note, purged_note, subject = (
+    encode_record(r) for r in (new_note, edited_note, conflicted_note, deleted_note, purged_note, subject))
 limits = {"maxBodyBytes": 8388608, "maxBatchRecords": 500, "maxPageRecords": 2000, "defaultPageRecords": 500}
 server = {"replica": "server", "protocolVersions": [1], "limits": limits}
 
@@ -113,9 +108,14 @@ def batch(records, **extra):
     return b
 
 bad_record = copy.deepcopy(new_note); bad_record["colour"] = "red"
-bad_group = copy.deepcopy(new_note); bad_group["writes"][0]["who"] = "anna"
-big_counter = copy.deepcopy(new_note); big_counter["clock"] = {LAP: 9007199254740992}
-unseen_dot = copy.deepcopy(new_note); unseen_dot["clock"] = {PHO: 1}
+bad_group = copy.deepcopy(new_note); bad_group["w"][0]["who"] = "anna"
+big_counter = copy.deepcopy(new_note); big_counter["v"] = {LAP: 9007199254740992}
+unseen_dot = copy.deepcopy(new_note); unseen_dot["w"][0]["d"] = "0:2"
+bad_index = copy.deepcopy(new_note); bad_index["w"][0]["d"] = "1:1"
+zero_counter = copy.deepcopy(new_note); zero_counter["v"] = {LAP: 1, PHO: 0}
+long_patch = copy.deepcopy(edited_note); long_patch["w"][1]["b"]["body"] = long_patch["w"][1]["b"]["body"] + [0, ""]
+wrong_patch = copy.deepcopy(edited_note); wrong_patch["w"][1]["b"]["body"] = [3, 0, BODY[3:]]
+wrapped_string = copy.deepcopy(new_note); wrapped_string["w"][0]["s"]["kind"] = {"str": "walk"}
 missing_batch = batch([new_note]); del missing_batch["batchId"]
 
 invalid = [
@@ -125,16 +125,26 @@ invalid = [
     ("reject-unknown-record-field", "PushBatch", "Also inside a record.",
      canonical(batch([bad_record])), "unknown_field", "records[0].colour"),
     ("reject-unknown-write-group-field", "PushBatch", "Also inside a write group.",
-     canonical(batch([bad_group])), "unknown_field", "records[0].writes[0].who"),
+     canonical(batch([bad_group])), "unknown_field", "records[0].w[0].who"),
     ("reject-wrong-type", "PushBatch", "protocolVersion must be a number, not a string.",
      canonical(batch([new_note], protocolVersion="1")), "wrong_type", "protocolVersion"),
     ("reject-missing-field", "PushBatch", "batchId is required.", canonical(missing_batch), "missing_field", "batchId"),
     ("reject-unsupported-version", "PushBatch", "A version this build does not speak.",
      canonical(batch([new_note], protocolVersion=2)), "unsupported_version", "protocolVersion"),
     ("reject-counter-too-large", "PushBatch", "Counters stop at 2^53 - 1.",
-     canonical(batch([big_counter])), "invalid_value", f"records[0].clock.{LAP}"),
+     canonical(batch([big_counter])), "invalid_value", f"records[0].v.{LAP}"),
     ("reject-dot-not-in-clock", "PushBatch", "Every dot must be covered by the record's clock.",
      canonical(batch([unseen_dot])), "invalid_value", "records[0]"),
+    ("reject-dot-index-outside-clock", "PushBatch", "A dot's index must name an entry of the record's clock.",
+     canonical(batch([bad_index])), "invalid_value", "records[0].w[0].d"),
+    ("reject-zero-counter", "PushBatch", "A record's clock has no zero entries (dots index into it).",
+     canonical(batch([zero_counter])), "invalid_value", f"records[0].v.{PHO}"),
+    ("reject-long-base-patch", "PushBatch", "A base patch leaves out a zero suffix and an empty middle.",
+     canonical(batch([long_patch])), "invalid_value", "records[0].w[1].b.body"),
+    ("reject-non-canonical-base-patch", "PushBatch", "The patch's prefix must be the longest common prefix.",
+     canonical(batch([wrong_patch])), "invalid_value", "records[0].w[1].b.body"),
+    ("reject-wrapped-string", "PushBatch", "A string value is a bare JSON string; `str` is not a type key.",
+     canonical(batch([wrapped_string])), "invalid_value", "records[0].w[0].s.kind"),
     ("reject-duplicate-record", "PushBatch", "A record appears at most once per batch.",
      canonical(batch([new_note, new_note])), "invalid_value", "records[1]"),
     ("reject-empty-batch", "PushBatch", "A batch that is not a final checkpoint holds at least one record.",

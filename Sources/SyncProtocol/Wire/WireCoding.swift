@@ -13,7 +13,12 @@ import Foundation
 public enum WireCoding {
     /// Encodes `value` as canonical JSON.
     public static func encode<Value: Encodable>(_ value: Value) throws -> Data {
-        try makeEncoder().encode(value)
+        if let value = value as? any WireWritable {
+            var writer = JSONWriter(capacity: 4_096)
+            value.write(to: &writer)
+            return Data(writer.bytes)
+        }
+        return try makeEncoder().encode(value)
     }
 
     /// Encodes `value` as a canonical JSON string.
@@ -27,6 +32,13 @@ public enum WireCoding {
     public static func decode<Value: Decodable>(
         _ type: Value.Type, from data: Data
     ) throws(WireDecodingError) -> Value {
+        if let scannable = type as? any WireScannable.Type {
+            do {
+                return try scan(scannable, from: data) as! Value
+            } catch {
+                throw error.wireError
+            }
+        }
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch {
@@ -39,6 +51,23 @@ public enum WireCoding {
         _ type: Value.Type, from text: String
     ) throws(WireDecodingError) -> Value {
         try decode(type, from: Data(text.utf8))
+    }
+
+    /// Reads a message with ``JSONScanner``: the whole body, nothing after it.
+    static func scan<Message: WireScannable>(
+        _ type: Message.Type, from data: Data
+    ) throws(WireScanError) -> Message {
+        let result: Result<Message, WireScanError> = data.withUnsafeBytes { raw in
+            var scanner = JSONScanner(raw.bindMemory(to: UInt8.self))
+            do throws(WireScanError) {
+                let message = try Message.scan(&scanner)
+                try scanner.expectEnd()
+                return .success(message)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 
     private static func makeEncoder() -> JSONEncoder {

@@ -83,11 +83,8 @@ extension WireDecodingError {
                 reason: "expected \(jsonTypeName(type)), found null"
             )
         case let DecodingError.dataCorrupted(context):
-            if let key = unknownRecordKey(in: context.debugDescription) {
-                let path = renderPath(context.codingPath)
-                return WireDecodingError(
-                    kind: .unknownField, path: path.isEmpty ? key : "\(path).\(key)", reason: "unknown field"
-                )
+            if let underlying = context.underlyingError as? WireValueError {
+                return from(underlying)
             }
             if context.codingPath.isEmpty {
                 // Foundation also reports some valid JSON (a number that does not fit its type) this way.
@@ -116,16 +113,6 @@ extension WireDecodingError {
             }
         }
         return text
-    }
-
-    /// The key named by `Record`'s unknown-key error ("unknown key 'colour' in a record"), which the
-    /// record decoder raises for its own objects. The vectors `reject-unknown-record-field` and
-    /// `reject-unknown-write-group-field` pin this coupling down: if the text changes, they fail.
-    private static func unknownRecordKey(in description: String) -> String? {
-        let opening = "unknown key '"
-        let closing = "' in a record"
-        guard description.hasPrefix(opening), description.hasSuffix(closing) else { return nil }
-        return String(description.dropFirst(opening.count).dropLast(closing.count))
     }
 
     private static func jsonTypeName(_ type: Any.Type) -> String {

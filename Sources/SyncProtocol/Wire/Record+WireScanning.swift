@@ -1,0 +1,257 @@
+extension Record {
+    /// Reads one record in its wire form (see `Record+WireFormat.swift`) and validates it
+    /// (``validateStructure()``).
+    ///
+    /// Keys may come in any order, so dots (indices into the clock) are resolved once the object is read.
+    /// Unknown keys are refused: state this version does not understand must not be dropped by a merge.
+    static func scan(_ scanner: inout JSONScanner) throws(WireScanError) -> Record {
+        try scanner.beginObject()
+        var collection: String?
+        var id: String?
+        var clockEntries: [(ReplicaID, UInt64)]?
+        var rawGroups: [RawGroup] = []
+        var rawPresence: [(String, Bool)]?
+        var rawPurge: String?
+        var seen = Set<String>()
+        var first = true
+        while let key = try scanner.nextKey(first: first) {
+            first = false
+            guard seen.insert(key).inserted else {
+                throw scanner.failure(.invalidValue, "key '\(key)' appears twice")
+            }
+            scanner.push(.key(key))
+            switch key {
+            case "c":
+                let text = try scanner.readString()
+                guard Names.isValidName(text) else { throw scanner.failure(.invalidValue, "invalid collection name") }
+                collection = text
+            case "i":
+                let text = try scanner.readString()
+                guard Names.isValidRecordID(text) else { throw scanner.failure(.invalidValue, "invalid record id") }
+                id = text
+            case "v": clockEntries = try scanClock(&scanner)
+            case "w": rawGroups = try scanGroups(&scanner)
+            case "p":
+                var entries: [(String, Bool)] = []
+                try scanner.beginObject()
+                var firstEntry = true
+                while let dot = try scanner.nextKey(first: firstEntry) {
+                    firstEntry = false
+                    scanner.push(.key(dot))
+                    entries.append((dot, try scanner.readBool()))
+                    scanner.pop()
+                }
+                rawPresence = entries
+            case "x": rawPurge = try scanner.readString()
+            default:
+                throw scanner.failure(.unknownField, "unknown field")
+            }
+            scanner.pop()
+        }
+        guard let collection, let id, let clockEntries else {
+            scanner.push(.key(collection == nil ? "c" : id == nil ? "i" : "v"))
+            throw scanner.failure(.missingField, "required field is missing")
+        }
+        let replicas = clockEntries.map(\.0).sorted()
+        var record = Record(collection: collection, id: id)
+        record.clock = VersionVector(Dictionary(clockEntries, uniquingKeysWith: max))
+
+        func resolve(_ text: String, at path: [WirePathItem]) throws(WireScanError) -> Dot {
+            guard let dot = WireDot.parse(text, replicas: replicas) else {
+                throw WireScanError(
+                    kind: .invalidValue, path: path,
+                    reason: "invalid dot '\(text)' (index:counter, index into the clock)")
+            }
+            return dot
+        }
+        let recordPath = scanner.path
+        if let rawPurge { record.purgedBy = try resolve(rawPurge, at: recordPath + [.key("x")]) }
+        for (index, group) in rawGroups.enumerated() {
+            let groupPath = recordPath + [.key("w"), .index(index)]
+            let dot = try resolve(group.dot, at: groupPath + [.key("d")])
+            for (name, value) in group.set {
+                var base: String?
+                if let patch = group.bases[name] {
+                    guard let text = value.textValue, let found = patch.base(of: text) else {
+                        throw WireScanError(
+                            kind: .invalidValue, path: groupPath + [.key("b"), .key(name)],
+                            reason: "base of '\(name)' is not a canonical patch of a text written in this group")
+                    }
+                    base = found
+                }
+                record.registers[name, default: []].append(FieldWrite(dot: dot, value: value, base: base))
+            }
+            for name in group.bases.keys where group.set[name] == nil {
+                throw WireScanError(
+                    kind: .invalidValue, path: groupPath + [.key("b"), .key(name)],
+                    reason: "base without a text write of '\(name)'")
+            }
+            for (name, tags) in group.tags {
+                for tag in tags { record.tagSets[name, default: [:]][tag, default: []].insert(dot) }
+            }
+        }
+        for name in record.registers.keys where record.registers[name]!.count > 1 {
+            record.registers[name]!.sort { $0.dot < $1.dot }
+        }
+        if let rawPresence {
+            for (text, live) in rawPresence {
+                let dot = try resolve(text, at: recordPath + [.key("p"), .key(text)])
+                guard record.presence.updateValue(live, forKey: dot) == nil else {
+                    throw WireScanError(
+                        kind: .invalidValue, path: recordPath + [.key("p")], reason: "dot \(text) appears twice")
+                }
+            }
+        } else {
+            record.presence = impliedPresence(clock: record.clock, purged: rawPurge != nil)
+        }
+        do {
+            try record.validateStructure()
+        } catch {
+            throw WireScanError(kind: .invalidValue, path: recordPath, reason: error.description)
+        }
+        return record
+    }
+
+    private static func scanClock(_ scanner: inout JSONScanner) throws(WireScanError) -> [(ReplicaID, UInt64)] {
+        var entries: [(ReplicaID, UInt64)] = []
+        var seen = Set<String>()
+        try scanner.beginObject()
+        var first = true
+        while let key = try scanner.nextKey(first: first) {
+            first = false
+            scanner.push(.key(key))
+            guard ReplicaID.isValid(key), seen.insert(key).inserted else {
+                throw scanner.failure(.invalidValue, "invalid or repeated replica id")
+            }
+            guard entries.count < ProtocolLimits.maxClockEntries else {
+                throw scanner.failure(.invalidValue, "more than \(ProtocolLimits.maxClockEntries) clock entries")
+            }
+            let counter = try scanner.readInteger()
+            guard counter >= 1, UInt64(counter) <= ProtocolLimits.maxCounter else {
+                throw scanner.failure(.invalidValue, "a record's clock counter is 1 ... 2^53 - 1")
+            }
+            entries.append((ReplicaID(unchecked: key), UInt64(counter)))
+            scanner.pop()
+        }
+        return entries
+    }
+
+    /// A write group as read, before its dot can be resolved against the clock.
+    private struct RawGroup {
+        var dot = ""
+        var set: [String: FieldValue] = [:]
+        var bases: [String: BasePatch] = [:]
+        var tags: [String: [String]] = [:]
+    }
+
+    private static func scanGroups(_ scanner: inout JSONScanner) throws(WireScanError) -> [RawGroup] {
+        var groups: [RawGroup] = []
+        try scanner.beginArray()
+        while try scanner.nextElement(first: groups.isEmpty) {
+            scanner.push(.index(groups.count))
+            try scanner.beginObject()
+            var group = RawGroup()
+            var hasDot = false
+            var seen = Set<String>()
+            var first = true
+            while let key = try scanner.nextKey(first: first) {
+                first = false
+                scanner.push(.key(key))
+                guard seen.insert(key).inserted else { throw scanner.failure(.invalidValue, "key appears twice") }
+                switch key {
+                case "d":
+                    group.dot = try scanner.readString()
+                    hasDot = true
+                case "s":
+                    try scanMap(&scanner) { (name, scanner) throws(WireScanError) in
+                        group.set[name] = try FieldValue.scan(&scanner)
+                    }
+                case "b":
+                    try scanMap(&scanner) { (name, scanner) throws(WireScanError) in
+                        group.bases[name] = try BasePatch.scan(&scanner)
+                    }
+                case "t":
+                    try scanMap(&scanner) { (name, scanner) throws(WireScanError) in
+                        var tags: [String] = []
+                        var unique = Set<String>()
+                        try scanner.beginArray()
+                        while try scanner.nextElement(first: tags.isEmpty) {
+                            scanner.push(.index(tags.count))
+                            let tag = try scanner.readString()
+                            guard unique.insert(tag).inserted else { throw scanner.failure(.invalidValue, "duplicate tag") }
+                            tags.append(tag)
+                            scanner.pop()
+                        }
+                        guard !tags.isEmpty else { throw scanner.failure(.invalidValue, "an empty list of tags") }
+                        group.tags[name] = tags
+                    }
+                default:
+                    throw scanner.failure(.unknownField, "unknown field")
+                }
+                scanner.pop()
+            }
+            guard hasDot else {
+                scanner.push(.key("d"))
+                throw scanner.failure(.missingField, "required field is missing")
+            }
+            guard !group.set.isEmpty || !group.tags.isEmpty else {
+                throw scanner.failure(.invalidValue, "a write group sets at least one value or tag")
+            }
+            groups.append(group)
+            scanner.pop()
+        }
+        return groups
+    }
+
+    /// Reads an object of field name to something, checking the names and refusing repeats.
+    private static func scanMap(
+        _ scanner: inout JSONScanner, _ body: (String, inout JSONScanner) throws(WireScanError) -> Void
+    ) throws(WireScanError) {
+        try scanner.beginObject()
+        var seen = Set<String>()
+        var first = true
+        while let name = try scanner.nextKey(first: first) {
+            first = false
+            scanner.push(.key(name))
+            guard Names.isValidName(name), seen.insert(name).inserted else {
+                throw scanner.failure(.invalidValue, "invalid or repeated field name")
+            }
+            try body(name, &scanner)
+            scanner.pop()
+        }
+    }
+}
+
+/// Dots on the wire: `"index:counter"`, `index` a position in the record's clock.
+enum WireDot {
+    /// Parses `text` against the clock's replicas in byte order; `nil` when malformed or out of range.
+    static func parse(_ text: String, replicas: [ReplicaID]) -> Dot? {
+        var index = 0
+        var counter: UInt64 = 0
+        var sawColon = false
+        var digits = 0
+        var leadingZero = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ":") {
+                guard !sawColon, digits > 0, !(leadingZero && digits > 1) else { return nil }
+                sawColon = true
+                digits = 0
+                leadingZero = false
+                continue
+            }
+            guard byte >= 0x30 && byte <= 0x39, digits < 16 else { return nil }
+            let digit = Int(byte - 0x30)
+            if digits == 0 { leadingZero = digit == 0 }
+            digits += 1
+            if sawColon {
+                counter = counter * 10 + UInt64(digit)
+            } else {
+                index = index * 10 + digit
+            }
+        }
+        guard sawColon, digits > 0, !leadingZero, counter <= ProtocolLimits.maxCounter, index < replicas.count else {
+            return nil
+        }
+        return Dot(replica: replicas[index], counter: counter)
+    }
+}

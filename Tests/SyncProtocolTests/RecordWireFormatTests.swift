@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+@testable import SyncProtocol
+
+/// The record wire form has two writers (the direct one of ``WireCoding`` and `Codable` for stores) and two
+/// ways in (the wire reader, and `Codable` through ``JSONCapture``): these properties keep them identical.
+@Suite("Record wire form: one format, every path")
+struct RecordWireFormatTests {
+    private static func foundationBytes<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    @Test func randomHistoriesEncodeAndDecodeTheSameOnEveryPath() throws {
+        var checked = 0
+        for seed in PropertySeeds.seeds(count: 60, salt: 40) {
+            var simulation = HistorySimulation(seed: seed)
+            simulation.run()
+            for record in simulation.snapshots.prefix(40) + simulation.states {
+                let direct = try WireCoding.encodeString(record)
+                #expect(direct == (try Self.foundationBytes(record)), "seed \(seed)")
+                #expect(try WireCoding.decode(Record.self, from: direct) == record, "seed \(seed)")
+                #expect(try CanonicalJSON.decode(Record.self, from: Data(direct.utf8)) == record, "seed \(seed)")
+                checked += 1
+            }
+        }
+        #expect(checked > 500)
+    }
+
+    @Test func stringsAreEscapedAsFoundationDoes() throws {
+        var random = SplitMix64(seed: 7)
+        let alphabet: [Character] = ["a", "\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}",
+                                     "\u{7F}", "Ø", "✓", "\u{2028}", "😀", "é"]
+        for _ in 0..<300 {
+            let text = String((0..<Int.random(in: 0...12, using: &random)).map { _ in random.pick(alphabet) })
+            var writer = JSONWriter()
+            writer.string(text)
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == (try Self.foundationBytes([text]).dropFirst().dropLast()))
+            let values: [FieldValue] = [.text(text), .string(text), .reference(text)]
+            for value in values {
+                let json = try WireCoding.encodeString(value)
+                #expect(try CanonicalJSON.decode(FieldValue.self, from: Data(json.utf8)) == value)
+            }
+        }
+    }
+
+    @Test func messagesWrittenDirectlyMatchFoundation() throws {
+        let notes = (0..<5).map { Fixture.note(id: "n\($0)") }
+        let edited = notes[1].updating(["body": .text("Met.\n"), "kind": .string("sms")], by: Fixture.b)
+        let page = PullPage(records: [notes[0], edited, notes[2].purging(by: Fixture.server)], nextCursor: "9", more: true)
+        #expect(try WireCoding.encodeString(page) == (try Self.foundationBytes(page)))
+        let batch = PushBatch(replica: Fixture.a, batchID: "b-1", records: notes, cursor: "4", final: true)
+        #expect(try WireCoding.encodeString(batch) == (try Self.foundationBytes(batch)))
+        #expect(try WireCoding.decode(PullPage.self, from: WireCoding.encode(page)) == page)
+        #expect(try WireCoding.decode(PushBatch.self, from: WireCoding.encode(batch)) == batch)
+    }
+
+    @Test func presenceIsLeftOutOnlyWhenImplied() throws {
+        let note = Fixture.note()
+        #expect(!(try WireCoding.encodeString(note)).contains("\"p\""))
+        // Edited on b after a: a's write is no longer the latest operation, so presence is written.
+        let later = note.updating(["kind": .string("sms")], by: Fixture.b)
+        #expect(try WireCoding.encodeString(later).contains(#""p":{"1:1":true}"#))
+        // Concurrent edits merged: the latest dot of each replica is live, presence is implied again.
+        let merged = later.merged(with: note.updating(["place": .string("school")], by: Fixture.a))
+        #expect(!(try WireCoding.encodeString(merged)).contains("\"p\""))
+        #expect(try WireCoding.decode(Record.self, from: WireCoding.encode(merged)) == merged)
+    }
+
+    @Test func anAppendingEditSendsAOneNumberBase() throws {
+        let note = Fixture.note()
+        let body = note.value("body")!.textValue!
+        let edited = note.updating(["body": .text(body + "Called.\n")], by: Fixture.a)
+        let json = try WireCoding.encodeString(edited)
+        #expect(json.contains(#""b":{"body":[\#(body.unicodeScalars.count)]}"#), "\(json)")
+    }
+}
