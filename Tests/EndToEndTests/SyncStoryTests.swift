@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+
+/// Two real `fieldcli` devices syncing real notes through a real listening `sync-server`.
+@Suite("Sync end to end", .serialized)
+struct SyncStoryTests {
+    let home: TemporaryDirectory
+    let cli: CommandRunner
+
+    init() throws {
+        home = try TemporaryDirectory("sync")
+        cli = CommandRunner(environment: ["FIELDCLI_PASSPHRASE": "a long field passphrase"])
+    }
+
+    /// Runs fieldcli on one device's store and requires success.
+    @discardableResult
+    func on(_ device: String, _ arguments: String..., expect status: Int32 = 0,
+            sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
+        let result = try cli.run("fieldcli", arguments + ["--store", home.url.appendingPathComponent(device).path])
+        #expect(result.status == status, "fieldcli \(arguments.joined(separator: " ")): \(result.stderr)",
+                sourceLocation: sourceLocation)
+        return result
+    }
+
+    func json(_ result: CommandResult) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    }
+
+    /// Sets up a team with two advisers, each with an enrolled device.
+    func twoEnrolledDevices(_ server: SyncServerProcess) throws {
+        try server.admin("create-team", "north")
+        try server.admin("add-adviser", "--team", "north", "mette")
+        try server.admin("add-adviser", "--team", "north", "lars")
+        try on("a", "init", "--adviser", "mette", "--kdf-cost", "12")
+        try on("b", "init", "--adviser", "lars", "--kdf-cost", "12")
+        try on("a", "enroll", "--server", server.url, "--code", try server.enrolmentCode(adviser: "mette"))
+        try on("b", "enroll", "--server", server.url, "--code", try server.enrolmentCode(adviser: "lars"))
+    }
+
+    @Test func notesWrittenOfflineSyncMergeAndAConflictIsResolved() throws {
+        let server = try SyncServerProcess()
+        defer { server.stop() }
+        // Notes written before the device is enrolled keep their replica id through enrolment.
+        try server.admin("create-team", "north")
+        try server.admin("add-adviser", "--team", "north", "mette")
+        try server.admin("add-adviser", "--team", "north", "lars")
+        try on("a", "init", "--adviser", "mette", "--kdf-cost", "12")
+        try on("a", "subject", "add", "ung-0142", "--name", "Sofie")
+        let id = try on("a", "note", "add", "--subject", "ung-0142", "--kind", "walk",
+                        "--text", "Line one\nLine two\nLine three").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try on("b", "init", "--adviser", "lars", "--kdf-cost", "12")
+        try on("a", "enroll", "--server", server.url, "--code", try server.enrolmentCode(adviser: "mette"))
+        try on("b", "enroll", "--server", server.url, "--code", try server.enrolmentCode(adviser: "lars"))
+
+        let first = try json(try on("a", "sync", "--json")) as! [String: Any]
+        #expect(first["sent"] as? Int == 2)
+        try on("b", "sync")
+        #expect(try on("b", "note", "show", id).stdout.contains("Line two"))
+
+        // Concurrent edits of different lines and a tag merge by themselves.
+        try on("a", "note", "edit", id, "--text", "Line one (mette)\nLine two\nLine three")
+        try on("b", "note", "edit", id, "--text", "Line one\nLine two\nLine three (lars)", "--tag", "housing")
+        try on("a", "sync")
+        try on("b", "sync")
+        try on("a", "sync")
+        for device in ["a", "b"] {
+            let note = try json(try on(device, "note", "show", id, "--json")) as! [String: Any]
+            #expect(note["body"] as? String == "Line one (mette)\nLine two\nLine three (lars)", "\(device)")
+            #expect(note["tags"] as? [String] == ["housing"])
+            #expect(note["hasConflict"] as? Bool == false)
+        }
+
+        // Both append at the same place: kept both ways and surfaced, on both devices.
+        try on("a", "note", "edit", id, "--append", "Mette: a place from January")
+        try on("b", "note", "edit", id, "--append", "Lars: starts in January")
+        try on("a", "sync")
+        let bSync = try json(try on("b", "sync", "--json")) as! [String: Any]
+        #expect(bSync["conflicts"] as? Int == 1)
+        try on("a", "sync")
+        for device in ["a", "b"] {
+            let conflicts = try json(try on(device, "conflicts", "--json")) as! [[String: Any]]
+            #expect(conflicts.count == 1, "\(device)")
+            let fields = conflicts.first?["fields"] as? [[String: Any]]
+            let values = (fields?.first?["candidates"] as? [[String: Any]])?.compactMap { $0["value"] as? String }
+            #expect(values?.count == 2)
+            #expect(values?.contains { $0.hasSuffix("Mette: a place from January") } == true)
+            #expect(values?.contains { $0.hasSuffix("Lars: starts in January") } == true)
+        }
+
+        // Lars writes the merged text; the resolution settles everywhere.
+        let merged = "Line one (mette)\nLine two\nLine three (lars)\n\nMette: a place from January\nLars: starts in January"
+        try on("b", "resolve", String(id.prefix(8)), "--text", merged)
+        try on("b", "sync")
+        try on("a", "sync")
+        for device in ["a", "b"] {
+            #expect((try json(try on(device, "conflicts", "--json")) as! [Any]).isEmpty, "\(device)")
+            let note = try json(try on(device, "note", "show", id, "--json")) as! [String: Any]
+            #expect(note["body"] as? String == merged)
+        }
+        let status = try json(try on("a", "status", "--json")) as! [String: Any]
+        #expect(status["unsyncedChanges"] as? Int == 0)
+        #expect(status["lastSuccessfulSync"] != nil)
+    }
+
+    @Test func anUnreachableServerKeepsNotesQueuedAndTheNextSyncCarriesOn() throws {
+        let server = try SyncServerProcess()
+        defer { server.stop() }
+        try twoEnrolledDevices(server)
+        try on("a", "subject", "add", "ung-1")
+        try on("a", "note", "add", "--subject", "ung-1", "--kind", "sms", "--text", "written on the bus")
+        let listen = server.url.replacingOccurrences(of: "http://", with: "")
+        server.stop()
+
+        let failed = try on("a", "sync", expect: 8)
+        #expect(failed.stderr.contains("cannot be reached"))
+        #expect(failed.stderr.contains("stay queued"))
+        let queued = try json(try on("a", "status", "--json")) as! [String: Any]
+        #expect(queued["unsyncedChanges"] as? Int == 2)
+
+        try server.start(listen: listen)
+        try on("a", "sync")
+        try on("b", "sync")
+        #expect(try on("b", "note", "list").stdout.contains("written on the bus"))
+        let synced = try json(try on("a", "status", "--json")) as! [String: Any]
+        #expect(synced["unsyncedChanges"] as? Int == 0)
+    }
+
+    @Test func aRevokedDeviceIsRefusedAndAWrongCodeIsReported() throws {
+        let server = try SyncServerProcess()
+        defer { server.stop() }
+        try twoEnrolledDevices(server)
+        try on("b", "subject", "add", "ung-2")
+        try on("b", "sync")
+        let devices = try server.admin("devices", "--json")
+        let list = try JSONSerialization.jsonObject(with: Data(devices.stdout.utf8)) as! [[String: Any]]
+        let deviceIDs = list.compactMap { ($0["id"] ?? $0["deviceId"] ?? $0["deviceID"]) as? String }
+        let status = try json(try on("b", "status", "--json")) as! [String: Any]
+        let mine = try #require(status["deviceID"] as? String)
+        #expect(deviceIDs.contains(mine))
+        try server.admin("revoke", mine)
+        let refused = try on("b", "sync", expect: 8)
+        #expect(refused.stderr.contains("no longer accepts this device"))
+
+        try on("c", "init", "--kdf-cost", "12")
+        let wrong = try on("c", "enroll", "--server", server.url, "--code", "NOT-A-CODE", expect: 8)
+        #expect(wrong.stderr.contains("enrolment refused"))
+    }
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The README's main job, end to end: a sync-server on its embedded SQLite default, two advisers' devices
+# writing notes offline, syncing, a concurrent edit that merges by itself, one that needs a person, the
+# resolution, and both devices agreeing at the end. Everything lives in a temporary directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+[[ -x /opt/swift/usr/bin/swift ]] && export PATH="/opt/swift/usr/bin:$PATH"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*" | sed "s#$BIN/##g; s#$WORK/##g"; "$@"; }
+
+step "Building fieldcli and sync-server"
+swift build --product fieldcli >&2
+swift build --product sync-server >&2
+BIN="$(swift build --show-bin-path)"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/fieldsync-demo.XXXXXX")"
+SERVER_PID=""
+cleanup() {
+    if [[ -n "$SERVER_PID" ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Demo passphrases come from the environment; a person would get a no-echo prompt instead.
+export FIELDCLI_PASSPHRASE="demo passphrase, not for real notes"
+DB="sqlite:$WORK/server/fieldsync.sqlite"
+mkdir -p "$WORK/server"
+cd "$WORK"
+
+step "Start a team server (embedded SQLite, nothing to install)"
+"$BIN/sync-server" serve --database "$DB" --listen 127.0.0.1:0 --log-level warning >server.out 2>server.log &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+    grep -q "listening on" server.out 2>/dev/null && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat server.log >&2; exit 1; }
+    sleep 0.1
+done
+URL="$(grep -o 'http://[0-9.:]*' server.out | head -1)"
+echo "sync-server listening on $URL"
+
+step "An administrator creates the team and enrolment codes"
+show "$BIN/sync-server" admin --database "$DB" create-team north
+show "$BIN/sync-server" admin --database "$DB" add-adviser --team north mette
+show "$BIN/sync-server" admin --database "$DB" add-adviser --team north lars
+CODE_METTE="$("$BIN/sync-server" admin --database "$DB" enrolment-code --adviser mette --expires 1h | tail -1)"
+CODE_LARS="$("$BIN/sync-server" admin --database "$DB" enrolment-code --adviser lars --expires 1h | tail -1)"
+echo "codes: mette $CODE_METTE, lars $CODE_LARS"
+
+METTE=(--store "$WORK/mette-laptop")
+LARS=(--store "$WORK/lars-phone")
+fc() { show "$BIN/fieldcli" "$@"; }
+
+step "Mette writes notes offline, before her laptop is even enrolled"
+fc init "${METTE[@]}" --adviser mette --device-name mette-laptop
+fc subject add "${METTE[@]}" ung-0142 --name Sofie --consent yes --next-step "Visit the technical college"
+NOTE="$("$BIN/fieldcli" note add "${METTE[@]}" --subject ung-0142 --kind walk --tag education-ready \
+    --place "harbour path" --follow-up +14d --text "Walk along the harbour.
+Sofie talked about the carpentry course.
+Next: call the college counsellor.")"
+echo "note $NOTE"
+fc note add "${METTE[@]}" --subject ung-0142 --kind phone --text "Short call: Sofie confirms Thursday."
+fc note list "${METTE[@]}"
+
+step "Both devices enrol and sync"
+fc init "${LARS[@]}" --adviser lars --device-name lars-phone
+fc enroll "${METTE[@]}" --server "$URL" --code "$CODE_METTE"
+fc enroll "${LARS[@]}" --server "$URL" --code "$CODE_LARS"
+fc sync "${METTE[@]}"
+fc sync "${LARS[@]}"
+fc note list "${LARS[@]}"
+
+step "Offline, both edit the same note: different lines, and tags"
+fc note edit "${METTE[@]}" "${NOTE:0:8}" --text "Walk along the harbour, about an hour.
+Sofie talked about the carpentry course.
+Next: call the college counsellor."
+fc note edit "${LARS[@]}" "${NOTE:0:8}" --tag housing --text "Walk along the harbour.
+Sofie talked about the carpentry course.
+Next: call the college counsellor (Lars covers this week)."
+fc sync "${METTE[@]}"
+fc sync "${LARS[@]}"
+fc sync "${METTE[@]}"
+echo "-- merged by itself, no conflict:"
+fc note show "${METTE[@]}" "${NOTE:0:8}"
+
+step "Offline again, both append to the end of the same note: only a person can order that"
+fc note edit "${METTE[@]}" "${NOTE:0:8}" --append "Mette: the college has a place from January."
+fc note edit "${LARS[@]}" "${NOTE:0:8}" --append "Lars: Sofie wants to start in January."
+fc sync "${METTE[@]}"
+fc sync "${LARS[@]}"
+fc conflicts "${LARS[@]}"
+fc status "${LARS[@]}"
+
+step "Lars resolves it with the merged text, and both devices sync again"
+MERGED="$("$BIN/fieldcli" note show "${LARS[@]}" "${NOTE:0:8}" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["body"])')"
+fc resolve "${LARS[@]}" "${NOTE:0:8}" --text "$MERGED
+Mette: the college has a place from January."
+fc sync "${LARS[@]}"
+fc sync "${METTE[@]}"
+fc conflicts "${METTE[@]}"
+
+step "Both devices hold the same note"
+fc note show "${METTE[@]}" "${NOTE:0:8}"
+a="$("$BIN/fieldcli" note show "${METTE[@]}" "$NOTE" --json | grep -v updatedAt)"
+b="$("$BIN/fieldcli" note show "${LARS[@]}" "$NOTE" --json | grep -v updatedAt)"
+if [[ "$a" == "$b" ]]; then echo "OK: mette-laptop and lars-phone agree."; else echo "MISMATCH" >&2; exit 1; fi
+
+step "The young person's readable summary"
+fc export "${LARS[@]}" --subject ung-0142
+
+step "The server's audit trail"
+show "$BIN/sync-server" admin --database "$DB" audit --limit 8 || true
