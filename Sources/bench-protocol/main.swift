@@ -105,6 +105,7 @@ if arguments.contains("--dump") {
     print(try WireCoding.encodeString(notes[0]))
     print(try WireCoding.encodeString(notes[0].updating(["place": .string("Job centre")], by: phone)))
 }
+let dumpSamples = arguments.contains("--dump")
 
 // MARK: Merge throughput
 
@@ -168,6 +169,15 @@ let merged = notes.indices.map { laptopEdits[$0].merged(with: phoneEdits[$0]) }
 let pages = batches(merged).enumerated().map { page in
     PullPage(records: page.element, nextCursor: "\(page.offset + 1)", more: true)
 }
+// A cold pull's pages hold new notes: decoding one page of 500 of them is what a new device repeats.
+let newNotePages = batches(notes).enumerated().map { page in
+    PullPage(records: page.element, nextCursor: "\(page.offset + 1)", more: true)
+}
+let newNotePageBodies = try newNotePages.map { try WireCoding.encode($0) }
+let newNotePageBytes = newNotePageBodies.reduce(0) { $0 + $1.count }
+let newNotePageDecodeTime = try measure {
+    for body in newNotePageBodies { _ = try WireCoding.decode(PullPage.self, from: body) }
+}
 var pageBodies: [Data] = []
 let pageEncodeTime = try measure { pageBodies = try pages.map { try WireCoding.encode($0) } }
 let pageBytes = pageBodies.reduce(0) { $0 + $1.count }
@@ -197,12 +207,17 @@ func sizeRow(_ name: String, _ records: [Record]) throws -> SizeRow {
     return SizeRow(name: name, content: content, wire: try wireBytesPerRecord(sample))
 }
 
+let conflicted = notes.indices.prefix(1_000).map { laptopClash[$0].merged(with: phoneClash[$0]) }
 let sizes = try [
     sizeRow("new note", notes),
     sizeRow("edited once (text base kept)", laptopEdits),
     sizeRow("edited on two devices, merged", merged),
-    sizeRow("in conflict", notes.indices.prefix(1_000).map { laptopClash[$0].merged(with: phoneClash[$0]) }),
+    sizeRow("in conflict", conflicted),
 ]
+if dumpSamples {
+    // The other three states' wire forms, for the same look at where the bytes go.
+    for record in [laptopEdits[0], merged[0], conflicted[0]] { print(try WireCoding.encodeString(record)) }
+}
 
 // MARK: End to end through the engine
 
@@ -249,6 +264,7 @@ print("wire coding                               MB/s      records/s")
 let codingRows: [(String, Int, Double)] = [
     ("  push batch encode", pushBytes, pushEncodeTime), ("  push batch decode (strict)", pushBytes, pushDecodeTime),
     ("  pull page encode", pageBytes, pageEncodeTime), ("  pull page decode (strict)", pageBytes, pageDecodeTime),
+    ("  pull page of 500 new notes decode", newNotePageBytes, newNotePageDecodeTime),
 ]
 for (name, bytes, time) in codingRows {
     let padded = name.padding(toLength: 42, withPad: " ", startingAt: 0)
@@ -281,6 +297,7 @@ let json: [String: Any] = [
     "pushDecodeMBps": (rate(Double(pushBytes) / megabyte, pushDecodeTime) * 10).rounded() / 10,
     "pullEncodeMBps": (rate(Double(pageBytes) / megabyte, pageEncodeTime) * 10).rounded() / 10,
     "pullDecodeMBps": (rate(Double(pageBytes) / megabyte, pageDecodeTime) * 10).rounded() / 10,
+    "pullNewNotePageDecodeRecordsPerSecond": rate(Double(noteCount), newNotePageDecodeTime).rounded(),
     "wireBytesPerNewNote": sizes[0].wire.rounded(),
     "endToEndPushNotesPerSecond": rate(Double(noteCount), pushSeconds).rounded(),
     "endToEndColdPullNotesPerSecond": rate(Double(noteCount), pullSeconds).rounded(),

@@ -12,14 +12,23 @@ extension Record {
         var rawGroups: [RawGroup] = []
         var rawPresence: [(String, Bool)]?
         var rawPurge: String?
-        var seen = Set<String>()
+        var seen: UInt8 = 0  // one bit per known key, so a repeated key is refused without a set
         var first = true
         while let key = try scanner.nextKey(first: first) {
             first = false
-            guard seen.insert(key).inserted else {
-                throw scanner.failure(.invalidValue, "key '\(key)' appears twice")
-            }
             scanner.push(.key(key))
+            let bit: UInt8 =
+                switch key {
+                case "c": 1
+                case "i": 2
+                case "v": 4
+                case "w": 8
+                case "p": 16
+                case "x": 32
+                default: 0
+                }
+            guard seen & bit == 0 else { throw scanner.failure(.invalidValue, "appears twice") }
+            seen |= bit
             switch key {
             case "c":
                 let text = try scanner.readString()
@@ -152,23 +161,32 @@ extension Record {
             try scanner.beginObject()
             var group = RawGroup()
             var hasDot = false
-            var seen = Set<String>()
+            var seen: UInt8 = 0
             var first = true
             while let key = try scanner.nextKey(first: first) {
                 first = false
                 scanner.push(.key(key))
-                guard seen.insert(key).inserted else { throw scanner.failure(.invalidValue, "key appears twice") }
+                let bit: UInt8 =
+                    switch key {
+                    case "d": 1
+                    case "s": 2
+                    case "b": 4
+                    case "t": 8
+                    default: 0
+                    }
+                guard seen & bit == 0 else { throw scanner.failure(.invalidValue, "appears twice") }
+                seen |= bit
                 switch key {
                 case "d":
                     group.dot = try scanner.readString()
                     hasDot = true
                 case "s":
                     try scanMap(&scanner) { (name, scanner) throws(WireScanError) in
-                        group.set[name] = try FieldValue.scan(&scanner)
+                        group.set.updateValue(try FieldValue.scan(&scanner), forKey: name) == nil
                     }
                 case "b":
                     try scanMap(&scanner) { (name, scanner) throws(WireScanError) in
-                        group.bases[name] = try BasePatch.scan(&scanner)
+                        group.bases.updateValue(try BasePatch.scan(&scanner), forKey: name) == nil
                     }
                 case "t":
                     try scanMap(&scanner) { (name, scanner) throws(WireScanError) in
@@ -183,7 +201,7 @@ extension Record {
                             scanner.pop()
                         }
                         guard !tags.isEmpty else { throw scanner.failure(.invalidValue, "an empty list of tags") }
-                        group.tags[name] = tags
+                        return group.tags.updateValue(tags, forKey: name) == nil
                     }
                 default:
                     throw scanner.failure(.unknownField, "unknown field")
@@ -203,20 +221,18 @@ extension Record {
         return groups
     }
 
-    /// Reads an object of field name to something, checking the names and refusing repeats.
+    /// Reads an object of field name to something, checking the names; `body` reads one value and
+    /// answers whether its name was new, so a repeated name is refused.
     private static func scanMap(
-        _ scanner: inout JSONScanner, _ body: (String, inout JSONScanner) throws(WireScanError) -> Void
+        _ scanner: inout JSONScanner, _ body: (String, inout JSONScanner) throws(WireScanError) -> Bool
     ) throws(WireScanError) {
         try scanner.beginObject()
-        var seen = Set<String>()
         var first = true
         while let name = try scanner.nextKey(first: first) {
             first = false
             scanner.push(.key(name))
-            guard Names.isValidName(name), seen.insert(name).inserted else {
-                throw scanner.failure(.invalidValue, "invalid or repeated field name")
-            }
-            try body(name, &scanner)
+            guard Names.isValidName(name) else { throw scanner.failure(.invalidValue, "invalid field name") }
+            guard try body(name, &scanner) else { throw scanner.failure(.invalidValue, "repeated field name") }
             scanner.pop()
         }
     }
