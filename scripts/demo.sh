@@ -93,9 +93,15 @@ fc conflicts "${LARS[@]}"
 fc status "${LARS[@]}"
 
 step "Lars resolves it with the merged text, and both devices sync again"
-MERGED="$("$BIN/fieldcli" note show "${LARS[@]}" "${NOTE:0:8}" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["body"])')"
-fc resolve "${LARS[@]}" "${NOTE:0:8}" --text "$MERGED
-Mette: the college has a place from January."
+# Both values share their first lines; Lars keeps them once and puts both new lines after them.
+MERGED="$("$BIN/fieldcli" conflicts "${LARS[@]}" --json | python3 -c '
+import json, sys
+a, b = [c["value"].split("\n") for c in json.load(sys.stdin)[0]["fields"][0]["candidates"]]
+n = 0
+while n < min(len(a), len(b)) and a[n] == b[n]:
+    n += 1
+print("\n".join(a[:n] + a[n:] + b[n:]))')"
+fc resolve "${LARS[@]}" "${NOTE:0:8}" --text "$MERGED"
 fc sync "${LARS[@]}"
 fc sync "${METTE[@]}"
 fc conflicts "${METTE[@]}"
