@@ -226,7 +226,7 @@ struct BenchReport {
         members.append(("database_bytes", .object([
             ("plain", .integer(store.databaseBytes.plain)), ("encrypted", .integer(store.databaseBytes.encrypted)),
         ])))
-        members.append(("sqlcipher", referenceJSON))
+        members.append(("sql_reference", referenceJSON))
         members.append(("targets_met", .bool(checks.allSatisfy(\.met))))
         return .object(members)
     }

@@ -238,7 +238,7 @@ struct SQLCipherReference {
 
     /// p50 of opening a database keyed with a passphrase: SQLCipher 3 derives the key with PBKDF2 on first access.
     private func unlock(_ sqlcipher: URL) throws -> Double {
-        progress.say("SQLCipher reference: unlock with a passphrase (PBKDF2)")
+        progress.say("SQL reference: SQLCipher unlock with a passphrase (PBKDF2)")
         let database = directory.appendingPathComponent("sqlcipher-kdf.db").path
         let key = "PRAGMA key = 'bench-store passphrase';\n"
         _ = try shell(sqlcipher, database: database, driver: key + "CREATE TABLE t (x);\nINSERT INTO t VALUES (1);\n")
