@@ -37,7 +37,8 @@ struct RecordWireFormatTests {
             let text = String((0..<Int.random(in: 0...12, using: &random)).map { _ in random.pick(alphabet) })
             var writer = JSONWriter()
             writer.string(text)
-            #expect(String(decoding: writer.bytes, as: UTF8.self) == (try Self.foundationBytes([text]).dropFirst().dropLast()))
+            let foundation = try Self.foundationBytes([text]).dropFirst().dropLast()
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == foundation)
             let values: [FieldValue] = [.text(text), .string(text), .reference(text)]
             for value in values {
                 let json = try WireCoding.encodeString(value)
@@ -49,7 +50,8 @@ struct RecordWireFormatTests {
     @Test func messagesWrittenDirectlyMatchFoundation() throws {
         let notes = (0..<5).map { Fixture.note(id: "n\($0)") }
         let edited = notes[1].updating(["body": .text("Met.\n"), "kind": .string("sms")], by: Fixture.b)
-        let page = PullPage(records: [notes[0], edited, notes[2].purging(by: Fixture.server)], nextCursor: "9", more: true)
+        let purged = notes[2].purging(by: Fixture.server)
+        let page = PullPage(records: [notes[0], edited, purged], nextCursor: "9", more: true)
         #expect(try WireCoding.encodeString(page) == (try Self.foundationBytes(page)))
         let batch = PushBatch(replica: Fixture.a, batchID: "b-1", records: notes, cursor: "4", final: true)
         #expect(try WireCoding.encodeString(batch) == (try Self.foundationBytes(batch)))

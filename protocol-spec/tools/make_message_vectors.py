@@ -7,7 +7,7 @@ import copy, json, os
 
 import jsonschema, yaml
 
-from record_format import base_patch, encode_record
+from record_format import base_patch, decode_record, encode_record
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPEC = os.path.join(HERE, "..", "openapi.yaml")
@@ -53,6 +53,8 @@ subject = {"collection": "subjects", "id": "y-417", "clock": {PHO: 1}, "presence
 # Every record above is in the logical form of record_format.py; messages carry the wire form.
 new_note, edited_note, conflicted_note, deleted_note, purged_note, subject = (
     encode_record(r) for r in (new_note, edited_note, conflicted_note, deleted_note, purged_note, subject))
+for wire in (new_note, edited_note, conflicted_note, deleted_note, purged_note, subject):
+    assert encode_record(decode_record(wire)) == wire, wire  # the two directions of record_format agree
 limits = {"maxBodyBytes": 8388608, "maxBatchRecords": 500, "maxPageRecords": 2000, "defaultPageRecords": 500}
 server = {"replica": "server", "protocolVersions": [1], "limits": limits}
 

@@ -37,7 +37,9 @@ extension Record: Codable {
             for (dot, live) in presence { try map.encode(live, forKey: AnyCodingKey(stringValue: dotText(dot))) }
         }
         var clockMap = container.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .clock)
-        for replica in replicas { try clockMap.encode(clock[replica], forKey: AnyCodingKey(stringValue: replica.rawValue)) }
+        for replica in replicas {
+            try clockMap.encode(clock[replica], forKey: AnyCodingKey(stringValue: replica.rawValue))
+        }
         let groups = writeGroups()
         if !groups.isEmpty {
             var list = container.nestedUnkeyedContainer(forKey: .writes)
@@ -46,7 +48,9 @@ extension Record: Codable {
                 try object.encode(dotText(group.dot), forKey: .dot)
                 if !group.set.isEmpty {
                     var set = object.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .set)
-                    for (name, write) in group.set { try set.encode(write.value, forKey: AnyCodingKey(stringValue: name)) }
+                    for (name, write) in group.set {
+                        try set.encode(write.value, forKey: AnyCodingKey(stringValue: name))
+                    }
                 }
                 let bases = group.set.compactMap { name, write in
                     write.base.flatMap { base in write.value.textValue.map { (name, BasePatch(text: $0, base: base)) } }

@@ -225,7 +225,9 @@ struct JSONScanner {
     private mutating func readStringUnchecked() throws(WireScanError) -> String {
         position += 1
         let start = position
-        // The common case: no escapes, so the bytes are the string.
+        // The common case: no escapes, so the bytes are the string. Eight bytes at a time while none of
+        // them ends the string, starts an escape or is a control character.
+        position = Self.skipPlainBytes(bytes, from: position)
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
@@ -287,6 +289,25 @@ struct JSONScanner {
             }
         }
         throw malformed()
+    }
+
+    /// The first position at or after `start` whose 8-byte word holds a `"`, a `\\` or a byte below 0x20.
+    @inline(__always)
+    static func skipPlainBytes(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard let base = bytes.baseAddress else { return start }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var position = start
+        while position + 8 <= bytes.count {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let special =
+                ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+            if special & highs != 0 { break }
+            position += 8
+        }
+        return position
     }
 
     private mutating func readHex4() throws(WireScanError) -> UInt32 {

@@ -59,7 +59,8 @@ struct JSONWriter {
         var text = text
         text.withUTF8 { utf8 in
             var runStart = 0
-            for index in 0..<utf8.count {
+            let plain = JSONScanner.skipPlainBytes(utf8, from: 0)
+            for index in plain..<utf8.count {
                 let value = utf8[index]
                 guard value < 0x20 || value == UInt8(ascii: "\"") || value == UInt8(ascii: "\\") else { continue }
                 if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }

@@ -123,13 +123,13 @@ extension Record {
 
     private static func scanClock(_ scanner: inout JSONScanner) throws(WireScanError) -> [(ReplicaID, UInt64)] {
         var entries: [(ReplicaID, UInt64)] = []
-        var seen = Set<String>()
         try scanner.beginObject()
         var first = true
         while let key = try scanner.nextKey(first: first) {
             first = false
             scanner.push(.key(key))
-            guard ReplicaID.isValid(key), seen.insert(key).inserted else {
+            // Clocks hold a handful of entries: a linear look for a repeat is cheaper than a set.
+            guard ReplicaID.isValid(key), !entries.contains(where: { $0.0.rawValue == key }) else {
                 throw scanner.failure(.invalidValue, "invalid or repeated replica id")
             }
             guard entries.count < ProtocolLimits.maxClockEntries else {
@@ -191,12 +191,15 @@ extension Record {
                 case "t":
                     try scanMap(&scanner) { (name, scanner) throws(WireScanError) in
                         var tags: [String] = []
-                        var unique = Set<String>()
                         try scanner.beginArray()
                         while try scanner.nextElement(first: tags.isEmpty) {
                             scanner.push(.index(tags.count))
+                            // Bounded first, so the linear look for a repeat stays cheap on hostile input.
+                            guard tags.count < ProtocolLimits.maxTags else {
+                                throw scanner.failure(.invalidValue, "more than \(ProtocolLimits.maxTags) tags")
+                            }
                             let tag = try scanner.readString()
-                            guard unique.insert(tag).inserted else { throw scanner.failure(.invalidValue, "duplicate tag") }
+                            guard !tags.contains(tag) else { throw scanner.failure(.invalidValue, "duplicate tag") }
                             tags.append(tag)
                             scanner.pop()
                         }
