@@ -245,6 +245,13 @@ struct JSONScanner {
         buffer.reserveCapacity(position - start + 64)
         buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<position]))
         while position < bytes.count {
+            // Copy the run of plain bytes up to the next special one in bulk (a note has a `\n` every line).
+            let runEnd = Self.skipPlainBytes(bytes, from: position)
+            if runEnd > position {
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<runEnd]))
+                position = runEnd
+                continue
+            }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 position += 1

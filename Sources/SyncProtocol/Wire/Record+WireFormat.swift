@@ -12,12 +12,10 @@
 /// `index` is the position of its replica in the clock (entries in byte order of the replica id).
 /// `p` is left out when presence is "the latest write of every replica in the clock is live".
 extension Record {
-    /// The clock's replicas in byte order: dot indices point into this list.
-    private var replicaOrder: [ReplicaID] { clock.entries.keys.sorted() }
-
     /// Writes the record's canonical JSON.
     func write(to writer: inout JSONWriter) {
-        let replicas = replicaOrder
+        let entries = clock.entries.sorted { $0.key < $1.key }
+        let replicas = entries.map(\.key)
         // A clock has a handful of entries: finding a replica's index by a linear look beats hashing.
         func dotText(_ dot: Dot) -> String {
             String(replicas.firstIndex(of: dot.replica)!) + ":" + String(dot.counter)
@@ -29,9 +27,9 @@ extension Record {
         writer.string(id)
         if !presence.isEmpty, !presenceIsImplied {
             writer.raw(",\"p\":{")
-            let entries = presence.map { (dotText($0.key), $0.value) }
+            let presenceEntries = presence.map { (dotText($0.key), $0.value) }
                 .sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
-            for (index, entry) in entries.enumerated() {
+            for (index, entry) in presenceEntries.enumerated() {
                 if index > 0 { writer.comma() }
                 writer.key(entry.0)
                 writer.bool(entry.1)
@@ -39,10 +37,10 @@ extension Record {
             writer.byte(UInt8(ascii: "}"))
         }
         writer.raw(",\"v\":{")
-        for (index, replica) in replicas.enumerated() {
+        for (index, entry) in entries.enumerated() {
             if index > 0 { writer.comma() }
-            writer.key(replica.rawValue)
-            writer.integer(clock[replica])
+            writer.key(entry.key.rawValue)
+            writer.integer(entry.value)
         }
         writer.byte(UInt8(ascii: "}"))
         let groups = writeGroups()
@@ -80,19 +78,47 @@ extension Record {
     }
 
     /// One group per dot: the register writes, bases and tag adds that carry it, in dot order.
+    ///
+    /// Built by sorting flat lists rather than through a dictionary keyed by dot: a record has a few
+    /// dozen entries at most, and hashing dots cost more than the sort.
     func writeGroups() -> [WireWriteGroup] {
-        var groups: [Dot: WireWriteGroup] = [:]
-        for (name, writes) in registers {
-            for write in writes {
-                groups[write.dot, default: WireWriteGroup(dot: write.dot)].set.append((name, write))
-            }
+        var writes: [(name: String, write: FieldWrite)] = []
+        for (name, list) in registers {
+            for write in list { writes.append((name, write)) }
         }
+        writes.sort {
+            $0.write.dot != $1.write.dot
+                ? $0.write.dot < $1.write.dot : $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
+        }
+        var adds: [(dot: Dot, name: String, tag: String)] = []
         for (name, elements) in tagSets {
             for (tag, dots) in elements {
-                for dot in dots { groups[dot, default: WireWriteGroup(dot: dot)].tags[name, default: []].append(tag) }
+                for dot in dots { adds.append((dot, name, tag)) }
             }
         }
-        return groups.keys.sorted().map { groups[$0]! }
+        adds.sort { $0.dot < $1.dot }
+        var groups: [WireWriteGroup] = []
+        var writeIndex = 0
+        var addIndex = 0
+        while writeIndex < writes.count || addIndex < adds.count {
+            let dot: Dot
+            if writeIndex < writes.count, addIndex < adds.count {
+                dot = min(writes[writeIndex].write.dot, adds[addIndex].dot)
+            } else {
+                dot = writeIndex < writes.count ? writes[writeIndex].write.dot : adds[addIndex].dot
+            }
+            var group = WireWriteGroup(dot: dot)
+            while writeIndex < writes.count, writes[writeIndex].write.dot == dot {
+                group.set.append(writes[writeIndex])
+                writeIndex += 1
+            }
+            while addIndex < adds.count, adds[addIndex].dot == dot {
+                group.tags[adds[addIndex].name, default: []].append(adds[addIndex].tag)
+                addIndex += 1
+            }
+            groups.append(group)
+        }
+        return groups
     }
 }
 
@@ -107,7 +133,7 @@ struct WireWriteGroup {
     }
 
     func write(to writer: inout JSONWriter, dot text: String) {
-        let fields = set.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        let fields = set  // already in name order (see writeGroups())
         var first = true
         writer.byte(UInt8(ascii: "{"))
         for (name, write) in fields {
