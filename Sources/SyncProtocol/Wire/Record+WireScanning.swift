@@ -65,10 +65,11 @@ extension Record {
         var record = Record(collection: collection, id: id)
         record.clock = VersionVector(Dictionary(clockEntries, uniquingKeysWith: max))
 
-        func resolve(_ text: String, at path: [WirePathItem]) throws(WireScanError) -> Dot {
+        // Paths are only built when something is wrong: this runs for every record of every page.
+        func resolve(_ text: String, at path: @autoclosure () -> [WirePathItem]) throws(WireScanError) -> Dot {
             guard let dot = WireDot.parse(text, replicas: replicas) else {
                 throw WireScanError(
-                    kind: .invalidValue, path: path,
+                    kind: .invalidValue, path: path(),
                     reason: "invalid dot '\(text)' (index:counter, index into the clock)")
             }
             return dot
@@ -76,23 +77,23 @@ extension Record {
         let recordPath = scanner.path
         if let rawPurge { record.purgedBy = try resolve(rawPurge, at: recordPath + [.key("x")]) }
         for (index, group) in rawGroups.enumerated() {
-            let groupPath = recordPath + [.key("w"), .index(index)]
-            let dot = try resolve(group.dot, at: groupPath + [.key("d")])
+            func groupPath() -> [WirePathItem] { recordPath + [.key("w"), .index(index)] }
+            let dot = try resolve(group.dot, at: groupPath() + [.key("d")])
             for (name, value) in group.set {
                 var base: String?
-                if let patch = group.bases[name] {
+                if let patch = group.bases.first(where: { $0.name == name })?.patch {
                     guard let text = value.textValue, let found = patch.base(of: text) else {
                         throw WireScanError(
-                            kind: .invalidValue, path: groupPath + [.key("b"), .key(name)],
+                            kind: .invalidValue, path: groupPath() + [.key("b"), .key(name)],
                             reason: "base of '\(name)' is not a canonical patch of a text written in this group")
                     }
                     base = found
                 }
                 record.registers[name, default: []].append(FieldWrite(dot: dot, value: value, base: base))
             }
-            for name in group.bases.keys where group.set[name] == nil {
+            for (name, _) in group.bases where !group.set.contains(where: { $0.name == name }) {
                 throw WireScanError(
-                    kind: .invalidValue, path: groupPath + [.key("b"), .key(name)],
+                    kind: .invalidValue, path: groupPath() + [.key("b"), .key(name)],
                     reason: "base without a text write of '\(name)'")
             }
             for (name, tags) in group.tags {
@@ -148,8 +149,9 @@ extension Record {
     /// A write group as read, before its dot can be resolved against the clock.
     private struct RawGroup {
         var dot = ""
-        var set: [String: FieldValue] = [:]
-        var bases: [String: BasePatch] = [:]
+        // Lists, not dictionaries: a group holds a few fields (at most ProtocolLimits.maxFields).
+        var set: [(name: String, value: FieldValue)] = []
+        var bases: [(name: String, patch: BasePatch)] = []
         var tags: [String: [String]] = [:]
     }
 
@@ -182,11 +184,21 @@ extension Record {
                     hasDot = true
                 case "s":
                     try scanMap(&scanner) { (name, scanner) throws(WireScanError) in
-                        group.set.updateValue(try FieldValue.scan(&scanner), forKey: name) == nil
+                        guard group.set.count < ProtocolLimits.maxFields else {
+                            throw scanner.failure(.invalidValue, "more than \(ProtocolLimits.maxFields) fields")
+                        }
+                        guard !group.set.contains(where: { $0.name == name }) else { return false }
+                        group.set.append((name, try FieldValue.scan(&scanner)))
+                        return true
                     }
                 case "b":
                     try scanMap(&scanner) { (name, scanner) throws(WireScanError) in
-                        group.bases.updateValue(try BasePatch.scan(&scanner), forKey: name) == nil
+                        guard group.bases.count < ProtocolLimits.maxFields else {
+                            throw scanner.failure(.invalidValue, "more than \(ProtocolLimits.maxFields) fields")
+                        }
+                        guard !group.bases.contains(where: { $0.name == name }) else { return false }
+                        group.bases.append((name, try BasePatch.scan(&scanner)))
+                        return true
                     }
                 case "t":
                     try scanMap(&scanner) { (name, scanner) throws(WireScanError) in
