@@ -77,8 +77,7 @@ extension SQLiteStorage {
         var event = audit
         event.team = team
         event.recordIDs = slice.records.map(\.key.description)
-        let readEvent = event
-        try await pool.write { db in try Self.insertAudit(readEvent, db: db) }
+        try await pullAudit.append(event)
         return slice
     }
 

@@ -12,6 +12,7 @@ import SyncProtocol
 public final class SQLiteStorage: SyncStorage {
     let pool: DatabasePool
     let logger: Logger
+    let pullAudit: SQLiteAuditWriter
 
     /// Opens (and creates, with its parent directories) the database at `path`.
     public init(path: String, logger: Logger) throws {
@@ -27,6 +28,7 @@ public final class SQLiteStorage: SyncStorage {
         }
         self.pool = try DatabasePool(path: path, configuration: configuration)
         self.logger = logger
+        self.pullAudit = SQLiteAuditWriter(pool: pool)
     }
 
     /// Nothing runs in the background; waits for shutdown so a `ServiceGroup` keeps running.
