@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(name: "vfs-torture", dependencies: ["CFieldVFS", "CSQLite"]),
         // Benchmarks (run in release mode; see README).
         .executableTarget(name: "bench-protocol", dependencies: ["SyncProtocol"]),
-        .executableTarget(name: "bench-store", dependencies: ["LocalStore", "CSQLite"]),
+        .executableTarget(name: "bench-store", dependencies: ["LocalStore", "CFieldVFS", "CSQLite"]),
         // The HTTP sync service (library) and its thin executable.
         .target(
             name: "SyncServer",

@@ -2,10 +2,14 @@ import Foundation
 import GRDB
 
 extension LocalStore {
-    /// Full-text search over note text, tags, place and the subject's reference and name, best match first.
+    /// Full-text search over note text, tags, place and the subject's reference and name, newest notes
+    /// first.
     ///
     /// Words match by prefix (`hous` finds `housing`); a double-quoted phrase matches exactly. The query
     /// is never passed to FTS5's syntax as-is, so punctuation in a search cannot cause an error.
+    /// Hits come newest first rather than by relevance: walking the index backwards stops after `limit` hits,
+    /// where ranking would score every match (a common word matches thousands of notes), and an adviser
+    /// looking something up usually wants the latest notes.
     public func search(_ query: String, limit: Int = 50) throws -> [SearchHit] {
         let match = Self.ftsMatchExpression(query)
         guard !match.isEmpty else { return [] }
@@ -13,14 +17,14 @@ extension LocalStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT note.*, subject.reference AS subjectReference,
-                        snippet(note_fts, -1, '[', ']', '…', 10) AS excerpt
-                    FROM note_fts
-                    JOIN note ON note.rowid = note_fts.rowid
+                    SELECT note.*, subject.reference AS subjectReference, hit.excerpt
+                    FROM (
+                        SELECT rowid, snippet(note_fts, -1, '[', ']', '…', 10) AS excerpt
+                        FROM note_fts WHERE note_fts MATCH ? ORDER BY rowid DESC LIMIT ?
+                    ) AS hit
+                    JOIN note ON note.rowid = hit.rowid
                     LEFT JOIN subject ON subject.id = note.subjectID
-                    WHERE note_fts MATCH ?
-                    ORDER BY bm25(note_fts), note.occurredAt DESC
-                    LIMIT ?
+                    ORDER BY hit.rowid DESC
                     """,
                 arguments: [match, max(0, limit)]
             ).map { row in SearchHit(note: try Note(row: row), excerpt: row["excerpt"]) }

@@ -10,14 +10,16 @@ extension LocalStore {
             try db.execute(sql: """
                 CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
                 """)
-            // The causal state of every record (SyncProtocol's SyncRecord, as JSON): the source of truth.
+            // The causal state of every record (SyncProtocol's Record, as JSON): the source of truth.
+            // A rowid table: states are kilobytes, and WITHOUT ROWID tables store large rows poorly.
             try db.execute(sql: """
                 CREATE TABLE record (
+                    rowid INTEGER PRIMARY KEY,
                     collection TEXT NOT NULL,
                     id TEXT NOT NULL,
                     state BLOB NOT NULL,
-                    PRIMARY KEY (collection, id)
-                ) WITHOUT ROWID;
+                    UNIQUE (collection, id)
+                );
                 """)
             // Projections of live records, for queries. Rebuilt from `record` whenever a record changes.
             try db.execute(sql: """
