@@ -67,6 +67,9 @@ final class SimulatedDevice {
     var partitioned = false
     var syncing = false
     var syncQueued = false
+    /// When the queued sync is due, and the number of the latest request (older ones are void).
+    var syncDue: Int64 = 0
+    var syncGeneration = 0
     var operationsLeft = 0
     var task: Task<Void, Never>?
     /// The virtual time the current sync started.

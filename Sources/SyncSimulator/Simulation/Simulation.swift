@@ -20,7 +20,7 @@ public final class Simulation {
     enum Event {
         case operation(Int)
         case purge(team: Int)
-        case startSync(Int)
+        case startSync(Int, generation: Int)
         case arrive(device: Int, call: UInt64, Envelope)
         case respond(device: Int, call: UInt64, epoch: Int, Answer)
         case timeout(device: Int, call: UInt64)
@@ -123,9 +123,20 @@ public final class Simulation {
     /// Processes events in time order until `done()` holds after an event, or no event is left.
     func runEvents(until done: () -> Bool) async {
         while let (time, event) = queue.pop() {
+            if quiescing && Self.isFault(event) {
+                // Faults are off: their pending events are void and must not advance the clock.
+                continue
+            }
             clock.now = max(clock.now, time)
             await process(event)
             if done() { return }
+        }
+    }
+
+    static func isFault(_ event: Event) -> Bool {
+        switch event {
+        case .online, .partitionStart, .partitionEnd, .serverDown, .serverUp, .kill: true
+        default: false
         }
     }
 
@@ -145,7 +156,10 @@ public final class Simulation {
         switch event {
         case .operation(let index): await operate(devices[index])
         case .purge(let team): await purge(team: team)
-        case .startSync(let index): await startSync(devices[index])
+        case .startSync(let index, let generation):
+            // A newer request superseded this one.
+            guard generation == devices[index].syncGeneration else { return }
+            await startSync(devices[index])
         case .arrive(let index, let call, let envelope): await arrive(devices[index], call: call, envelope)
         case .respond(let index, let call, let epoch, let answer):
             await respond(devices[index], call: call, epoch: epoch, answer)
@@ -163,10 +177,13 @@ public final class Simulation {
 
     // MARK: Syncs
 
+    /// Asks for a sync at `time`, unless one is already due no later.
     func requestSync(_ device: SimulatedDevice, at time: Int64) {
-        guard !device.syncQueued else { return }
+        if device.syncQueued && device.syncDue <= time { return }
         device.syncQueued = true
-        schedule(.startSync(device.index), at: time)
+        device.syncDue = time
+        device.syncGeneration += 1
+        schedule(.startSync(device.index, generation: device.syncGeneration), at: time)
     }
 
     func startSync(_ device: SimulatedDevice) async {

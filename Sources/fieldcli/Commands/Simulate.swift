@@ -45,6 +45,9 @@ struct Simulate: AsyncParsableCommand {
     @Flag(name: .customLong("no-encode"), help: "Pass messages as values instead of JSON (faster; no byte counts).")
     var noEncode = false
 
+    @Flag(help: "With --bench: carry messages as JSON too (the bench passes values by default; JSON is slow).")
+    var encode = false
+
     @Flag(help: "Print one JSON document (or JSON lines with --bench) instead of text.")
     var json = false
 
@@ -120,11 +123,11 @@ struct Simulate: AsyncParsableCommand {
         var rows: [BenchmarkRow] = []
         if !json {
             print("benchmark: in-memory stores, standard faults, seed \(benchSeed), "
-                + (noEncode ? "messages as values" : "messages as JSON"))
+                + (encode ? "messages as JSON" : "messages as values"))
         }
         for size in SimulationBenchmark.grid(devices: headlineDevices, operations: headlineOperations) {
             let row = try await SimulationBenchmark.measure(
-                devices: size.devices, operations: size.operations, seed: benchSeed, encodeMessages: !noEncode)
+                devices: size.devices, operations: size.operations, seed: benchSeed, encodeMessages: encode)
             rows.append(row)
             if json {
                 print(try Self.jsonLine(row))
