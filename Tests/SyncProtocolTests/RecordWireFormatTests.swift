@@ -78,4 +78,17 @@ struct RecordWireFormatTests {
         let json = try WireCoding.encodeString(edited)
         #expect(json.contains(#""b":{"body":[\#(body.unicodeScalars.count)]}"#), "\(json)")
     }
+
+    @Test func recordsInsideCodableMessagesReportWirePaths() throws {
+        // PushResult goes through JSONDecoder; its records through JSONCapture and the same reader.
+        let note = try WireCoding.encodeString(Fixture.note())
+        let bad = note.replacingOccurrences(of: #""i":"n1""#, with: #""colour":"red","i":"n1""#)
+        let body = #"{"batchId":"b-1","protocolVersion":1,"results":[{"c":"notes","id":"n1","record":"#
+            + bad + #","status":"merged"}],"sequence":3}"#
+        let error = try #require(throws: WireDecodingError.self) { try WireCoding.decode(PushResult.self, from: body) }
+        #expect(error.kind == .unknownField && error.path == "results[0].record.colour", "\(error)")
+        let wrongType = note.replacingOccurrences(of: #""kind":"walk""#, with: #""kind":[1]"#)
+        let typed = try #require(throws: WireDecodingError.self) { try WireCoding.decode(Record.self, from: wrongType) }
+        #expect(typed.kind == .wrongType && typed.path == "w[0].s.kind", "\(typed)")
+    }
 }

@@ -137,7 +137,6 @@ private struct EnvelopeFields {
             }
             scanner.pop()
         }
-        try scanner.expectEnd()
     }
 
     private static func scanCursor(_ scanner: inout JSONScanner) throws(WireScanError) -> String {
