@@ -16,8 +16,10 @@ struct DeterminismTests {
     }
 
     @Test func differentSeedsDifferentRuns() async throws {
-        let first = try await Simulation(options: SimulationOptions(seed: 1, devices: 6, operationsPerDevice: 10)).run()
-        let second = try await Simulation(options: SimulationOptions(seed: 2, devices: 6, operationsPerDevice: 10)).run()
+        let first = try await Simulation(options: SimulationOptions(seed: 1, devices: 6, operationsPerDevice: 10))
+            .run()
+        let second = try await Simulation(options: SimulationOptions(seed: 2, devices: 6, operationsPerDevice: 10))
+            .run()
         #expect(first.eventHash != second.eventHash)
     }
 

@@ -15,12 +15,14 @@ extension DeviceStorage {
             ]
             if !nextStep.isEmpty { values["nextStep"] = .text(nextStep) }
             return try Record.create(
-                collection: Schemas.subjects.collection, id: id, values: values, by: replica, schema: Schemas.subjects)
+                collection: Schemas.subjects.collection, id: id, values: values, by: replica,
+                schema: Schemas.subjects)
         case .addNote(let id, let subject, _, let note):
             guard record == nil else { return nil }
             var values: [String: FieldValue] = [
-                "subject": .reference(subject.id), "kind": .string(note.kind), "occurredAt": .timestamp(note.occurredAt),
-                "body": .text(note.body), "author": .string(replica.rawValue), "device": .string(replica.rawValue),
+                "subject": .reference(subject.id), "kind": .string(note.kind),
+                "occurredAt": .timestamp(note.occurredAt), "body": .text(note.body),
+                "author": .string(replica.rawValue), "device": .string(replica.rawValue),
             ]
             if !note.place.isEmpty { values["place"] = .string(note.place) }
             if !note.tags.isEmpty { values["tags"] = .tags(Set(note.tags)) }

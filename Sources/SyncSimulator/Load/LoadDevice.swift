@@ -32,7 +32,8 @@ struct LoadDevice: Sendable {
     static func enrol(
         code: String, index: Int, serverURL: String, recorder: LatencyRecorder, logger: Logger
     ) async throws -> LoadDevice {
-        let enrolling = try HTTPSyncTransport(configuration: SyncClientConfiguration(baseURL: serverURL), logger: logger)
+        let enrolling = try HTTPSyncTransport(
+            configuration: SyncClientConfiguration(baseURL: serverURL), logger: logger)
         let response: EnrollResponse
         do {
             response = try await enrolling.enroll(EnrollRequest(code: code, deviceName: "load-\(index)"))

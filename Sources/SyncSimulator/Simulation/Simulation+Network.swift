@@ -232,8 +232,10 @@ extension Simulation {
         do {
             switch envelope.request {
             case .hello: return .success(.hello(try WireCoding.decode(HelloRequest.self, from: body)))
-            case .push(_, let team): return .success(.push(try WireCoding.decode(PushBatch.self, from: body), team: team))
-            case .pull(_, let team): return .success(.pull(try WireCoding.decode(PullRequest.self, from: body), team: team))
+            case .push(_, let team):
+                return .success(.push(try WireCoding.decode(PushBatch.self, from: body), team: team))
+            case .pull(_, let team):
+                return .success(.pull(try WireCoding.decode(PullRequest.self, from: body), team: team))
             }
         } catch {
             return .failure(error.errorBody)

@@ -93,12 +93,12 @@ public struct SimulationReport: Sendable, Codable {
             "syncs \(stats.syncsStarted) (completed \(stats.syncsCompleted), failed \(stats.syncsFailed), "
                 + "killed \(stats.syncsKilled)); quiescence rounds \(stats.quiescenceRounds)",
             "messages \(messages) (lost \(stats.requestsLost)+\(stats.responsesLost), duplicated \(stats.duplicates), "
-                + "timeouts \(stats.timeouts), unreachable \(stats.unreachable), storage errors \(stats.storageErrors)); "
-                + String(format: "%.1f KiB", kilobytes),
+                + "timeouts \(stats.timeouts), unreachable \(stats.unreachable), "
+                + "storage errors \(stats.storageErrors)); " + String(format: "%.1f KiB", kilobytes),
             "faults: offline \(stats.offlinePeriods), partitions \(stats.partitions), "
                 + "server restarts \(stats.serverRestarts), kills \(stats.kills)",
-            String(format: "virtual time %.1f h, wall time %.2f s, %d events, hash %@", hours, wallSeconds, events,
-                   eventHash),
+            String(format: "virtual time %.1f h, wall time %.2f s, %d events, hash ", hours, wallSeconds, events)
+                + eventHash,
         ]
         if passed {
             lines.append("oracle: converged, nothing lost, no conflict invented or hidden, purges complete")

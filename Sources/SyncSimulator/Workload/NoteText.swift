@@ -20,7 +20,8 @@ enum NoteText {
     ]
     static let places = ["job centre", "school", "home", "station", "café", "phone", ""]
     static let kinds = [
-        "intake", "follow-up", "walk", "home-visit", "phone", "sms", "escort", "group", "placement-follow-up", "informal",
+        "intake", "follow-up", "walk", "home-visit", "phone", "sms", "escort", "group", "placement-follow-up",
+        "informal",
     ]
     static let statuses = [
         "education-ready", "not-education-ready", "in-education", "in-job", "dropped-out", "closed",

@@ -72,7 +72,9 @@ struct Simulate: AsyncParsableCommand {
         guard StoreKind(rawValue: storeKind) != nil else {
             throw ValidationError("--store-kind must be memory or encrypted")
         }
-        guard FaultProfile.named[faults] != nil else { throw ValidationError("--faults must be none, standard or harsh") }
+        guard FaultProfile.named[faults] != nil else {
+            throw ValidationError("--faults must be none, standard or harsh")
+        }
         guard Self.merges[merge] != nil else { throw ValidationError("unknown --merge '\(merge)'") }
         if seeds < 1 { throw ValidationError("--seeds must be at least 1") }
     }
