@@ -91,4 +91,30 @@ struct RecordWireFormatTests {
         let typed = try #require(throws: WireDecodingError.self) { try WireCoding.decode(Record.self, from: wrongType) }
         #expect(typed.kind == .wrongType && typed.path == "w[0].s.kind", "\(typed)")
     }
+
+    @Test func brokenBodiesAreRefusedNeverTrapped() throws {
+        // The reader works on raw bytes without bounds checks in release builds: every truncation and many
+        // random byte changes of a real body must end in a WireDecodingError (or a valid decode), never a trap.
+        let edited = Fixture.note()
+            .updating(["body": .text("Met.\nØst ✓ \"quoted\"\n"), "kind": .string("sms")], by: Fixture.b)
+        let body = Array(try WireCoding.encode(PushBatch(replica: Fixture.a, batchID: "b", records: [edited])))
+        for length in 0..<body.count {
+            #expect(throws: WireDecodingError.self) {
+                try WireCoding.decode(PushBatch.self, from: Data(body[..<length]))
+            }
+        }
+        var random = SplitMix64(seed: 11)
+        let replacements = Array("{}[]\":,\\u0-9en ".utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xFF]
+        for _ in 0..<2_000 {
+            var mutated = body
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                mutated[Int.random(in: 0..<mutated.count, using: &random)] = random.pick(replacements)
+            }
+            do {
+                _ = try WireCoding.decode(PushBatch.self, from: Data(mutated))
+            } catch {
+                #expect(!error.reason.isEmpty)
+            }
+        }
+    }
 }
