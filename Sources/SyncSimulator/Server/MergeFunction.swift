@@ -1,4 +1,3 @@
-import Foundation
 import SyncProtocol
 
 /// The merge the simulated server applies to a pushed record and its stored version.
@@ -29,28 +28,21 @@ public struct MergeFunction: Sendable {
     /// The protocol's causal merge.
     public static let standard = MergeFunction(standardNamed: "causal")
 
-    /// A deliberately broken merge, as in systems that replace a whole record by the latest copy:
-    /// when the two versions are concurrent, the one with more writes wins whole, under a clock that
-    /// claims to have seen both. The loser's concurrent writes vanish without a trace.
+    /// A deliberately broken merge, as in systems where the latest copy of a record replaces the others
+    /// whole: when the two versions are concurrent, the one with more writes wins, and the server writes its
+    /// values over the loser's (one server write covering both), so the loser's concurrent edits vanish.
     public static let lastWriterWins = MergeFunction(name: "last-writer-wins") { stored, pushed in
-        switch stored.compare(pushed) {
-        case .equal, .after: return stored.merged(with: pushed)
-        case .before: return stored.merged(with: pushed)
-        case .concurrent:
-            let storedWins = stored.clock.totalCount > pushed.clock.totalCount
-            let winner = storedWins ? stored : pushed
-            return (try? winner.withClock(stored.clock.merging(pushed.clock))) ?? stored.merged(with: pushed)
+        let merged = stored.merged(with: pushed)
+        guard stored.compare(pushed) == .concurrent, !merged.isPurged else { return merged }
+        let winner = stored.clock.totalCount > pushed.clock.totalCount ? stored : pushed
+        var values: [String: FieldValue] = [:]
+        for name in merged.fieldNames {
+            if merged.tagSets[name] != nil {
+                values[name] = .tags(winner.value(name)?.tagsValue ?? [])
+            } else {
+                values[name] = winner.value(name) ?? .null
+            }
         }
-    }
-}
-
-extension Record {
-    /// This record's content under another clock. Only wrong merges need this: the model itself never
-    /// lets a clock change without a write, so it goes through the record's JSON form.
-    func withClock(_ clock: VersionVector) throws -> Record {
-        let data = try JSONEncoder().encode(self)
-        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return self }
-        object["clock"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(clock))
-        return try JSONDecoder().decode(Record.self, from: JSONSerialization.data(withJSONObject: object))
+        return merged.updating(values, by: InMemorySyncServer.defaultReplica)
     }
 }
