@@ -11,15 +11,16 @@ enum Collection {
     static let notes = Schemas.notes.collection
 }
 
-/// JSON coding of causal record states, as stored in the `record` table.
+/// Coding of causal record states as stored in the `record` table: the protocol's canonical wire form, read
+/// back with its strict scanner (the fast path; a stored state is checked like one from the network).
 enum RecordCoding {
     static func encode(_ record: SyncRecord) throws -> Data {
-        try JSONEncoder().encode(record)
+        try WireCoding.encode(record)
     }
 
     static func decode(_ data: Data) throws -> SyncRecord {
         do {
-            return try JSONDecoder().decode(SyncRecord.self, from: data)
+            return try WireCoding.decode(SyncRecord.self, from: data)
         } catch {
             throw LocalStoreError.damaged("a stored record cannot be read: \(error)")
         }

@@ -9,10 +9,10 @@
 /// ]
 /// ```
 ///
-/// Canonical JSON: `null`, or an object with exactly one key naming the type:
-/// `{"text":"..."}`, `{"str":"..."}`, `{"int":42}`, `{"dec":"12.5"}`, `{"bool":true}`,
+/// Canonical JSON: `null`; strings, integers and booleans bare (`"walk"`, `42`, `true`); the other
+/// types as an object with exactly one key naming the type: `{"text":"..."}`, `{"dec":"12.5"}`,
 /// `{"time":1795000000000}` (epoch milliseconds), `{"tags":["a","b"]}` (sorted by UTF-8 bytes,
-/// no duplicates), `{"ref":"record-id"}`.
+/// no duplicates), `{"ref":"record-id"}`. See `protocol-spec/merge.md`, "Field values".
 public enum FieldValue: Hashable, Sendable {
     /// Long, line-mergeable text.
     case text(String)
