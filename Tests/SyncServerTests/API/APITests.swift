@@ -244,14 +244,16 @@ struct APITests {
                 ),
                 (
                     valid.replacingOccurrences(
-                        of: #""id":"n1""#, with: #""id":"\#(String(repeating: "x", count: 300))""#), .invalidValue
+                        of: #""i":"n1""#, with: #""i":"\#(String(repeating: "x", count: 300))""#), .invalidValue
                 ),
                 (
-                    valid.replacingOccurrences(of: #""collection":"notes""#, with: #""collection":"secrets""#),
+                    valid.replacingOccurrences(of: #""c":"notes""#, with: #""c":"secrets""#),
                     .invalidValue
                 ),
             ]
             for (body, code) in cases {
+                // A replacement that no longer matches the wire form would send a valid body and prove nothing.
+                #expect(body != valid, "case \(code) did not change the body")
                 let response = try await api.send(.post, push, token: device.token, json: Data(body.utf8))
                 #expect(response.status == .badRequest, "\(code): \(response.status) \(response.text)")
                 #expect(response.errorBody?.code == code, "\(response.text)")
