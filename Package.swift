@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(name: "vfs-torture", dependencies: ["CFieldVFS", "CSQLite"]),
         // Benchmarks (run in release mode; see README).
         .executableTarget(name: "bench-protocol", dependencies: ["SyncProtocol"]),
-        .executableTarget(name: "bench-store", dependencies: ["LocalStore", "CFieldVFS", "CSQLite"]),
+        .executableTarget(name: "bench-store", dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite"]),
         // The HTTP sync service (library) and its thin executable.
         .target(
             name: "SyncServer",
@@ -128,7 +128,7 @@ let package = Package(
         ),
         .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol"]),
         .testTarget(name: "CFieldVFSTests", dependencies: ["CFieldVFS", "CSQLite"]),
-        .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "CFieldVFS", "CSQLite"]),
+        .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )

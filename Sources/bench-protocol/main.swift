@@ -13,17 +13,6 @@ let batchSize = 500
 let laptop = try ReplicaID("k3v9q2m7x1ab")
 let phone = try ReplicaID("p7hx4c2n9wqe")
 
-/// Deterministic pseudo-random numbers, so every run measures the same notes.
-struct Generator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 let phrases = [
     "Met Y at the station and walked past the vocational school.",
@@ -38,7 +27,7 @@ let phrases = [
 
 /// A note body of about `bytes` UTF-8 bytes, made of whole lines chosen by `seed`.
 func body(bytes: Int, seed: Int) -> String {
-    var random = Generator(state: UInt64(seed))
+    var random = SplitMix64(seed: UInt64(seed))
     var text = ""
     while text.utf8.count < bytes {
         text += phrases.randomElement(using: &random)! + "\n"

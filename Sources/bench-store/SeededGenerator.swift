@@ -1,20 +1,10 @@
-/// A small deterministic random number generator (SplitMix64), so every run inserts the same notes and reads the
-/// same ids. Its own bounded sampling keeps the sequence independent of the standard library's algorithms.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
+import SyncProtocol
 
-    init(seed: UInt64) {
-        state = seed
-    }
+/// SyncProtocol's seeded generator, so every run inserts the same notes and reads the same ids.
+typealias SeededGenerator = SplitMix64
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-
+/// Bounded sampling of its own keeps the sequence independent of the standard library's algorithms.
+extension SplitMix64 {
     /// A value in `0..<bound` (Lemire's multiply-high; the tiny bias is irrelevant for test data).
     mutating func below(_ bound: Int) -> Int {
         precondition(bound > 0)

@@ -1,23 +1,12 @@
 import Foundation
 import LocalStore
+import SyncProtocol
 import Testing
 
 /// The same random sequence of operations on an encrypted store and on a plain one must give identical answers:
 /// the encryption layer may change nothing a query can see.
 @Suite("Encrypted versus plain store")
 struct DifferentialTests {
-    /// A small deterministic generator (SplitMix64), so a failing seed can be replayed.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let words = ["housing", "school", "placement", "bakery", "anxiety", "mother", "bus", "interview",
                         "apprentice", "doctor", "football", "debt", "mentor", "harbour", "kitchen", "carpentry"]
 
@@ -71,8 +60,8 @@ struct DifferentialTests {
             for store in [encrypted, plain] {
                 for index in 0..<4 { try store.addSubject(NewSubject(reference: "ung-\(index)")) }
             }
-            var rngA = SplitMix64(state: seed)
-            var rngB = SplitMix64(state: seed)
+            var rngA = SplitMix64(seed: seed)
+            var rngB = SplitMix64(seed: seed)
             var idsA: [String] = []
             var idsB: [String] = []
             for _ in 0..<300 {

@@ -66,7 +66,7 @@ struct EngineSyncTests {
             await device.transport.setProfile(.init(failRate: 0.1, dropRate: 0.1, duplicateRate: 0.1))
             devices.append(device)
         }
-        var generator = TestRandom(seed: 42)
+        var generator = SplitMix64(seed: 42)
         for round in 0..<4 {
             for (index, device) in devices.enumerated() {
                 try await device.writeNote("n\(round)-\(index)")
@@ -156,19 +156,3 @@ struct EngineSyncTests {
     }
 }
 
-/// A seeded generator for test choices.
-struct TestRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -48,7 +48,7 @@ public actor FaultInjectingTransport<Base: SyncTransport>: SyncTransport {
     private var script: [Operation: [Int: Fault]] = [:]
     private var calls: [Operation: Int] = [:]
     private var profile: Profile
-    private var generator: FaultPlanGenerator
+    private var generator: SplitMix64
     /// Every fault injected, in order, with the operation and call number.
     public private(set) var injected: [(operation: Operation, call: Int, fault: Fault)] = []
 
@@ -56,7 +56,7 @@ public actor FaultInjectingTransport<Base: SyncTransport>: SyncTransport {
     public init(wrapping base: Base, profile: Profile = Profile(), seed: UInt64 = 0) {
         self.base = base
         self.profile = profile
-        self.generator = FaultPlanGenerator(seed: seed)
+        self.generator = SplitMix64(seed: seed)
     }
 
     /// Injects `fault` on the `call`-th call (1-based, counted from the transport's creation) of `operation`.
@@ -121,20 +121,3 @@ public actor FaultInjectingTransport<Base: SyncTransport>: SyncTransport {
     }
 }
 
-/// A small, fast, seedable generator (FaultPlanGenerator), so fault sequences replay from a seed.
-struct FaultPlanGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    /// Creates a generator from a seed.
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
