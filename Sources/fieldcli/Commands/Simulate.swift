@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
 import SyncSimulator
 
 /// `fieldcli simulate`: many offline devices through a faulty network, checked by the convergence oracle.
@@ -174,8 +173,7 @@ extension Simulate {
         if let devices { codes = Array(codes.prefix(devices)) }
         guard !codes.isEmpty else { throw ValidationError("no enrolment codes in \(enrolCodes)") }
         let load = LoadTest(
-            serverURL: server, enrolmentCodes: codes, duration: .seconds(duration), seed: seed ?? 1,
-            logger: Logger(label: "fieldsync.simulate"))
+            serverURL: server, enrolmentCodes: codes, duration: .seconds(duration), seed: seed ?? 1)
         let report = try await load.run()
         if json {
             try Output.json(report)
