@@ -72,6 +72,7 @@ let package = Package(
         // Benchmarks (run in release mode; see README).
         .executableTarget(name: "bench-protocol", dependencies: ["SyncProtocol"]),
         .executableTarget(name: "bench-store", dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite"]),
+        .executableTarget(name: "bench-sync", dependencies: ["LocalStore", "SyncProtocol", "SyncClient"]),
         // The HTTP sync service (library) and its thin executable.
         .target(
             name: "SyncServer",

@@ -1,0 +1,197 @@
+// bench-sync: sync throughput through a real `sync-server` process over loopback, on its SQLite default.
+//
+// Measures, in one run: pushing notes written offline, a cold pull to a new device (notes/s and this client's
+// peak memory), a sync with nothing to do, and plain bulk inserts of the same notes into a plain LocalStore
+// (the limit: sync can never be faster than writing the records locally). Prints a table and a JSON line.
+//
+//   swift build -c release --product bench-sync --product sync-server && .build/release/bench-sync [--notes N]
+import Foundation
+import LocalStore
+import SyncClient
+import SyncProtocol
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let arguments = CommandLine.arguments
+func option(_ name: String, _ fallback: Int) -> Int {
+    arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil } ?? fallback
+}
+let noteCount = max(1_000, option("--notes", 100_000))
+let pushCount = min(noteCount, option("--push-notes", 10_000))
+
+func progress(_ line: String) { FileHandle.standardError.write(Data("[bench-sync] \(line)\n".utf8)) }
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+/// Peak resident memory of this process so far, in MiB (the client: the server is another process).
+func peakMemoryMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+let work = FileManager.default.temporaryDirectory.appendingPathComponent("bench-sync-\(UUID().uuidString.prefix(8))")
+try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: work) }
+let database = "sqlite:" + work.appendingPathComponent("server.sqlite").path
+
+@discardableResult
+func run(_ tool: String, _ args: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = binDirectory.appendingPathComponent(tool)
+    process.arguments = args
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw BenchError("\(tool) \(args.joined(separator: " ")) failed") }
+    return String(decoding: data, as: UTF8.self)
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+// The server: a real process, so this process's peak memory is the client's alone.
+try run("sync-server", ["admin", "--database", database, "create-team", "north"])
+try run("sync-server", ["admin", "--database", database, "add-adviser", "--team", "north", "mette"])
+let server = Process()
+server.executableURL = binDirectory.appendingPathComponent("sync-server")
+server.arguments = ["serve", "--database", database, "--listen", "127.0.0.1:0", "--log-level", "error",
+                    "--rate-burst", "100000", "--rate-per-second", "100000"]
+let serverOutput = Pipe()
+server.standardOutput = serverOutput
+server.standardError = FileHandle.nullDevice
+try server.run()
+defer { kill(server.processIdentifier, SIGTERM); server.waitUntilExit() }
+func readServerURL() throws -> String {
+    var seen = Data()
+    while true {
+        let chunk = serverOutput.fileHandleForReading.availableData
+        guard !chunk.isEmpty else { throw BenchError("sync-server did not start") }
+        seen.append(chunk)
+        let text = String(decoding: seen, as: UTF8.self)
+        if let range = text.range(of: #"http://[0-9.:]+"#, options: .regularExpression) { return String(text[range]) }
+    }
+}
+let url = try readServerURL()
+progress("sync-server at \(url)")
+
+let passphrase = Passphrase("bench passphrase")
+func makeDevice(_ name: String, encrypted: Bool = true) throws -> LocalStore {
+    try LocalStore.create(
+        at: work.appendingPathComponent(name), passphrase: passphrase, adviser: "mette", deviceName: name,
+        options: LocalStore.Options(encryption: encrypted ? .encrypted(.testing) : .none))
+}
+
+func enrol(_ store: LocalStore) async throws -> HTTPSyncTransport {
+    let code = try run("sync-server", ["admin", "--database", database, "enrolment-code", "--adviser", "mette"])
+        .split(separator: "\n").last.map(String.init) ?? ""
+    let enrolling = try HTTPSyncTransport(configuration: SyncClientConfiguration(baseURL: url), logger: .init(label: "b"))
+    let response = try await enrolling.enroll(EnrollRequest(code: code, deviceName: store.deviceName,
+                                                            replica: store.replicaID))
+    try await enrolling.shutdown()
+    return try HTTPSyncTransport(
+        configuration: SyncClientConfiguration(baseURL: url, token: response.token), logger: .init(label: "b"))
+}
+
+func sync(_ store: LocalStore, _ transport: HTTPSyncTransport) async throws -> SyncSummary {
+    let engine = SyncEngine(
+        storage: store, transport: transport,
+        configuration: .init(team: "north", replica: store.replicaID, maxBatchRecords: 500, pageLimit: 1_000))
+    return try await engine.sync()
+}
+
+func notes(_ count: Int, offset: Int) -> [NewNote] {
+    let words = ["housing", "school", "placement", "apprenticeship", "mother", "bus", "interview", "mentor"]
+    return (0..<count).map { index in
+        let n = offset + index
+        let body = (0..<150).map { words[($0 * 7 + n) % words.count] }.joined(separator: " ")
+        return NewNote(subjectReference: "ung-\(n % 20)", kind: .walk, body: "Note \(n): " + body,
+                       tags: [words[n % words.count]])
+    }
+}
+
+func bulkInsert(_ store: LocalStore, count: Int) throws -> Double {
+    for subject in 0..<20 { try store.addSubject(NewSubject(reference: "ung-\(subject)")) }
+    let clock = ContinuousClock()
+    let start = clock.now
+    var written = 0
+    while written < count {
+        let batch = min(1_000, count - written)
+        try store.addNotes(notes(batch, offset: written))
+        written += batch
+    }
+    return seconds(clock.now - start)
+}
+
+// 1. The limit: plain bulk inserts of the same notes into a plain local store.
+progress("plain bulk insert of \(noteCount) notes")
+let plain = try makeDevice("plain", encrypted: false)
+let plainSeconds = try bulkInsert(plain, count: noteCount)
+plain.close()
+
+// 2. Push: a device writes `pushCount` notes offline, then syncs.
+progress("writing \(noteCount) notes on the laptop (offline)")
+let laptop = try makeDevice("laptop")
+let laptopInsertSeconds = try bulkInsert(laptop, count: pushCount)
+let laptopTransport = try await enrol(laptop)
+progress("pushing \(pushCount) notes")
+let firstPush = try await sync(laptop, laptopTransport)
+// The rest of the team's notes, so the cold pull and the no-op sync see `noteCount` notes on the server.
+var written = pushCount
+while written < noteCount {
+    let batch = min(10_000, noteCount - written)
+    try laptop.addNotes(notes(batch, offset: written))
+    written += batch
+    _ = try await sync(laptop, laptopTransport)
+    progress("server holds \(written) notes")
+}
+
+// 3. A sync with nothing to do, with everything stored.
+var idle: [Double] = []
+for _ in 0..<20 { idle.append(seconds(try await sync(laptop, laptopTransport).duration) * 1000) }
+idle.sort()
+try await laptopTransport.shutdown()
+laptop.close()
+
+// 4. Cold pull to a new device.
+progress("cold pull of \(noteCount + 20) records to a new device")
+let memoryBefore = peakMemoryMiB()
+let phone = try makeDevice("phone")
+let phoneTransport = try await enrol(phone)
+let cold = try await sync(phone, phoneTransport)
+let memoryAfter = peakMemoryMiB()
+let pulledNotes = try phone.notes(NoteQuery(limit: nil)).count
+try await phoneTransport.shutdown()
+phone.close()
+guard pulledNotes == noteCount else { throw BenchError("cold pull gave \(pulledNotes) notes, expected \(noteCount)") }
+
+let pushRate = Double(firstPush.sent) / seconds(firstPush.duration)
+let coldRate = Double(cold.received) / seconds(cold.duration)
+let plainRate = Double(noteCount) / plainSeconds
+let rows: [(String, String, String)] = [
+    ("push of \(pushCount) notes written offline", String(format: "%.0f notes/s", pushRate), "–"),
+    ("  (writing them locally, encrypted)", String(format: "%.0f notes/s", Double(pushCount) / laptopInsertSeconds), "–"),
+    ("cold pull of \(noteCount) notes", String(format: "%.0f notes/s", coldRate), "≥ 20,000/s"),
+    ("  client peak memory", String(format: "%.0f MiB (%.0f before)", memoryAfter, memoryBefore), "≤ 150 MB"),
+    ("sync with nothing to do (\(noteCount) stored)", String(format: "p50 %.1f ms, max %.1f ms", idle[idle.count / 2], idle.last ?? 0), "≤ 30 ms"),
+    ("plain bulk insert, same notes", String(format: "%.0f notes/s", plainRate), "–"),
+    ("cold pull / plain bulk insert", String(format: "%.2f×", coldRate / plainRate), "–"),
+]
+print("bench-sync: sync-server (SQLite) over loopback, \(noteCount) notes of ~1 KB")
+for (name, value, target) in rows {
+    print(name.padding(toLength: 44, withPad: " ", startingAt: 0) + value.padding(toLength: 30, withPad: " ", startingAt: 0) + target)
+}
+let json: [String: Any] = [
+    "benchmark": "bench-sync", "notes": noteCount, "push_notes_per_s": pushRate, "cold_pull_notes_per_s": coldRate,
+    "client_peak_mib": memoryAfter, "noop_sync_p50_ms": idle[idle.count / 2], "plain_bulk_insert_notes_per_s": plainRate,
+    "cold_pull_vs_plain_insert": coldRate / plainRate,
+]
+print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
