@@ -51,26 +51,50 @@ struct JournalModeTests {
         let errors = Locked<[String]>([])
         let reads = Locked<Int>(0)
         let rows = 300
-        DispatchQueue.concurrentPerform(iterations: 2) { worker in
+        // Two real threads; the writer starts only after the reader's first read, so the reader is guaranteed to
+        // see the table grow while it reads (on a loaded machine two work items could otherwise run one after
+        // the other).
+        let readerStarted = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        done.enter()
+        let writerThread = Thread {
+            defer { done.leave() }
             do {
-                if worker == 0 {
-                    for i in 0..<rows {
-                        try writer.exec("INSERT INTO t(body) VALUES ('row \(i) ' || hex(randomblob(300)))")
-                    }
-                } else {
-                    var last = 0
-                    while last < rows {
-                        let count = Int(try reader.scalar("SELECT count(*) FROM t") ?? "") ?? -1
-                        if count < last { errors.mutate { $0.append("count went back from \(last) to \(count)") } }
-                        last = count
-                        _ = try reader.query("SELECT body FROM t ORDER BY id DESC LIMIT 5")
-                        reads.mutate { $0 += 1 }
+                if readerStarted.wait(timeout: .now() + 30) == .timedOut {
+                    errors.mutate { $0.append("the reader never started") }
+                }
+                for i in 0..<rows {
+                    try writer.exec("INSERT INTO t(body) VALUES ('row \(i) ' || hex(randomblob(300)))")
+                }
+            } catch {
+                errors.mutate { $0.append("writer: \(error)") }
+            }
+        }
+        done.enter()
+        let readerThread = Thread {
+            defer { done.leave() }
+            do {
+                var last = 0
+                var first = true
+                while last < rows {
+                    let count = Int(try reader.scalar("SELECT count(*) FROM t") ?? "") ?? -1
+                    if count < last { errors.mutate { $0.append("count went back from \(last) to \(count)") } }
+                    last = count
+                    _ = try reader.query("SELECT body FROM t ORDER BY id DESC LIMIT 5")
+                    reads.mutate { $0 += 1 }
+                    if first {
+                        first = false
+                        readerStarted.signal()
                     }
                 }
             } catch {
-                errors.mutate { $0.append("worker \(worker): \(error)") }
+                errors.mutate { $0.append("reader: \(error)") }
+                readerStarted.signal()
             }
         }
+        writerThread.start()
+        readerThread.start()
+        #expect(done.wait(timeout: .now() + 120) == .success)
         #expect(errors.value == [])
         #expect(reads.value > 1)
         #expect(try reader.scalar("SELECT count(*) FROM t") == "\(rows)")
