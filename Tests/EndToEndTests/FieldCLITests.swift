@@ -146,10 +146,20 @@ struct FieldCLITests {
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
-            Thread.sleep(forTimeInterval: 0.8 + 0.3 * Double(round))
+            // Kill it in the middle of the burst: once it has acknowledged some writes (however slow the
+            // machine), after a round-dependent extra moment.
+            var printedData = Data()
+            let deadline = Date().addingTimeInterval(60)
+            while printedData.filter({ $0 == 0x0A }).count < 5 * (round + 1), Date() < deadline {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                printedData.append(chunk)
+            }
+            Thread.sleep(forTimeInterval: 0.05 * Double(round))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            printedData.append(output.fileHandleForReading.readDataToEndOfFile())
+            let printed = String(decoding: printedData, as: UTF8.self)
             // The last line may be cut off mid-id by the kill; only whole ids were committed and printed.
             committed += printed.split(separator: "\n").map(String.init).filter { $0.count == 32 }
         }
