@@ -7,11 +7,23 @@ extension SyncEngine {
         let serverMax = negotiated?.server.limits.maxPageRecords
         let limit = configuration.pageLimit.map { requested in serverMax.map { min(requested, $0) } ?? requested }
         var restarted = false
+        // The request for the page after the one being applied, already on its way (see `prefetchPages`).
+        var ahead: Task<PullPage, any Error>?
+        defer { ahead?.cancel() }
         while true {
             let request = PullRequest(cursor: cursor, limit: limit)
             let page: PullPage
             do {
-                page = try await attempt(&run) { try await self.transport.pull(request, team: self.configuration.team) }
+                var prefetched = ahead
+                ahead = nil
+                page = try await attempt(&run) {
+                    // The first attempt takes the prefetched answer (or its failure, retried like any other).
+                    if let task = prefetched {
+                        prefetched = nil
+                        return try await task.value
+                    }
+                    return try await self.transport.pull(request, team: self.configuration.team)
+                }
             } catch {
                 // The server compacted its log past our cursor: start over from the beginning. Merging
                 // records we already hold is harmless; the first applied page replaces the old cursor.
@@ -25,6 +37,12 @@ extension SyncEngine {
                     phase: .pulling, reason: .invalidResponse("page with more=true does not advance the cursor"),
                     partial: run.summary(now: environment.now())
                 )
+            }
+            if page.more && configuration.prefetchPages {
+                let next = PullRequest(cursor: page.nextCursor, limit: limit)
+                let transport = self.transport
+                let team = configuration.team
+                ahead = Task { try await transport.pull(next, team: team) }
             }
             let outcome = try await store(&run) { try await self.storage.apply(page: page) }
             cursor = page.nextCursor

@@ -30,12 +30,18 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
         public var retry: RetryPolicy
         /// Client name and version, sent in ``HelloRequest/client``.
         public var clientName: String?
+        /// Whether the next page is requested while the current one is being applied. It overlaps the network
+        /// and decoding with the store's writes (a cold pull is bound by them); the cursor still moves only with
+        /// an applied page. Turn it off where transport calls must happen strictly one at a time (a
+        /// deterministic simulation).
+        public var prefetchPages: Bool
 
         /// Creates a configuration.
         public init(
             team: String, replica: ReplicaID, maxBatchRecords: Int = 200, pageLimit: Int? = nil,
-            retry: RetryPolicy = RetryPolicy(), clientName: String? = nil
+            retry: RetryPolicy = RetryPolicy(), clientName: String? = nil, prefetchPages: Bool = true
         ) {
+            self.prefetchPages = prefetchPages
             self.team = team
             self.replica = replica
             self.maxBatchRecords = max(1, maxBatchRecords)

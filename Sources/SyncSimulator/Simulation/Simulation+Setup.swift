@@ -74,7 +74,7 @@ extension Simulation {
             storage: storage, transport: SimulatedTransport(device: index, hub: hub),
             configuration: .init(
                 team: team, replica: storage.replica, maxBatchRecords: options.batchSize, pageLimit: options.pageSize,
-                clientName: "fieldsync-simulator"),
+                clientName: "fieldsync-simulator", prefetchPages: false),
             environment: environment.environment(device: index, hub: hub))
     }
 
