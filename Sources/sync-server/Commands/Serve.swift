@@ -53,6 +53,20 @@ struct Serve: AsyncParsableCommand {
         help: "Sustained requests per second per device [env: FIELDSYNC_RATE_PER_SECOND; default: 30]")
     var ratePerSecond: Double?
 
+    @Option(
+        name: .customLong("anonymous-rate-burst"),
+        help: ArgumentHelp(
+            "Unauthenticated requests (enrolment) one address may make at once "
+                + "[env: FIELDSYNC_ANONYMOUS_RATE_BURST; default: 20]"))
+    var anonymousRateBurst: Double?
+
+    @Option(
+        name: .customLong("anonymous-rate-per-second"),
+        help: ArgumentHelp(
+            "Sustained unauthenticated requests per second per address "
+                + "[env: FIELDSYNC_ANONYMOUS_RATE_PER_SECOND; default: 1]"))
+    var anonymousRatePerSecond: Double?
+
     func run() async throws {
         let logger = try storage.makeLogger(label: "fieldsync.server")
         var configuration = ServerConfiguration()
@@ -88,6 +102,15 @@ struct Serve: AsyncParsableCommand {
         }
         if let rate = ratePerSecond ?? Environment.value("FIELDSYNC_RATE_PER_SECOND").flatMap(Double.init) {
             configuration.deviceRateLimit.perSecond = rate
+        }
+        // Raised by load benchmarks, whose hundreds of devices all enrol from one loopback address.
+        if let burst = anonymousRateBurst ?? Environment.value("FIELDSYNC_ANONYMOUS_RATE_BURST").flatMap(Double.init) {
+            configuration.anonymousRateLimit.burst = burst
+        }
+        if let rate =
+            anonymousRatePerSecond ?? Environment.value("FIELDSYNC_ANONYMOUS_RATE_PER_SECOND").flatMap(Double.init)
+        {
+            configuration.anonymousRateLimit.perSecond = rate
         }
 
         let location = try storage.location()
