@@ -35,25 +35,25 @@ extension LocalStore {
 
     /// The stored causal state of a record, if any.
     func loadRecord(_ db: Database, collection: String, id: String) throws -> SyncRecord? {
-        guard let data = try Data.fetchOne(
-            db, sql: "SELECT state FROM record WHERE collection = ? AND id = ?", arguments: [collection, id])
-        else { return nil }
+        let statement = try db.cachedStatement(sql: "SELECT state FROM record WHERE collection = ? AND id = ?")
+        guard let data = try Data.fetchOne(statement, arguments: [collection, id]) else { return nil }
         return try RecordCoding.decode(data)
     }
 
     /// Saves a record's causal state, refreshes its query projection and, for a local write, queues it for
     /// push — all in the caller's transaction, so a write and its outbox entry commit together.
     func saveRecord(_ db: Database, _ record: SyncRecord, local: Bool) throws {
-        try db.execute(
-            sql: "INSERT OR REPLACE INTO record (collection, id, state) VALUES (?, ?, ?)",
-            arguments: [record.collection, record.id, try RecordCoding.encode(record)])
+        // Cached statements: a pulled page saves a thousand records, and preparing each statement again cost more
+        // than running it.
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO record (collection, id, state) VALUES (?, ?, ?)")
+            .execute(arguments: [record.collection, record.id, try RecordCoding.encode(record)])
         try project(db, record)
         if local {
             // A new sequence number for a record changed again: a push in flight acknowledges only the older one.
-            try db.execute(
-                sql: "DELETE FROM outbox WHERE collection = ? AND id = ?", arguments: [record.collection, record.id])
-            try db.execute(
-                sql: "INSERT INTO outbox (collection, id) VALUES (?, ?)", arguments: [record.collection, record.id])
+            try db.cachedStatement(sql: "DELETE FROM outbox WHERE collection = ? AND id = ?")
+                .execute(arguments: [record.collection, record.id])
+            try db.cachedStatement(sql: "INSERT INTO outbox (collection, id) VALUES (?, ?)")
+                .execute(arguments: [record.collection, record.id])
         }
     }
 
@@ -76,12 +76,13 @@ extension LocalStore {
             try db.execute(sql: "DELETE FROM subject WHERE id = ?", arguments: [record.id])
             return
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO subject (id, reference, displayName, status, responsibleAdviser,
                     consentRecorded, consentAt, goals, nextStep, hasConflict, updatedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 record.id, record.string("reference") ?? record.id, record.string("displayName") ?? "",
                 record.string("status") ?? SubjectStatus.notEducationReady.rawValue,
@@ -90,23 +91,33 @@ extension LocalStore {
                 record.string("nextStep") ?? "", record.isInConflict, now,
             ])
         // The subject's reference and name are searchable through its notes.
+        let searchText = Self.subjectSearchText(
+            reference: record.string("reference") ?? record.id, displayName: record.string("displayName") ?? "")
         let noteRows = try Row.fetchAll(db, sql: "SELECT rowid FROM note WHERE subjectID = ?", arguments: [record.id])
         for row in noteRows {
             let rowid: Int64 = row["rowid"]
-            try db.execute(
-                sql: "UPDATE note_fts SET subject = ? WHERE rowid = ?",
-                arguments: [subjectSearchText(record), rowid])
+            try db.cachedStatement(sql: "UPDATE note_fts SET subject = ? WHERE rowid = ?")
+                .execute(arguments: [searchText, rowid])
         }
     }
 
-    private func subjectSearchText(_ subject: SyncRecord) -> String {
-        [subject.string("reference"), subject.string("displayName")].compactMap { $0 }.joined(separator: " ")
+    /// What a note's `subject` search column holds: its subject's reference and name.
+    static func subjectSearchText(reference: String, displayName: String) -> String {
+        displayName.isEmpty || displayName == reference ? reference : reference + " " + displayName
+    }
+
+    /// The search text of a live subject, read from its projection (no record decoding), or "" if there is none.
+    private func subjectSearchText(_ db: Database, subjectID: String) throws -> String {
+        let statement = try db.cachedStatement(sql: "SELECT reference, displayName FROM subject WHERE id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [subjectID]) else { return "" }
+        return Self.subjectSearchText(reference: row[0], displayName: row[1])
     }
 
     private func projectNote(_ db: Database, _ record: SyncRecord, now: Int64) throws {
-        let existing = try Int64.fetchOne(db, sql: "SELECT rowid FROM note WHERE id = ?", arguments: [record.id])
+        let existing = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT rowid FROM note WHERE id = ?"), arguments: [record.id])
         if let existing {
-            try db.execute(sql: "DELETE FROM note_fts WHERE rowid = ?", arguments: [existing])
+            try db.cachedStatement(sql: "DELETE FROM note_fts WHERE rowid = ?").execute(arguments: [existing])
         }
         guard !record.isDeleted, !record.isPurged else {
             try db.execute(sql: "DELETE FROM note WHERE id = ?", arguments: [record.id])
@@ -114,7 +125,7 @@ extension LocalStore {
         }
         let subjectID = record.string("subject") ?? ""
         let tags = (record.value("tags")?.tagsValue ?? []).sorted()
-        let tagsJSON = String(decoding: try JSONEncoder().encode(tags), as: UTF8.self)
+        let tagsJSON = Self.jsonArray(tags)
         let body = record.string("body") ?? ""
         let place = record.string("place") ?? ""
         let arguments: StatementArguments = [
@@ -125,28 +136,47 @@ extension LocalStore {
         ]
         let rowid: Int64
         if let existing {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE note SET subjectID = ?, kind = ?, occurredAt = ?, place = ?, body = ?, tags = ?,
                         followUp = ?, author = ?, device = ?, hasConflict = ?, updatedAt = ?
                     WHERE id = ?
-                    """,
-                arguments: arguments)
+                    """
+            ).execute(arguments: arguments)
             rowid = existing
         } else {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO note (subjectID, kind, occurredAt, place, body, tags, followUp, author, device,
                         hasConflict, updatedAt, id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: arguments)
+                    """
+            ).execute(arguments: arguments)
             rowid = db.lastInsertedRowID
         }
-        let subject = try loadRecord(db, collection: Collection.subjects, id: subjectID)
-        try db.execute(
-            sql: "INSERT INTO note_fts (rowid, body, tags, place, subject) VALUES (?, ?, ?, ?, ?)",
-            arguments: [rowid, body, tags.joined(separator: " "), place, subject.map(subjectSearchText) ?? ""])
+        try db.cachedStatement(sql: "INSERT INTO note_fts (rowid, body, tags, place, subject) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [
+                rowid, body, tags.joined(separator: " "), place, try subjectSearchText(db, subjectID: subjectID),
+            ])
+    }
+
+    /// A JSON array of strings, as the `note.tags` column holds it (read back with SQLite's `json_each`).
+    static func jsonArray(_ strings: [String]) -> String {
+        var json = "["
+        for (index, string) in strings.enumerated() {
+            if index > 0 { json += "," }
+            json += "\""
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": json += "\\\""
+                case "\\": json += "\\\\"
+                case _ where scalar.value < 0x20: json += String(format: "\\u%04x", scalar.value)
+                default: json.unicodeScalars.append(scalar)
+                }
+            }
+            json += "\""
+        }
+        return json + "]"
     }
 }
 
