@@ -73,6 +73,9 @@ let package = Package(
         .executableTarget(name: "bench-protocol", dependencies: ["SyncProtocol"]),
         .executableTarget(name: "bench-store", dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite"]),
         .executableTarget(name: "bench-sync", dependencies: ["LocalStore", "SyncProtocol", "SyncClient"]),
+        .executableTarget(
+            name: "bench-load",
+            dependencies: ["SyncSimulator", .product(name: "PostgresNIO", package: "postgres-nio")]),
         // The HTTP sync service (library) and its thin executable.
         .target(
             name: "SyncServer",

@@ -1,0 +1,159 @@
+// bench-load: N simulated devices syncing concurrently against one real sync-server, on SQLite and on PostgreSQL.
+//
+// For each backend: provision teams, advisers and one enrolment code per device with `sync-server admin`, start
+// `sync-server serve` on a loopback port, run SyncSimulator's LoadTest (each device enrols, then writes a note or
+// edits one and syncs, again and again) for the duration, stop the server with SIGTERM. Prints progress to
+// stderr, then a table, the ratio PostgreSQL/SQLite and a JSON line. The devices and the server (and PostgreSQL)
+// share this machine's cores, so the figures are those of one small box doing both sides.
+//
+//   scripts/bench-load.sh [--devices N] [--duration S]      (builds in release, starts a throwaway PostgreSQL)
+import Foundation
+import Logging
+import SyncSimulator
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func progress(_ line: String) { FileHandle.standardError.write(Data("[bench-load] \(line)\n".utf8)) }
+func fail(_ message: String, status: Int32 = 1) -> Never {
+    FileHandle.standardError.write(Data("bench-load: \(message)\n".utf8))
+    exit(status)
+}
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+let options: BenchOptions
+do {
+    guard let parsed = try BenchOptions.parse(
+        Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+    else {
+        print(BenchOptions.usage)
+        exit(0)
+    }
+    options = parsed
+} catch {
+    fail("\(error)\n\(BenchOptions.usage)", status: 2)
+}
+
+LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+let logger: Logger = {
+    var logger = Logger(label: "fieldsync.bench-load")
+    logger.logLevel = .error
+    return logger
+}()
+
+let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+let serverExecutable = binDirectory.appendingPathComponent("sync-server")
+guard FileManager.default.isExecutableFile(atPath: serverExecutable.path) else {
+    fail("no sync-server next to bench-load in \(binDirectory.path): build both "
+        + "(swift build -c release --product bench-load --product sync-server)")
+}
+let work = FileManager.default.temporaryDirectory.appendingPathComponent("bench-load-\(UUID().uuidString.prefix(8))")
+do {
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+} catch {
+    fail("cannot create \(work.path): \(error)")
+}
+
+let loadAverageStart = ProcessStats.loadAverage()
+progress(
+    "machine: \(ProcessStats.cores) cores, load average "
+        + loadAverageStart.map { String(format: "%.2f", $0) }.joined(separator: " ")
+        + " at start; the \(options.devices) devices, the server and PostgreSQL share these cores")
+
+/// Provisions, serves and loads one backend; the server is stopped before this returns or throws.
+@MainActor
+func run(_ backend: Backend, database: String) async throws -> BackendRun {
+    let fleet = Fleet(devices: options.devices, teamSize: options.teamSize,
+                      devicesPerAdviser: options.devicesPerAdviser)
+    let admin = AdminCommand(executable: serverExecutable, database: database)
+    progress("\(backend.rawValue): provisioning \(fleet.teams.count) teams with the admin command")
+    let provisionStart = ContinuousClock.now
+    let codes = try await fleet.provision(with: admin, parallelism: options.adminParallelism) {
+        progress("\(backend.rawValue): \($0)")
+    }
+    let provisionSeconds = seconds(provisionStart.duration(to: .now))
+
+    progress("\(backend.rawValue): starting sync-server")
+    let server = try ServerProcess(
+        executable: serverExecutable, database: database,
+        logURL: work.appendingPathComponent("server-\(backend.rawValue).log"))
+    defer { server.stop() }
+    progress(
+        "\(backend.rawValue): sync-server at \(server.url); enrolling \(codes.count) devices, then "
+            + String(format: "%.0f s of load", options.durationSeconds))
+
+    let serverCPUBefore = ProcessStats.cpuSeconds(pid: server.pid)
+    let clientCPUBefore = ProcessStats.ownCPUSeconds()
+    let started = ContinuousClock.now
+    let load = LoadTest(
+        serverURL: server.url, enrolmentCodes: codes, duration: .milliseconds(Int(options.durationSeconds * 1_000)),
+        seed: options.seed, logger: logger)
+    let report = try await load.run()
+    let span = seconds(started.duration(to: .now))
+    let serverCPU = ProcessStats.cpuSeconds(pid: server.pid).flatMap { after in
+        serverCPUBefore.map { after - $0 }
+    }
+    let clientCPU = ProcessStats.ownCPUSeconds() - clientCPUBefore
+    let serverPeak = ProcessStats.peakResidentMiB(pid: server.pid)
+    let status = server.stop()
+    progress(
+        "\(backend.rawValue): \(report.syncs) syncs, \(report.requests) requests "
+            + "(\(report.failedRequests) failed); server exited with \(status)")
+    if status != 0 {
+        progress("\(backend.rawValue): server log:\n" + ServerProcess.tail(of: server.logURL))
+    }
+    return BackendRun(
+        backend: backend, provisionSeconds: provisionSeconds, enrolAndLoadSeconds: span, report: report,
+        serverCPUSeconds: serverCPU, clientCPUSeconds: clientCPU, serverPeakMebibytes: serverPeak,
+        serverExitStatus: status, loadAverageAfter: ProcessStats.loadAverage())
+}
+
+var runs: [BackendRun] = []
+var skipped: [String] = []
+var failures: [String] = []
+for backend in options.backends {
+    switch backend {
+    case .sqlite:
+        let path = work.appendingPathComponent("server.sqlite").path
+        do {
+            runs.append(try await run(.sqlite, database: "sqlite:" + path))
+        } catch {
+            failures.append("sqlite: \(error)")
+        }
+    case .postgres:
+        guard let serverURL = options.postgresURL else {
+            print("PostgreSQL: skipped (no --postgres URL, FIELDSYNC_BENCH_POSTGRES_URL or "
+                + "FIELDSYNC_TEST_POSTGRES_URL)")
+            skipped.append(Backend.postgres.title)
+            continue
+        }
+        do {
+            let scratch = try await ScratchDatabase.create(serverURL: serverURL, logger: logger)
+            progress("postgres: fresh database \(scratch.name) on \(ScratchDatabase.redacted(serverURL))")
+            do {
+                runs.append(try await run(.postgres, database: scratch.url))
+            } catch {
+                failures.append("postgres: \(error)")
+            }
+            try await scratch.drop(logger: logger)
+        } catch {
+            failures.append("postgres: \(error)")
+        }
+    }
+}
+try? FileManager.default.removeItem(at: work)
+
+let summary = BenchSummary(options: options, loadAverageStart: loadAverageStart, runs: runs, skipped: skipped)
+print(summary.text)
+do {
+    print(try summary.json())
+} catch {
+    failures.append("cannot encode the JSON line: \(error)")
+}
+failures += runs.compactMap { $0.failure(maxFailedFraction: options.maxFailedFraction) }
+if !failures.isEmpty {
+    fail("FAILED\n" + failures.joined(separator: "\n"))
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds bench-load and sync-server in release mode, starts a throwaway PostgreSQL 15 on loopback
+# (scripts/postgres-test.sh, which stops it again however the benchmark ends) and runs bench-load:
+# 200 simulated devices syncing against one sync-server, on SQLite and on PostgreSQL, side by side.
+# Arguments go to bench-load (e.g. --devices 50 --duration 5 for a quick run; --help); see docs/benchmarks.md.
+#
+# BENCH_LOAD_PACKAGE=DIR builds from another package directory that declares the same targets (a dev package
+# whose Sources are symlinks into this repository), leaving this repository's .build alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# The project's own setup: the build's system libraries and PostgreSQL 15, when missing.
+source scripts/setup.sh
+
+package="${BENCH_LOAD_PACKAGE:-$PWD}"
+echo "bench-load.sh: building bench-load and sync-server (release) in $package" >&2
+# One product per call: `swift build` keeps only the last of several --product options.
+swift build -c release --package-path "$package" --product sync-server >&2
+swift build -c release --package-path "$package" --product bench-load >&2
+bin="$(swift build -c release --package-path "$package" --show-bin-path)"
+exec scripts/postgres-test.sh run "$bin/bench-load" "$@"
