@@ -45,7 +45,7 @@ extension LocalStore {
         if let followUp = new.followUp { values["followUp"] = .timestamp(Timestamp(followUp)) }
         let record = try SyncRecord.create(
             collection: Collection.notes, id: Self.newRecordID(), values: values, by: replicaID, schema: Schemas.notes)
-        try saveRecord(db, record, local: true)
+        try saveRecord(db, record, local: true, isNew: true)
         return record.id
     }
 

@@ -30,7 +30,16 @@ enum RecordCoding {
 extension LocalStore {
     /// A new random record id: 32 lowercase hex digits, so any unique prefix can name it.
     static func newRecordID() -> String {
-        UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let hex = Array("0123456789abcdef".utf8)
+        var id: [UInt8] = []
+        id.reserveCapacity(32)
+        withUnsafeBytes(of: UUID().uuid) { bytes in
+            for byte in bytes {
+                id.append(hex[Int(byte >> 4)])
+                id.append(hex[Int(byte & 0x0f)])
+            }
+        }
+        return String(decoding: id, as: UTF8.self)
     }
 
     /// The stored causal state of a record, if any.
@@ -42,12 +51,14 @@ extension LocalStore {
 
     /// Saves a record's causal state, refreshes its query projection and, for a local write, queues it for
     /// push — all in the caller's transaction, so a write and its outbox entry commit together.
-    func saveRecord(_ db: Database, _ record: SyncRecord, local: Bool) throws {
+    ///
+    /// `isNew` says the store held no state for this record, so it has no projection rows to replace either.
+    func saveRecord(_ db: Database, _ record: SyncRecord, local: Bool, isNew: Bool = false) throws {
         // Cached statements: a pulled page saves a thousand records, and preparing each statement again cost more
         // than running it.
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO record (collection, id, state) VALUES (?, ?, ?)")
             .execute(arguments: [record.collection, record.id, try RecordCoding.encode(record)])
-        try project(db, record)
+        try project(db, record, isNew: isNew)
         if local {
             // A new sequence number for a record changed again: a push in flight acknowledges only the older one.
             try db.cachedStatement(sql: "DELETE FROM outbox WHERE collection = ? AND id = ?")
@@ -58,13 +69,13 @@ extension LocalStore {
     }
 
     /// Rebuilds the query rows of one record from its causal state.
-    func project(_ db: Database, _ record: SyncRecord) throws {
+    func project(_ db: Database, _ record: SyncRecord, isNew: Bool = false) throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         switch record.collection {
         case Collection.subjects:
             try projectSubject(db, record, now: now)
         case Collection.notes:
-            try projectNote(db, record, now: now)
+            try projectNote(db, record, now: now, isNew: isNew)
         default:
             // Collections this app does not show are kept and synced but not projected.
             break
@@ -113,9 +124,10 @@ extension LocalStore {
         return Self.subjectSearchText(reference: row[0], displayName: row[1])
     }
 
-    private func projectNote(_ db: Database, _ record: SyncRecord, now: Int64) throws {
-        let existing = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT rowid FROM note WHERE id = ?"), arguments: [record.id])
+    private func projectNote(_ db: Database, _ record: SyncRecord, now: Int64, isNew: Bool) throws {
+        let existing = isNew
+            ? nil
+            : try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM note WHERE id = ?"), arguments: [record.id])
         if let existing {
             try db.cachedStatement(sql: "DELETE FROM note_fts WHERE rowid = ?").execute(arguments: [existing])
         }

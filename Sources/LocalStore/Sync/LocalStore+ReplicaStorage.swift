@@ -28,9 +28,8 @@ extension LocalStore: ReplicaStorage {
                     try mergeRemote(db, server, into: &outcome)
                 }
                 // Only if the record did not change again after it was read for this push.
-                try db.execute(
-                    sql: "DELETE FROM outbox WHERE collection = ? AND id = ? AND seq = ?",
-                    arguments: [ack.key.collection, ack.key.id, Int64(ack.marker.rawValue)])
+                try db.cachedStatement(sql: "DELETE FROM outbox WHERE collection = ? AND id = ? AND seq = ?")
+                    .execute(arguments: [ack.key.collection, ack.key.id, Int64(ack.marker.rawValue)])
             }
             return outcome
         }
@@ -70,7 +69,7 @@ extension LocalStore: ReplicaStorage {
             outcome.merged += 1
         }
         if merged != local {
-            try saveRecord(db, merged, local: false)
+            try saveRecord(db, merged, local: false, isNew: local == nil)
             outcome.changed += 1
         }
         if merged.isInConflict {
