@@ -28,7 +28,7 @@ extension LocalStore {
     }
 
     private func insertNote(_ db: Database, _ new: NewNote, subject: Subject) throws -> String {
-        guard !new.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard Self.hasText(new.body) else {
             throw LocalStoreError.invalidInput("a note needs some text")
         }
         var values: [String: FieldValue] = [
@@ -106,7 +106,7 @@ extension LocalStore {
                 body = body.isEmpty ? append : body + "\n\n" + append
             }
             if changes.body != nil || changes.append != nil {
-                guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                guard Self.hasText(body) else {
                     throw LocalStoreError.invalidInput("a note needs some text")
                 }
                 values["body"] = .text(body)
@@ -152,6 +152,12 @@ extension LocalStore {
             throw LocalStoreError.notFound(kind: "note", id: id)
         }
         return try Note(row: row)
+    }
+
+    /// Whether `text` holds anything but white space. (Foundation's trimming copies the whole text through
+    /// UTF-16 on Linux, which cost more than writing the note.)
+    static func hasText(_ text: String) -> Bool {
+        text.unicodeScalars.contains { !$0.properties.isWhitespace }
     }
 
     /// Tags are lowercase words without spaces or commas, so `--tag Housing` and `--tag housing` are one tag.
