@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+/// The load mode end to end, so it cannot rot between benchmark runs: the real `bench-load` provisions a team
+/// with the real `sync-server admin`, starts a real `sync-server serve`, and SyncSimulator's LoadTest enrols
+/// three devices that write and sync over HTTP for two seconds.
+@Suite("Load mode")
+struct LoadModeTests {
+    @Test("bench-load: three devices sync against a real sync-server (SQLite) without a failed request")
+    func threeDevicesOnSQLite() throws {
+        let result = try CommandRunner().run(
+            "bench-load", ["--devices", "3", "--duration", "2", "--backends", "sqlite", "--team-size", "3"],
+            timeout: 60)
+        #expect(result.status == 0, "bench-load failed:\n\(result.stderr)\n\(result.stdout)")
+
+        // The last line of stdout is the JSON summary.
+        let line = try #require(result.lines.last(where: { $0.hasPrefix("{") }), "no JSON line:\n\(result.stdout)")
+        let summary = try #require(
+            try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
+        let runs = try #require(summary["runs"] as? [[String: Any]])
+        #expect(runs.count == 1)
+        let run = try #require(runs.first)
+        #expect(run["backend"] as? String == "sqlite")
+        #expect(run["server_exit_status"] as? Int == 0, "sync-server did not stop cleanly on SIGTERM")
+        let report = try #require(run["report"] as? [String: Any])
+        #expect(report["devices"] as? Int == 3)
+        let syncs = try #require(report["syncs"] as? Int)
+        let requests = try #require(report["requests"] as? Int)
+        #expect(syncs > 0)
+        // Every sync is at least a push or a pull, so requests cannot be fewer than syncs.
+        #expect(requests >= syncs)
+        #expect(report["failed_requests"] as? Int == 0)
+        #expect(report["failed_syncs"] as? Int == 0)
+        #expect((report["records_pushed"] as? Int ?? 0) > 0, "the devices' notes never reached the server")
+        // Teammates pull each other's notes.
+        #expect((report["records_pulled"] as? Int ?? 0) > 0, "no device received a teammate's note")
+        #expect(result.stdout.contains("SQLite"), "no table row for SQLite:\n\(result.stdout)")
+    }
+}
