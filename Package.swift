@@ -72,7 +72,7 @@ let package = Package(
         // Benchmarks (run in release mode; see README).
         .executableTarget(name: "bench-protocol", dependencies: ["SyncProtocol"]),
         .executableTarget(name: "bench-store", dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite"]),
-        .executableTarget(name: "bench-sync", dependencies: ["LocalStore", "SyncProtocol", "SyncClient"]),
+        .executableTarget(name: "bench-sync", dependencies: ["LocalStore", "SyncProtocol", "SyncClient", "CSQLite"]),
         .executableTarget(
             name: "bench-load",
             dependencies: ["SyncSimulator", .product(name: "PostgresNIO", package: "postgres-nio")]),

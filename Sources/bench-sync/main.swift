@@ -26,11 +26,14 @@ func progress(_ line: String) { FileHandle.standardError.write(Data("[bench-sync
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
-/// Peak resident memory of this process so far, in MiB (the client: the server is another process).
+/// Peak resident memory of this process so far, in MiB: `VmHWM` from /proc/self/status. (Not getrusage's
+/// `ru_maxrss`: Linux carries it across fork and exec, so a child would report its parent's peak.)
 func peakMemoryMiB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+    else { return .nan }
+    return kilobytes / 1024
 }
 
 // The cold pull runs in a child process of its own (this executable again), so its peak memory is that of a
@@ -166,6 +169,11 @@ progress("plain bulk insert of \(noteCount) notes")
 let plain = try makeDevice("plain", encrypted: false)
 let plainSeconds = try bulkInsert(plain, count: noteCount)
 plain.close()
+// And the floor under that: the same rows with SQLite's C API alone, into an empty store of the same schema.
+progress("raw SQLite insert of the same rows")
+try makeDevice("raw", encrypted: false).close()
+let raw = try rawSQLiteInsertSeconds(
+    source: work.appendingPathComponent("plain/store.db").path, target: work.appendingPathComponent("raw/store.db").path)
 
 // 2. Push: a device writes `pushCount` notes offline, then syncs.
 progress("writing \(noteCount) notes on the laptop (offline)")
@@ -209,6 +217,7 @@ guard pulledNotes == noteCount else { throw BenchError("cold pull gave \(pulledN
 let pushRate = Double(firstPush.sent) / seconds(firstPush.duration)
 let coldRate = Double(coldReceived) / coldSeconds
 let plainRate = Double(noteCount) / plainSeconds
+let rawRate = Double(raw.records) / raw.seconds
 let rows: [(String, String, String)] = [
     ("push of \(pushCount) notes written offline", String(format: "%.0f notes/s", pushRate), "–"),
     ("  (writing them locally, encrypted)", String(format: "%.0f notes/s", Double(pushCount) / laptopInsertSeconds), "–"),
@@ -217,6 +226,8 @@ let rows: [(String, String, String)] = [
     ("sync with nothing to do (\(noteCount) stored)", String(format: "p50 %.1f ms, max %.1f ms", idle[idle.count / 2], idle.last ?? 0), "≤ 30 ms"),
     ("plain bulk insert, same notes", String(format: "%.0f notes/s", plainRate), "–"),
     ("cold pull / plain bulk insert", String(format: "%.2f×", coldRate / plainRate), "–"),
+    ("raw SQLite insert, same rows and schema", String(format: "%.0f records/s", rawRate), "–"),
+    ("cold pull / raw SQLite insert", String(format: "%.2f×", coldRate / rawRate), "–"),
 ]
 print("bench-sync: sync-server (SQLite) over loopback, \(noteCount) notes of ~1 KB")
 for (name, value, target) in rows {
@@ -225,6 +236,7 @@ for (name, value, target) in rows {
 let json: [String: Any] = [
     "benchmark": "bench-sync", "notes": noteCount, "push_notes_per_s": pushRate, "cold_pull_notes_per_s": coldRate,
     "client_peak_mib": memoryAfter, "noop_sync_p50_ms": idle[idle.count / 2], "plain_bulk_insert_notes_per_s": plainRate,
-    "cold_pull_vs_plain_insert": coldRate / plainRate,
+    "cold_pull_vs_plain_insert": coldRate / plainRate, "raw_sqlite_insert_records_per_s": rawRate,
+    "cold_pull_vs_raw_sqlite_insert": coldRate / rawRate,
 ]
 print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
