@@ -12,9 +12,12 @@ struct EngineSyncTests {
 
         let first = try await laptop.sync()
         #expect(first.sent == 1 && first.received == 1 && first.conflicts == 0)
+        // Its own note came back: received, but nothing new for the laptop.
+        #expect(first.updated == 0)
         let second = try await phone.sync()
-        #expect(second.sent == 1 && second.received == 2)
-        try await laptop.sync()
+        #expect(second.sent == 1 && second.received == 2 && second.updated == 1)
+        let third = try await laptop.sync()
+        #expect(third.received == 1 && third.updated == 1)
 
         await world.expectConverged([laptop, phone])
         #expect(await laptop.storage.records().count == 2)

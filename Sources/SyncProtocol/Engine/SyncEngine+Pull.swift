@@ -47,6 +47,7 @@ extension SyncEngine {
             let outcome = try await store(&run) { try await self.storage.apply(page: page) }
             cursor = page.nextCursor
             run.received += page.records.count
+            run.updated += outcome.changed
             run.merged += outcome.merged
             run.conflicted.formUnion(outcome.conflicted)
             run.pages += 1

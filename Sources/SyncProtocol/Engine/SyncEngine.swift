@@ -183,6 +183,7 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
         var retry: RetryInfo?
         var sent = 0
         var received = 0
+        var updated = 0
         var merged = 0
         var batches = 0
         var pages = 0
@@ -200,8 +201,8 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
 
         func summary(now: ContinuousClock.Instant) -> SyncSummary {
             SyncSummary(
-                sent: sent, received: received, merged: merged, conflictedRecords: conflicted, batches: batches,
-                pages: pages, retries: retries, duration: started.duration(to: now)
+                sent: sent, received: received, updated: updated, merged: merged, conflictedRecords: conflicted,
+                batches: batches, pages: pages, retries: retries, duration: started.duration(to: now)
             )
         }
     }

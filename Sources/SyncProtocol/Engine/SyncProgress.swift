@@ -83,6 +83,9 @@ public struct SyncSummary: Sendable, Hashable {
     public var sent: Int
     /// Records received in pulled pages.
     public var received: Int
+    /// Received records that changed this replica's state: new ones and newer versions. The rest were
+    /// already known, such as this replica's own pushed changes coming back in the team's change sequence.
+    public var updated: Int
     /// Records combined with concurrent changes by merge (pushed records the server merged, plus pulled
     /// records that met unsynced local changes).
     public var merged: Int
@@ -101,11 +104,12 @@ public struct SyncSummary: Sendable, Hashable {
 
     /// Creates a summary.
     public init(
-        sent: Int = 0, received: Int = 0, merged: Int = 0, conflictedRecords: Set<RecordKey> = [], batches: Int = 0,
-        pages: Int = 0, retries: Int = 0, duration: Duration = .zero
+        sent: Int = 0, received: Int = 0, updated: Int = 0, merged: Int = 0, conflictedRecords: Set<RecordKey> = [],
+        batches: Int = 0, pages: Int = 0, retries: Int = 0, duration: Duration = .zero
     ) {
         self.sent = sent
         self.received = received
+        self.updated = updated
         self.merged = merged
         self.conflicts = conflictedRecords.count
         self.conflictedRecords = conflictedRecords

@@ -124,6 +124,7 @@ struct Sync: AsyncParsableCommand {
     struct Report: Encodable {
         var sent: Int
         var received: Int
+        var updated: Int
         var merged: Int
         var conflicts: Int
         var batches: Int
@@ -160,11 +161,13 @@ struct Sync: AsyncParsableCommand {
             + Double(summary.duration.components.attoseconds) / 1e18
         if output.json {
             try Output.json(Report(
-                sent: summary.sent, received: summary.received, merged: summary.merged, conflicts: summary.conflicts,
+                sent: summary.sent, received: summary.received, updated: summary.updated, merged: summary.merged,
+                conflicts: summary.conflicts,
                 batches: summary.batches, pages: summary.pages, retries: summary.retries, seconds: seconds))
         } else {
-            print("Synced with \(enrolment.serverURL): sent \(summary.sent), received \(summary.received), "
-                  + "merged \(summary.merged), conflicts \(summary.conflicts).")
+            // Own changes come back in the team's change sequence; say how many received records were news.
+            print("Synced with \(enrolment.serverURL): sent \(summary.sent), received \(summary.received) "
+                  + "(\(summary.updated) new or changed), merged \(summary.merged), conflicts \(summary.conflicts).")
             if summary.conflicts > 0 {
                 print("Some changes need a person: see 'fieldcli conflicts'.")
             }
