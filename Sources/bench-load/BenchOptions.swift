@@ -53,8 +53,9 @@ struct BenchOptions: Sendable {
           --admin-parallelism N    admin commands run at once while provisioning (default 4)
           --max-failed-fraction F  failed requests tolerated, as a share of all (default 0.001)
 
-        sync-server must sit next to this executable (swift build -c release --product bench-load
-        --product sync-server); scripts/bench-load.sh builds both and starts a throwaway PostgreSQL.
+        sync-server must sit next to this executable (swift build -c release --product sync-server, then
+        the same with --product bench-load); scripts/bench-load.sh builds both and starts a throwaway
+        PostgreSQL.
         """
 
     /// Parses `arguments` (without the program name); `nil` when `--help` was asked for.
@@ -79,7 +80,9 @@ struct BenchOptions: Sendable {
             case "--help", "-h": return nil
             case "--devices": options.devices = try number(flag, atLeast: 1)
             case "--duration": options.durationSeconds = try number(flag, atLeast: 0.5)
-            case "--postgres": options.postgresURL = try value(flag)
+            case "--postgres":
+                let url = try value(flag)
+                options.postgresURL = url.isEmpty ? nil : url
             case "--seed": options.seed = try number(flag, atLeast: 0)
             case "--team-size": options.teamSize = try number(flag, atLeast: 1)
             case "--devices-per-adviser": options.devicesPerAdviser = try number(flag, atLeast: 1)

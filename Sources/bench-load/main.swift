@@ -47,8 +47,8 @@ let logger: Logger = {
 let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
 let serverExecutable = binDirectory.appendingPathComponent("sync-server")
 guard FileManager.default.isExecutableFile(atPath: serverExecutable.path) else {
-    fail("no sync-server next to bench-load in \(binDirectory.path): build both "
-        + "(swift build -c release --product bench-load --product sync-server)")
+    fail("no sync-server next to bench-load in \(binDirectory.path): build it "
+        + "(swift build -c release --product sync-server)")
 }
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("bench-load-\(UUID().uuidString.prefix(8))")
 do {
@@ -154,6 +154,7 @@ do {
     failures.append("cannot encode the JSON line: \(error)")
 }
 failures += runs.compactMap { $0.failure(maxFailedFraction: options.maxFailedFraction) }
+if runs.isEmpty && failures.isEmpty { failures.append("no backend ran") }
 if !failures.isEmpty {
     fail("FAILED\n" + failures.joined(separator: "\n"))
 }
