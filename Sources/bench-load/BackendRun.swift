@@ -13,6 +13,12 @@ struct BackendRun: Sendable, Codable {
     var serverCPUSeconds: Double?
     /// CPU time of this process (the simulated devices) over the same span.
     var clientCPUSeconds: Double
+    /// CPU time of PostgreSQL's processes on this machine over the same span (`nil` for SQLite or when
+    /// PostgreSQL runs elsewhere).
+    var postgresCPUSeconds: Double?
+    /// How busy the whole machine was over the same span, as a share of all its cores (everything counts:
+    /// client, server, PostgreSQL, and whatever else runs on the machine).
+    var machineBusyShare: Double?
     var serverPeakMebibytes: Double?
     /// The server's exit status after SIGTERM (0: a graceful stop).
     var serverExitStatus: Int32
@@ -122,6 +128,8 @@ struct BenchSummary: Sendable, Encodable {
                 + kinds.joined(separator: ", "),
             String(format: "  provisioning %.1f s; over enrolment + load (%.1f s): ", run.provisionSeconds, span)
                 + "server CPU \(share(run.serverCPUSeconds)), client CPU \(share(run.clientCPUSeconds)), "
+                + (run.postgresCPUSeconds.map { "PostgreSQL CPU \(share($0)), " } ?? "")
+                + (run.machineBusyShare.map { String(format: "machine %.0f%% busy, ", $0 * 100) } ?? "")
                 + "server peak \(run.serverPeakMebibytes.map { String(format: "%.0f MiB", $0) } ?? "?"), "
                 + "exit \(run.serverExitStatus) after SIGTERM; load average after "
                 + run.loadAverageAfter.map { String(format: "%.2f", $0) }.joined(separator: " "),

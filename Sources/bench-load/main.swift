@@ -87,6 +87,8 @@ func run(_ backend: Backend, database: String) async throws -> BackendRun {
 
     let serverCPUBefore = ProcessStats.cpuSeconds(pid: server.pid)
     let clientCPUBefore = ProcessStats.ownCPUSeconds()
+    let postgresCPUBefore = ProcessStats.cpuSecondsByProcess(named: "postgres")
+    let machineBefore = ProcessStats.machineTicks()
     let started = ContinuousClock.now
     let load = LoadTest(
         serverURL: server.url, enrolmentCodes: codes, duration: .milliseconds(Int(options.durationSeconds * 1_000)),
@@ -97,6 +99,11 @@ func run(_ backend: Backend, database: String) async throws -> BackendRun {
         serverCPUBefore.map { after - $0 }
     }
     let clientCPU = ProcessStats.ownCPUSeconds() - clientCPUBefore
+    let postgresCPUAfter = ProcessStats.cpuSecondsByProcess(named: "postgres")
+    let machineBusy = ProcessStats.busyShare(from: machineBefore, to: ProcessStats.machineTicks())
+    let postgresCPU =
+        backend == .postgres && !postgresCPUAfter.isEmpty
+        ? ProcessStats.cpuSeconds(from: postgresCPUBefore, to: postgresCPUAfter) : nil
     let serverPeak = ProcessStats.peakResidentMiB(pid: server.pid)
     let status = server.stop()
     progress(
@@ -107,8 +114,9 @@ func run(_ backend: Backend, database: String) async throws -> BackendRun {
     }
     return BackendRun(
         backend: backend, provisionSeconds: provisionSeconds, enrolAndLoadSeconds: span, report: report,
-        serverCPUSeconds: serverCPU, clientCPUSeconds: clientCPU, serverPeakMebibytes: serverPeak,
-        serverExitStatus: status, loadAverageAfter: ProcessStats.loadAverage())
+        serverCPUSeconds: serverCPU, clientCPUSeconds: clientCPU, postgresCPUSeconds: postgresCPU,
+        machineBusyShare: machineBusy, serverPeakMebibytes: serverPeak, serverExitStatus: status,
+        loadAverageAfter: ProcessStats.loadAverage())
 }
 
 var runs: [BackendRun] = []
