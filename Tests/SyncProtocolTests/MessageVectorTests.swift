@@ -98,6 +98,7 @@ struct MessageVectorTests {
         case "PushResult": return try run(PushResult.self)
         case "PullRequest": return try run(PullRequest.self)
         case "PullPage": return try run(PullPage.self)
+        case "TeamDirectory": return try run(TeamDirectory.self)
         case "ErrorBody": return try run(ErrorBody.self)
         default:
             Issue.record("unknown message type \(type)")

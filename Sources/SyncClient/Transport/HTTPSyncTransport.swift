@@ -75,6 +75,16 @@ public final class HTTPSyncTransport: SyncTransport {
         return try await send(.GET, path: path, body: Optional<PullRequest>.none, expecting: PullPage.self)
     }
 
+    /// The team's directory of devices (`GET /v1/teams/{team}/devices`): who writes with which replica id.
+    ///
+    /// Not part of ``SyncTransport``: the sync engine does not need it, only clients that show people
+    /// whose value a conflict candidate is.
+    public func devices(team: String) async throws -> TeamDirectory {
+        try await send(
+            .GET, path: "/v1/teams/\(try Self.pathSegment(team))/devices", body: Optional<PullRequest>.none,
+            expecting: TeamDirectory.self)
+    }
+
     /// Trades a one-time enrolment code for the device's identity and token (`POST /v1/enroll`).
     public func enroll(_ request: EnrollRequest) async throws -> EnrollResponse {
         try await send(.POST, path: "/v1/enroll", body: request, expecting: EnrollResponse.self, authenticated: false)

@@ -40,7 +40,8 @@ extension RouteDescriptor {
     static let hello = RouteDescriptor(method: "POST", template: "/v1/hello")
     static let push = RouteDescriptor(method: "POST", template: "/v1/teams/{team}/push")
     static let pull = RouteDescriptor(method: "GET", template: "/v1/teams/{team}/pull")
+    static let devices = RouteDescriptor(method: "GET", template: "/v1/teams/{team}/devices")
 
     /// Every route the server registers.
-    public static let all: [RouteDescriptor] = [.health, .metrics, .enroll, .hello, .push, .pull]
+    public static let all: [RouteDescriptor] = [.health, .metrics, .enroll, .hello, .push, .pull, .devices]
 }

@@ -27,6 +27,9 @@ public enum SyncRoutes {
         authenticated.on(path(.pull), method: .get) { request, context in
             try await service.pull(request, context: context)
         }
+        authenticated.on(path(.devices), method: .get) { request, context in
+            try await service.teamDirectory(request, context: context)
+        }
         return router
     }
 

@@ -41,6 +41,26 @@ public struct DeviceInfo: Sendable, Hashable, Codable {
     }
 }
 
+/// A device as a team's directory lists it: names only, for devices to say who wrote a value.
+public struct DirectoryEntry: Sendable, Hashable {
+    /// The adviser the device belongs to.
+    public var adviser: String
+    /// The label the device gave itself when enrolling.
+    public var label: String
+    /// The device's replica id.
+    public var replica: String
+    /// Whether the device has been revoked.
+    public var revoked: Bool
+
+    /// Creates a directory entry.
+    public init(adviser: String, label: String, replica: String, revoked: Bool) {
+        self.adviser = adviser
+        self.label = label
+        self.replica = replica
+        self.revoked = revoked
+    }
+}
+
 /// Who is calling: the device a bearer token belongs to, its adviser and the adviser's teams.
 public struct DeviceIdentity: Sendable, Hashable {
     /// The device's identifier.
@@ -152,6 +172,8 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case pull
     /// An administrator revoked a device.
     case revoke
+    /// A device read its team's directory of devices (names of advisers and devices, no records).
+    case directory
 }
 
 /// One entry of the audit log: who did what to which records, and when.

@@ -73,6 +73,10 @@ public protocol SyncStorage: Sendable {
     /// ``PullSlice/lastSeq`` is the team's sequence number read before the records.
     func pull(team: String, after: Int64, limit: Int, audit: AuditEvent) async throws -> PullSlice
 
+    /// Every device ever enrolled for an adviser who is a member of `team`, revoked ones included, sorted by
+    /// replica id (byte order), and audits the read. An unknown team has no members, so its list is empty.
+    func teamDirectory(team: String, audit: AuditEvent) async throws -> [DirectoryEntry]
+
     /// The team's latest sequence number (0 for a team without records); throws if the team is unknown.
     func lastSeq(team: String) async throws -> Int64
 

@@ -220,6 +220,57 @@ struct StorageConformanceTests {
         }
     }
 
+    @Test(arguments: Backend.enabled)
+    func theTeamDirectoryListsEveryDeviceOfItsAdvisersAndIsAudited(_ backend: Backend) async throws {
+        try await backend.withStorage { storage in
+            let (team, other) = (TestEnvironment.uniqueName("team"), TestEnvironment.uniqueName("other"))
+            let (lars, mette) = (TestEnvironment.uniqueName("lars"), TestEnvironment.uniqueName("mette"))
+            let outsider = TestEnvironment.uniqueName("outsider")
+            for name in [team, other] { _ = try await storage.createTeam(named: name, at: Date()) }
+            for adviser in [lars, mette] {
+                try await storage.addAdviser(named: adviser, toTeam: team, canPurge: nil, at: Date())
+            }
+            try await storage.addAdviser(named: outsider, toTeam: other, canPurge: nil, at: Date())
+
+            /// Enrols a device with a chosen replica id through a one-time code, as the enrol route does.
+            func enrol(_ adviser: String, _ label: String, replica: String) async throws -> String {
+                let code = Secrets.makeEnrolmentCode()
+                try await storage.storeEnrolmentCode(
+                    digest: Secrets.enrolmentCodeDigest(code), adviser: adviser,
+                    expiresAt: Date().addingTimeInterval(600), at: Date())
+                let device = NewDevice(
+                    id: "dev-\(UUID().uuidString)", replica: replica, label: label,
+                    tokenDigest: Secrets.tokenDigest(Secrets.makeDeviceToken()))
+                return try await storage.redeemEnrolmentCode(
+                    digest: Secrets.enrolmentCodeDigest(code), device: device, at: Date()).deviceID
+            }
+            // Replica ids that sort differently by bytes than by a locale ("Z" < "a" < "b" in byte order).
+            let suffix = ReplicaID.random().rawValue.prefix(8)
+            let (upper, lower, last) = ("Z\(suffix)", "a\(suffix)", "b\(suffix)")
+            let larsLaptop = try await enrol(lars, "laptop", replica: lower)
+            let larsPhone = try await enrol(lars, "phone", replica: upper)
+            _ = try await enrol(mette, "Mettes bærbare", replica: last)
+            _ = try await enrol(outsider, "laptop", replica: "c\(suffix)")
+            try await storage.revokeDevice(id: larsPhone, at: Date())
+
+            let entries = try await storage.teamDirectory(
+                team: team, audit: AuditEvent(
+                    at: Date(), action: .directory, deviceID: larsLaptop, adviser: lars, team: nil))
+            #expect(
+                entries == [
+                    DirectoryEntry(adviser: lars, label: "phone", replica: upper, revoked: true),
+                    DirectoryEntry(adviser: lars, label: "laptop", replica: lower, revoked: false),
+                    DirectoryEntry(adviser: mette, label: "Mettes bærbare", replica: last, revoked: false),
+                ])
+            let audited = try await storage.auditEvents(limit: 50).first { $0.deviceID == larsLaptop }
+            #expect(audited?.action == .directory && audited?.team == team && audited?.outcome == "ok")
+            #expect(audited?.detail == "devices=3")
+
+            let unknown = TestEnvironment.uniqueName("unknown")
+            #expect(try await storage.teamDirectory(team: unknown, audit: Self.audit(action: .directory)).isEmpty)
+        }
+    }
+
     /// Concurrent pushes to one team, from separate storage instances (like separate server processes),
     /// while a reader pulls: sequence numbers come out strictly increasing without gaps, and the reader,
     /// following its cursor, sees every record's final state.
