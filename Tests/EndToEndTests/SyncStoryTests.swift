@@ -85,6 +85,9 @@ struct SyncStoryTests {
             #expect(values?.count == 2)
             #expect(values?.contains { $0.hasSuffix("Mette: a place from January") } == true)
             #expect(values?.contains { $0.hasSuffix("Lars: starts in January") } == true)
+            // The other device's value is named by the team directory that each sync fetches.
+            let theirs = (fields?.first?["candidates"] as? [[String: Any]])?.first { $0["mine"] as? Bool == false }
+            #expect(theirs?["adviser"] as? String == (device == "a" ? "lars" : "mette"), "\(device)")
         }
 
         // Lars writes the merged text; the resolution settles everywhere.

@@ -10,6 +10,10 @@ public struct ConflictCandidate: Codable, Equatable, Sendable {
     public var mine: Bool
     /// The value as text (tags comma-separated, timestamps ISO 8601, empty for a cleared field).
     public var value: String
+    /// The adviser whose device wrote it, when known (this device, or the saved team directory).
+    public var adviser: String? = nil
+    /// The name of the device that wrote it, when known.
+    public var device: String? = nil
 }
 
 /// A field written concurrently on several devices, with every value kept.
@@ -52,11 +56,12 @@ extension LocalStore {
                     SELECT 'notes' AS collection, id FROM note WHERE hasConflict
                     UNION ALL SELECT 'subjects', id FROM subject WHERE hasConflict
                     """)
+            let directory = try loadTeamDirectory(db)
             return try ids.compactMap { row in
                 guard let record = try loadRecord(db, collection: row["collection"], id: row["id"]) else {
                     return nil
                 }
-                return try describeConflict(db, record)
+                return try describeConflict(db, record, directory: directory)
             }
         }
     }
@@ -65,7 +70,7 @@ extension LocalStore {
     public func conflict(id: String) throws -> RecordConflict {
         try read { db in
             let record = try loadConflicted(db, id: id)
-            return try describeConflict(db, record)
+            return try describeConflict(db, record, directory: try loadTeamDirectory(db))
         }
     }
 
@@ -114,7 +119,8 @@ extension LocalStore {
             }
             let resolved = record.resolving(field: conflict.field, with: value, by: replicaID)
             try saveRecord(db, resolved, local: true)
-            return resolved.isInConflict ? try describeConflict(db, resolved) : nil
+            guard resolved.isInConflict else { return nil }
+            return try describeConflict(db, resolved, directory: try loadTeamDirectory(db))
         }
     }
 
@@ -146,16 +152,21 @@ extension LocalStore {
         return record
     }
 
-    private func describeConflict(_ db: Database, _ record: SyncRecord) throws -> RecordConflict {
+    private func describeConflict(
+        _ db: Database, _ record: SyncRecord, directory: TeamDirectory? = nil
+    ) throws -> RecordConflict {
         var fields: [FieldConflict] = []
         var deletedElsewhere = false
         for conflict in record.conflicts {
             switch conflict {
             case .field(let name, let writes):
                 fields.append(FieldConflict(field: name, candidates: writes.map { write in
-                    ConflictCandidate(
-                        replica: write.dot.replica.rawValue, mine: write.dot.replica == replicaID,
-                        value: Self.display(write.value))
+                    let mine = write.dot.replica == replicaID
+                    // This device knows its own names; other writers are named by the team's directory.
+                    let writer = mine ? nil : directory?.device(replica: write.dot.replica)
+                    return ConflictCandidate(
+                        replica: write.dot.replica.rawValue, mine: mine, value: Self.display(write.value),
+                        adviser: mine ? adviser : writer?.adviser, device: mine ? deviceName : writer?.device)
                 }))
             case .deleteVersusEdit:
                 deletedElsewhere = true

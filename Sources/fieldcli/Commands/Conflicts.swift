@@ -32,6 +32,16 @@ struct Conflicts: ParsableCommand {
     }
 }
 
+extension ConflictCandidate {
+    /// Who wrote the value, for people: "this device", "lars (laptop)", or the replica id when the team's
+    /// directory does not know it (yet: `fieldcli sync` fetches it).
+    var writer: String {
+        if mine { return "this device" }
+        if let adviser, let device { return "\(adviser) (\(device))" }
+        return "replica \(replica)"
+    }
+}
+
 func printConflict(_ conflict: RecordConflict) {
     let kind = conflict.collection == "notes" ? "note" : "subject"
     print("\(kind) \(conflict.id.prefix(8))  (subject \(conflict.subjectReference))")
@@ -41,7 +51,7 @@ func printConflict(_ conflict: RecordConflict) {
     for field in conflict.fields {
         print("  field '\(field.field)':")
         for (index, candidate) in field.candidates.enumerated() {
-            let who = candidate.mine ? "this device" : "replica \(candidate.replica)"
+            let who = candidate.writer
             let lines = candidate.value.split(separator: "\n", omittingEmptySubsequences: false)
             print("    [\(index + 1)] from \(who):")
             for line in lines { print("        \(line)") }
@@ -100,7 +110,7 @@ struct Resolve: ParsableCommand {
                     throw CLIError("name the field to settle with --field", status: .usage)
                 }
                 let draft = fieldConflict.candidates.enumerated().map { index, candidate in
-                    "<<<<<<< value \(index + 1) (\(candidate.mine ? "this device" : candidate.replica))\n"
+                    "<<<<<<< value \(index + 1) (from \(candidate.writer))\n"
                         + candidate.value
                 }.joined(separator: "\n") + "\n>>>>>>> write the merged text and remove these markers\n"
                 let merged = try BodyInput.edit(draft)

@@ -156,6 +156,7 @@ struct Sync: AsyncParsableCommand {
             throw syncFailure(error)
         }
         progressLine.finish()
+        await refreshTeamDirectory(store: store, transport: transport, team: enrolment.team)
         try? await transport.shutdown()
         let seconds = Double(summary.duration.components.seconds)
             + Double(summary.duration.components.attoseconds) / 1e18
@@ -172,6 +173,19 @@ struct Sync: AsyncParsableCommand {
                 print("Some changes need a person: see 'fieldcli conflicts'.")
             }
         }
+    }
+}
+
+/// Fetches and saves the team's directory, so 'fieldcli conflicts' can name who wrote each value.
+///
+/// The sync itself has succeeded by now: a failure here only costs names, so it is one warning on stderr.
+func refreshTeamDirectory(store: LocalStore, transport: HTTPSyncTransport, team: String) async {
+    do {
+        try store.saveTeamDirectory(try await transport.devices(team: team))
+    } catch {
+        let reason = (error as? SyncTransportError)?.message ?? "\(error)"
+        FileHandle.standardError.write(
+            Data("warning: could not update the team's device names (\(reason)); conflicts show replica ids\n".utf8))
     }
 }
 
