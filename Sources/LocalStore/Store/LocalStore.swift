@@ -52,6 +52,8 @@ public final class LocalStore: @unchecked Sendable {
 
     let writer: any DatabaseWriter
     let logger: Logger
+    /// Backfills the write-ahead log in the background (WAL mode only).
+    private let checkpointer: WALCheckpointer?
     private let lock: FileLock
     private let keySlot: KeySlot?
     private let closeLock = NSLock()
@@ -62,6 +64,10 @@ public final class LocalStore: @unchecked Sendable {
     ) throws {
         self.location = location
         self.writer = writer
+        checkpointer = writer is DatabasePool
+            ? try WALCheckpointer(
+                connection: Self.openCheckpointConnection(location, keySlot: keySlot), logger: logger)
+            : nil
         self.lock = lock
         self.keySlot = keySlot
         self.logger = logger
@@ -187,6 +193,7 @@ public final class LocalStore: @unchecked Sendable {
         defer { closeLock.unlock() }
         guard !isClosed else { return }
         isClosed = true
+        checkpointer?.close()
         do {
             if let pool = writer as? DatabasePool {
                 // GRDB closes the writer before its read-only readers, and a read-only connection cannot
@@ -210,9 +217,32 @@ public final class LocalStore: @unchecked Sendable {
     private static func openDatabase(
         _ location: StoreLocation, keySlot: KeySlot?, journalMode: JournalMode
     ) throws -> any DatabaseWriter {
+        let config = configuration(encrypted: keySlot != nil, journalMode: journalMode)
+        let uri = location.databaseURI(vfs: keySlot != nil ? FIELDVFS_NAME : nil, keySlot: keySlot?.id)
+        switch journalMode {
+        case .wal:
+            return try DatabasePool(path: uri, configuration: config)
+        case .rollback:
+            var rollbackConfig = config
+            rollbackConfig.journalMode = .default
+            let queue = try DatabaseQueue(path: uri, configuration: rollbackConfig)
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+            return queue
+        }
+    }
+
+    /// A second read-write connection to a WAL store, for `WALCheckpointer`.
+    private static func openCheckpointConnection(_ location: StoreLocation, keySlot: KeySlot?) throws -> DatabaseQueue {
+        var config = configuration(encrypted: keySlot != nil, journalMode: .wal)
+        config.label = "fieldsync.localstore.checkpoint"
+        let uri = location.databaseURI(vfs: keySlot != nil ? FIELDVFS_NAME : nil, keySlot: keySlot?.id)
+        return try DatabaseQueue(path: uri, configuration: config)
+    }
+
+    /// The settings of every connection to the store.
+    private static func configuration(encrypted: Bool, journalMode: JournalMode) -> Configuration {
         var config = Configuration()
         config.label = "fieldsync.localstore"
-        let encrypted = keySlot != nil
         config.prepareDatabase { db in
             if encrypted {
                 let code = fieldvfs_prepare_connection(db.sqliteConnection)
@@ -227,17 +257,13 @@ public final class LocalStore: @unchecked Sendable {
             try db.execute(sql: "PRAGMA synchronous = \(journalMode == .wal ? "NORMAL" : "FULL")")
             // A page cache that holds a caseload's working set: decrypting a page costs ~2 µs, a cache hit nothing.
             try db.execute(sql: "PRAGMA cache_size = -32768")
+            if journalMode == .wal {
+                // The writer's own checkpoint is a backstop (see WALCheckpointer): at 8,192 pages (32 MiB) of
+                // log instead of SQLite's 1,000.
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
+            }
         }
-        let uri = location.databaseURI(vfs: encrypted ? FIELDVFS_NAME : nil, keySlot: keySlot?.id)
-        switch journalMode {
-        case .wal:
-            return try DatabasePool(path: uri, configuration: config)
-        case .rollback:
-            config.journalMode = .default
-            let queue = try DatabaseQueue(path: uri, configuration: config)
-            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
-            return queue
-        }
+        return config
     }
 
     /// Runs a read transaction, mapping SQLite's errors to the store's.
@@ -249,6 +275,7 @@ public final class LocalStore: @unchecked Sendable {
     /// Runs a write transaction, mapping SQLite's errors to the store's.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         try guardOpen()
+        defer { checkpointer?.schedule() }
         do { return try writer.write(body) } catch { throw Self.mapError(error) }
     }
 
