@@ -17,7 +17,7 @@ extension LocalStore {
     /// Writes many notes in one transaction (imports, benchmarks). Returns their ids in order.
     @discardableResult
     public func addNotes(_ notes: [NewNote]) throws -> [String] {
-        try write { db in
+        try bulkWrite { db in
             var subjects: [String: Subject] = [:]
             return try notes.map { new in
                 let subject = try subjects[new.subjectReference] ?? resolveSubject(db, new.subjectReference)

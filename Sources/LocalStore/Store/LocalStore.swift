@@ -275,8 +275,15 @@ public final class LocalStore: @unchecked Sendable {
     /// Runs a write transaction, mapping SQLite's errors to the store's.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         try guardOpen()
-        defer { checkpointer?.schedule() }
         do { return try writer.write(body) } catch { throw Self.mapError(error) }
+    }
+
+    /// Runs a write transaction of many records (a pulled page, a batch of acknowledgements, an import), then
+    /// has the log folded into the file in the background. Single writes do not: a checkpoint (and its fsync)
+    /// per note would cost more than it saves, and the writer's backstop checkpoint covers them.
+    func bulkWrite<T>(_ body: (Database) throws -> T) throws -> T {
+        defer { checkpointer?.schedule() }
+        return try write(body)
     }
 
     private func guardOpen() throws {

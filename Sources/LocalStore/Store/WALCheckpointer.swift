@@ -7,7 +7,7 @@ import Logging
 /// With SQLite's automatic checkpoints, the committing writer copies the log into the database itself: every
 /// page is decrypted from the log and sealed again into the file before the next write may start. Profiling a
 /// cold pull showed that to be about 45 % of applying a page. Here the writer only appends to the log, and this
-/// checkpointer, woken after each write, backfills it in parallel (a `PASSIVE` checkpoint never blocks the
+/// checkpointer, woken after each bulk write (`LocalStore.bulkWrite`), backfills it in parallel (a `PASSIVE` checkpoint never blocks the
 /// writer or readers). The writer's own automatic checkpoint stays as a backstop at a larger log size, so the
 /// log stays bounded when the checkpointer falls behind; it then finds most frames already copied.
 final class WALCheckpointer: @unchecked Sendable {

@@ -21,7 +21,7 @@ extension LocalStore: ReplicaStorage {
     }
 
     public func acknowledge(_ acknowledgements: [PushAcknowledgement]) async throws -> ApplyOutcome {
-        try write { db in
+        try bulkWrite { db in
             var outcome = ApplyOutcome()
             for ack in acknowledgements {
                 if let server = ack.serverRecord {
@@ -40,7 +40,7 @@ extension LocalStore: ReplicaStorage {
     }
 
     public func apply(page: PullPage) async throws -> ApplyOutcome {
-        try write { db in
+        try bulkWrite { db in
             var outcome = ApplyOutcome()
             for record in page.records {
                 try mergeRemote(db, record, into: &outcome)
