@@ -29,10 +29,18 @@ enum TestEnvironment {
         return logger
     }()
 
-    /// A fresh temporary directory, removed by the caller (or by the OS).
-    static func makeTemporaryDirectory() throws -> URL {
+    /// One directory per test process for every scratch directory, removed when the process exits (storages
+    /// are still open when a test ends, so tests do not remove their own).
+    static let scratchRoot: URL = {
         let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fieldsync-server-tests-\(UUID().uuidString)")
+            .appendingPathComponent("fieldsync-server-tests-\(getpid())-\(UUID().uuidString.prefix(8))")
+        atexit { try? FileManager.default.removeItem(at: TestEnvironment.scratchRoot) }
+        return url
+    }()
+
+    /// A fresh temporary directory under `scratchRoot`.
+    static func makeTemporaryDirectory() throws -> URL {
+        let url = scratchRoot.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
