@@ -195,6 +195,10 @@ final class ProgressLine: @unchecked Sendable {
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var lastPhase: SyncProgress.Phase?
     private var drewLine = false
+    /// Records received when the last line was written (not on a terminal).
+    private var receivedAtLastLine = 0
+    /// Without a terminal, a long pull writes a line every this many records.
+    private let pullLineEvery = 5_000
 
     func show(_ progress: SyncProgress) {
         lock.lock()
@@ -202,8 +206,14 @@ final class ProgressLine: @unchecked Sendable {
         var text: String
         switch progress.phase {
         case .negotiating: text = "connecting"
-        case .pushing: text = "pushing \(progress.recordsSent)/\(progress.pendingAtStart)"
-        case .pulling: text = "pulling: \(progress.recordsReceived) received"
+        case .pushing:
+            // On a terminal the line counts up; in a log the line is written once, as the push starts.
+            text = isTerminal
+                ? "pushing \(progress.recordsSent)/\(progress.pendingAtStart)"
+                : "pushing \(progress.pendingAtStart) change(s)"
+        case .pulling:
+            text = isTerminal || progress.recordsReceived > 0
+                ? "pulling: \(progress.recordsReceived) received" : "pulling"
         case .waitingToRetry: text = "waiting to retry"
         case .finished: text = "done"
         }
@@ -213,8 +223,11 @@ final class ProgressLine: @unchecked Sendable {
         if isTerminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
             drewLine = true
-        } else if progress.phase != lastPhase || progress.retry != nil {
+        } else if progress.phase != lastPhase || progress.retry != nil
+            || progress.recordsReceived - receivedAtLastLine >= pullLineEvery
+        {
             FileHandle.standardError.write(Data(("sync: " + text + "\n").utf8))
+            receivedAtLastLine = progress.recordsReceived
         }
         lastPhase = progress.phase
     }
