@@ -58,6 +58,10 @@ public final class LocalStore: @unchecked Sendable {
     private let keySlot: KeySlot?
     private let closeLock = NSLock()
     private var isClosed = false
+    /// The search words of subjects, by id, looked up while projecting notes. Only touched inside write
+    /// transactions (which GRDB runs one at a time) and emptied when each begins, so a rolled-back change
+    /// never leaks into the next one.
+    var subjectWordsCache: [String: String] = [:]
 
     private init(
         location: StoreLocation, writer: any DatabaseWriter, lock: FileLock, keySlot: KeySlot?, logger: Logger
@@ -275,7 +279,14 @@ public final class LocalStore: @unchecked Sendable {
     /// Runs a write transaction, mapping SQLite's errors to the store's.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         try guardOpen()
-        do { return try writer.write(body) } catch { throw Self.mapError(error) }
+        do {
+            return try writer.write { db in
+                subjectWordsCache.removeAll(keepingCapacity: true)
+                return try body(db)
+            }
+        } catch {
+            throw Self.mapError(error)
+        }
     }
 
     /// Runs a write transaction of many records (a pulled page, a batch of acknowledgements, an import), then

@@ -83,6 +83,7 @@ extension LocalStore {
     }
 
     private func projectSubject(_ db: Database, _ record: SyncRecord, now: Int64) throws {
+        subjectWordsCache[record.id] = nil
         guard !record.isDeleted, !record.isPurged else {
             try db.execute(sql: "DELETE FROM subject WHERE id = ?", arguments: [record.id])
             return
@@ -118,10 +119,15 @@ extension LocalStore {
     }
 
     /// The search text of a live subject, read from its projection (no record decoding), or "" if there is none.
+    /// Remembered for the rest of the transaction: a pulled page holds hundreds of notes about a few subjects.
     private func subjectSearchText(_ db: Database, subjectID: String) throws -> String {
+        if let cached = subjectWordsCache[subjectID] { return cached }
         let statement = try db.cachedStatement(sql: "SELECT reference, displayName FROM subject WHERE id = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [subjectID]) else { return "" }
-        return Self.subjectSearchText(reference: row[0], displayName: row[1])
+        let text = try Row.fetchOne(statement, arguments: [subjectID]).map {
+            Self.subjectSearchText(reference: $0[0], displayName: $0[1])
+        } ?? ""
+        subjectWordsCache[subjectID] = text
+        return text
     }
 
     private func projectNote(_ db: Database, _ record: SyncRecord, now: Int64, isNew: Bool) throws {
