@@ -51,7 +51,9 @@ struct PulledSearchTests {
         // The subject first, then a new note: the note is indexed with the new name at once.
         try mette.editSubject(reference: "ung-7", SubjectChanges(displayName: "Sofie Lund"))
         try mette.addNote(NewNote(subjectReference: "ung-7", kind: .walk, body: "Met at the station"))
-        let renameThenNote = try await Self.page(from: mette, cursor: "3") { first, _ in first.collection == "subjects" }
+        let renameThenNote = try await Self.page(from: mette, cursor: "3") { first, _ in
+            first.collection == "subjects"
+        }
         _ = try await lars.apply(page: renameThenNote)
         #expect(try lars.search("Lund").count == 6)
         #expect(try lars.search("Berg").isEmpty)
