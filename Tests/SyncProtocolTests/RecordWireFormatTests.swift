@@ -92,6 +92,19 @@ struct RecordWireFormatTests {
         #expect(typed.kind == .wrongType && typed.path == "w[0].s.kind", "\(typed)")
     }
 
+    @Test func repeatedKeysAreRefusedInRecordsAndWriteGroups() throws {
+        let note = try WireCoding.encodeString(Fixture.note())
+        // The record's id given twice, the second time after other keys.
+        let twiceID = note.replacingOccurrences(of: #""i":"n1""#, with: #""i":"n1","i":"n2""#)
+        let record = try #require(throws: WireDecodingError.self) { try WireCoding.decode(Record.self, from: twiceID) }
+        #expect(record.kind == .invalidValue && record.path == "i", "\(record)")
+        // A write group's dot given twice.
+        let twiceDot = note.replacingOccurrences(of: #""d":"0:1""#, with: #""d":"0:1","d":"0:1""#)
+        #expect(twiceDot != note)
+        let group = try #require(throws: WireDecodingError.self) { try WireCoding.decode(Record.self, from: twiceDot) }
+        #expect(group.kind == .invalidValue && group.path == "w[0].d", "\(group)")
+    }
+
     @Test func brokenBodiesAreRefusedNeverTrapped() throws {
         // The reader works on raw bytes without bounds checks in release builds: every truncation and many
         // random byte changes of a real body must end in a WireDecodingError (or a valid decode), never a trap.

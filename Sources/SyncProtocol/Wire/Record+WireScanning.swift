@@ -5,30 +5,13 @@ extension Record {
     /// Keys may come in any order, so dots (indices into the clock) are resolved once the object is read.
     /// Unknown keys are refused: state this version does not understand must not be dropped by a merge.
     static func scan(_ scanner: inout JSONScanner) throws(WireScanError) -> Record {
-        try scanner.beginObject()
         var collection: String?
         var id: String?
         var clockEntries: [(ReplicaID, UInt64)]?
         var rawGroups: [RawGroup] = []
         var rawPresence: [(String, Bool)]?
         var rawPurge: String?
-        var seen: UInt8 = 0  // one bit per known key, so a repeated key is refused without a set
-        var first = true
-        while let key = try scanner.nextKey(first: first) {
-            first = false
-            scanner.push(.key(key))
-            let bit: UInt8 =
-                switch key {
-                case "c": 1
-                case "i": 2
-                case "v": 4
-                case "w": 8
-                case "p": 16
-                case "x": 32
-                default: 0
-                }
-            guard seen & bit == 0 else { throw scanner.failure(.invalidValue, "appears twice") }
-            seen |= bit
+        try scanFields(&scanner, known: recordKeys) { (key, scanner) throws(WireScanError) in
             switch key {
             case "c":
                 let text = try scanner.readString()
@@ -55,7 +38,6 @@ extension Record {
             default:
                 throw scanner.failure(.unknownField, "unknown field")
             }
-            scanner.pop()
         }
         guard let collection, let id, let clockEntries else {
             scanner.push(.key(collection == nil ? "c" : id == nil ? "i" : "v"))
@@ -160,24 +142,9 @@ extension Record {
         try scanner.beginArray()
         while try scanner.nextElement(first: groups.isEmpty) {
             scanner.push(.index(groups.count))
-            try scanner.beginObject()
             var group = RawGroup()
             var hasDot = false
-            var seen: UInt8 = 0
-            var first = true
-            while let key = try scanner.nextKey(first: first) {
-                first = false
-                scanner.push(.key(key))
-                let bit: UInt8 =
-                    switch key {
-                    case "d": 1
-                    case "s": 2
-                    case "b": 4
-                    case "t": 8
-                    default: 0
-                    }
-                guard seen & bit == 0 else { throw scanner.failure(.invalidValue, "appears twice") }
-                seen |= bit
+            try scanFields(&scanner, known: groupKeys) { (key, scanner) throws(WireScanError) in
                 switch key {
                 case "d":
                     group.dot = try scanner.readString()
@@ -221,7 +188,6 @@ extension Record {
                 default:
                     throw scanner.failure(.unknownField, "unknown field")
                 }
-                scanner.pop()
             }
             guard hasDot else {
                 scanner.push(.key("d"))
@@ -234,6 +200,32 @@ extension Record {
             scanner.pop()
         }
         return groups
+    }
+
+    /// The keys of a record and of a write group (see `Record+WireFormat.swift`).
+    private static let recordKeys = ["c", "i", "v", "w", "p", "x"]
+    private static let groupKeys = ["d", "s", "b", "t"]
+
+    /// Reads an object whose keys are the fixed names `known` (in any order, each at most once): `body` reads the
+    /// value of each key, with the key on the path. A repeated known key is refused here; an unknown key is for
+    /// `body` to refuse. (At most eight known keys: one bit each, so a repeat is found without a set.)
+    private static func scanFields(
+        _ scanner: inout JSONScanner, known: [String], _ body: (String, inout JSONScanner) throws(WireScanError) -> Void
+    ) throws(WireScanError) {
+        try scanner.beginObject()
+        var seen: UInt8 = 0
+        var first = true
+        while let key = try scanner.nextKey(first: first) {
+            first = false
+            scanner.push(.key(key))
+            if let index = known.firstIndex(of: key) {
+                let bit = UInt8(1) << UInt8(index)
+                guard seen & bit == 0 else { throw scanner.failure(.invalidValue, "appears twice") }
+                seen |= bit
+            }
+            try body(key, &scanner)
+            scanner.pop()
+        }
     }
 
     /// Reads an object of field name to something, checking the names; `body` reads one value and
