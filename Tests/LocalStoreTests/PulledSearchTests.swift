@@ -7,12 +7,11 @@ import Testing
 /// page lists subjects and notes in (the store remembers subjects' search words within a transaction).
 @Suite("Search after a pull")
 struct PulledSearchTests {
-    /// The current state of every record `from` has queued, in the order given by `order`.
-    static func page(
-        from store: LocalStore, cursor: String, order: (SyncProtocol.Record, SyncProtocol.Record) -> Bool
-    ) async throws -> PullPage {
-        let records = try await store.pendingChanges(after: nil, limit: 1_000).map(\.record).sorted(by: order)
-        return PullPage(records: records, nextCursor: cursor, more: false)
+    /// The current state of every record `store` has queued, those of collection `first` first.
+    static func page(from store: LocalStore, cursor: String, first: String) async throws -> PullPage {
+        let records = try await store.pendingChanges(after: nil, limit: 1_000).map(\.record)
+        let ordered = records.filter { $0.collection == first } + records.filter { $0.collection != first }
+        return PullPage(records: ordered, nextCursor: cursor, more: false)
     }
 
     @Test func subjectWordsFollowRenamesWithinAndAcrossPages() async throws {
@@ -28,7 +27,7 @@ struct PulledSearchTests {
         try mette.editSubject(reference: "ung-7", SubjectChanges(displayName: "Sofie Holm"))
 
         // Notes first, their subject last: the notes are projected before the store knows the subject.
-        let notesFirst = try await Self.page(from: mette, cursor: "1") { first, _ in first.collection == "notes" }
+        let notesFirst = try await Self.page(from: mette, cursor: "1", first: "notes")
         _ = try await lars.apply(page: notesFirst)
         #expect(try lars.search("Holm").count == 3)
         #expect(try lars.search("ung-7").count == 3)
@@ -51,9 +50,7 @@ struct PulledSearchTests {
         // The subject first, then a new note: the note is indexed with the new name at once.
         try mette.editSubject(reference: "ung-7", SubjectChanges(displayName: "Sofie Lund"))
         try mette.addNote(NewNote(subjectReference: "ung-7", kind: .walk, body: "Met at the station"))
-        let renameThenNote = try await Self.page(from: mette, cursor: "3") { first, _ in
-            first.collection == "subjects"
-        }
+        let renameThenNote = try await Self.page(from: mette, cursor: "3", first: "subjects")
         _ = try await lars.apply(page: renameThenNote)
         #expect(try lars.search("Lund").count == 6)
         #expect(try lars.search("Berg").isEmpty)

@@ -222,7 +222,7 @@ public final class LocalStore: @unchecked Sendable {
         _ location: StoreLocation, keySlot: KeySlot?, journalMode: JournalMode
     ) throws -> any DatabaseWriter {
         let config = configuration(encrypted: keySlot != nil, journalMode: journalMode)
-        let uri = location.databaseURI(vfs: keySlot != nil ? FIELDVFS_NAME : nil, keySlot: keySlot?.id)
+        let uri = databaseURI(location, keySlot: keySlot)
         switch journalMode {
         case .wal:
             return try DatabasePool(path: uri, configuration: config)
@@ -239,8 +239,13 @@ public final class LocalStore: @unchecked Sendable {
     private static func openCheckpointConnection(_ location: StoreLocation, keySlot: KeySlot?) throws -> DatabaseQueue {
         var config = configuration(encrypted: keySlot != nil, journalMode: .wal)
         config.label = "fieldsync.localstore.checkpoint"
-        let uri = location.databaseURI(vfs: keySlot != nil ? FIELDVFS_NAME : nil, keySlot: keySlot?.id)
+        let uri = databaseURI(location, keySlot: keySlot)
         return try DatabaseQueue(path: uri, configuration: config)
+    }
+
+    /// The URI every connection opens: through the encrypting VFS with the key slot, or plain.
+    private static func databaseURI(_ location: StoreLocation, keySlot: KeySlot?) -> String {
+        location.databaseURI(vfs: keySlot != nil ? FIELDVFS_NAME : nil, keySlot: keySlot?.id)
     }
 
     /// The settings of every connection to the store.

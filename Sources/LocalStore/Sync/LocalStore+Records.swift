@@ -69,7 +69,7 @@ extension LocalStore {
     }
 
     /// Rebuilds the query rows of one record from its causal state.
-    func project(_ db: Database, _ record: SyncRecord, isNew: Bool = false) throws {
+    func project(_ db: Database, _ record: SyncRecord, isNew: Bool) throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         switch record.collection {
         case Collection.subjects:
