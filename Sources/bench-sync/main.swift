@@ -1,11 +1,11 @@
 // bench-sync: sync throughput through a real `sync-server` process over loopback, on its SQLite default.
 //
 // Measures, in one run: pushing notes written offline, a cold pull to a new device (notes/s, and the peak
-// memory of the pulling device, a process of its own), a sync with nothing to do, and plain bulk inserts of the same notes into a plain LocalStore
-// (the limit: sync can never be faster than writing the records locally). Prints a table and a JSON line.
+// memory of the pulling device, a process of its own), a sync with nothing to do; and, as baselines, plain
+// bulk inserts of the same notes into a plain LocalStore and the same rows written with SQLite's C API alone.
+// Prints a table and a JSON line.
 //
-//   swift build -c release --product sync-server && swift build -c release --product bench-sync &&
-//   .build/release/bench-sync [--notes N]
+//   bash scripts/bench-sync.sh [--notes N] [--push-notes N]     (builds sync-server and bench-sync, release)
 import Foundation
 import LocalStore
 import SyncClient
@@ -38,29 +38,23 @@ func peakMemoryMiB() -> Double {
 
 // The cold pull runs in a child process of its own (this executable again), so its peak memory is that of a
 // device doing a cold pull and nothing else: `bench-sync --cold-pull-child URL CODE DIR` prints one JSON line.
+let passphrase = Passphrase("bench passphrase")
 if arguments.count == 5 && arguments[1] == "--cold-pull-child" {
     let (serverURL, code, directory) = (arguments[2], arguments[3], URL(fileURLWithPath: arguments[4]))
     let store = try LocalStore.create(
-        at: directory, passphrase: Passphrase("bench passphrase"), adviser: "mette", deviceName: "phone",
+        at: directory, passphrase: passphrase, adviser: "mette", deviceName: "phone",
         options: LocalStore.Options(encryption: .encrypted(.testing)))
-    let enrolling = try HTTPSyncTransport(configuration: SyncClientConfiguration(baseURL: serverURL), logger: .init(label: "b"))
-    let response = try await enrolling.enroll(EnrollRequest(code: code, deviceName: "phone", replica: store.replicaID))
-    try await enrolling.shutdown()
-    let transport = try HTTPSyncTransport(
-        configuration: SyncClientConfiguration(baseURL: serverURL, token: response.token), logger: .init(label: "b"))
+    let transport = try await connect(store, serverURL: serverURL, code: code)
     let memoryBefore = peakMemoryMiB()
     let clock = ContinuousClock()
     let started = clock.now
-    let summary = try await SyncEngine(
-        storage: store, transport: transport,
-        configuration: .init(team: "north", replica: store.replicaID, maxBatchRecords: 500, pageLimit: 1_000)
-    ).sync()
+    let summary = try await sync(store, transport)
     // Timed until the store is closed, so work the store defers (folding its log into the file) is counted.
     store.close()
     let elapsed = seconds(clock.now - started)
     let memoryAfter = peakMemoryMiB()
     try await transport.shutdown()
-    let reopened = try LocalStore.open(at: directory, passphrase: Passphrase("bench passphrase"))
+    let reopened = try LocalStore.open(at: directory, passphrase: passphrase)
     let notes = try reopened.notes(NoteQuery(limit: nil)).count
     reopened.close()
     let result: [String: Any] = [
@@ -122,22 +116,31 @@ func readServerURL() throws -> String {
 let url = try readServerURL()
 progress("sync-server at \(url)")
 
-let passphrase = Passphrase("bench passphrase")
 func makeDevice(_ name: String, encrypted: Bool = true) throws -> LocalStore {
     try LocalStore.create(
         at: work.appendingPathComponent(name), passphrase: passphrase, adviser: "mette", deviceName: name,
         options: LocalStore.Options(encryption: encrypted ? .encrypted(.testing) : .none))
 }
 
-func enrol(_ store: LocalStore) async throws -> HTTPSyncTransport {
-    let code = try run("sync-server", ["admin", "--database", database, "enrolment-code", "--adviser", "mette"])
+/// A one-time enrolment code for mette, from the server's admin command.
+func enrolmentCode() throws -> String {
+    try run("sync-server", ["admin", "--database", database, "enrolment-code", "--adviser", "mette"])
         .split(separator: "\n").last.map(String.init) ?? ""
-    let enrolling = try HTTPSyncTransport(configuration: SyncClientConfiguration(baseURL: url), logger: .init(label: "b"))
-    let response = try await enrolling.enroll(EnrollRequest(code: code, deviceName: store.deviceName,
-                                                            replica: store.replicaID))
+}
+
+/// Enrols `store` with `code` and returns a transport holding the device's token.
+func connect(_ store: LocalStore, serverURL: String, code: String) async throws -> HTTPSyncTransport {
+    let enrolling = try HTTPSyncTransport(
+        configuration: SyncClientConfiguration(baseURL: serverURL), logger: .init(label: "b"))
+    let response = try await enrolling.enroll(
+        EnrollRequest(code: code, deviceName: store.deviceName, replica: store.replicaID))
     try await enrolling.shutdown()
     return try HTTPSyncTransport(
-        configuration: SyncClientConfiguration(baseURL: url, token: response.token), logger: .init(label: "b"))
+        configuration: SyncClientConfiguration(baseURL: serverURL, token: response.token), logger: .init(label: "b"))
+}
+
+func enrol(_ store: LocalStore) async throws -> HTTPSyncTransport {
+    try await connect(store, serverURL: url, code: try enrolmentCode())
 }
 
 func sync(_ store: LocalStore, _ transport: HTTPSyncTransport) async throws -> SyncSummary {
@@ -179,7 +182,8 @@ plain.close()
 progress("raw SQLite insert of the same rows")
 try makeDevice("raw", encrypted: false).close()
 let raw = try rawSQLiteInsertSeconds(
-    source: work.appendingPathComponent("plain/store.db").path, target: work.appendingPathComponent("raw/store.db").path)
+    source: work.appendingPathComponent("plain/store.db").path,
+    target: work.appendingPathComponent("raw/store.db").path)
 
 // 2. Push: a device writes `pushCount` notes offline, then syncs.
 progress("writing \(noteCount) notes on the laptop (offline)")
@@ -207,8 +211,7 @@ laptop.close()
 
 // 4. Cold pull to a new device, in a process of its own (see `--cold-pull-child`).
 progress("cold pull of \(noteCount + 20) records to a new device")
-let phoneCode = try run("sync-server", ["admin", "--database", database, "enrolment-code", "--adviser", "mette"])
-    .split(separator: "\n").last.map(String.init) ?? ""
+let phoneCode = try enrolmentCode()
 let childOutput = try run(
     "bench-sync", ["--cold-pull-child", url, phoneCode, work.appendingPathComponent("phone").path])
 guard
