@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, starts a throwaway PostgreSQL 15 on loopback,
 # builds everything and runs the whole test suite (both server backends, end-to-end tests of the
-# real executables), then stops PostgreSQL.
+# real executables) and the protocol conformance kit (protocol-spec/conformance/), then stops PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -11,4 +11,8 @@ echo "test: building (debug)" >&2
 swift build --build-tests
 # The end-to-end tests run the real executables from the build directory.
 export FIELDSYNC_BIN_DIR="$(swift build --show-bin-path)"
-exec scripts/postgres-test.sh run swift test --skip-build "$@"
+# Inside PostgreSQL's lifetime: the Swift tests, then the protocol conformance kit against the real server on
+# both backends (scripts/conformance.sh; seconds). Both always run; the status is the first failure's.
+exec scripts/postgres-test.sh run bash -c \
+    'status=0; swift test --skip-build "$@" || status=$?; bash scripts/conformance.sh || { c=$?; ((status)) || status=$c; }; exit $status' \
+    test.sh "$@"

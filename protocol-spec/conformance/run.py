@@ -23,6 +23,7 @@ import json
 import os
 import re
 import secrets
+import select
 import shlex
 import socket
 import subprocess
@@ -326,9 +327,27 @@ class Client:
         self.timeout, self.verbose = timeout, verbose
         self.requests = 0
 
+    def _send_body(self, sock, body):
+        """Sends the body, but stops as soon as the server starts answering (a server may answer 413 and stop
+        reading at its limit). Returns whether the whole body was sent."""
+        view, sent = memoryview(body), 0
+        deadline = time.monotonic() + self.timeout
+        while sent < len(view):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise socket.timeout()
+            readable, writable, _ = select.select([sock], [sock], [], remaining)
+            if readable:
+                return False
+            if writable:
+                try:
+                    sent += sock.send(view[sent:sent + 65536])
+                except (BrokenPipeError, ConnectionResetError):
+                    return False
+        return True
+
     def send(self, method, target, headers, body):
-        """One request on a fresh connection. A server may answer and close before reading a large body
-        (413), so a failed send is followed by an attempt to read the answer anyway."""
+        """One request on a fresh connection (Connection: close)."""
         self.requests += 1
         cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
         connection = cls(self.host, self.port, timeout=self.timeout)
@@ -342,20 +361,10 @@ class Client:
             connection.putrequest(method, self.prefix + target, skip_accept_encoding=True)
             for name, value in headers.items():
                 connection.putheader(name, value)
-            send_error = None
-            try:
-                connection.endheaders(body)
-            except (BrokenPipeError, ConnectionResetError) as error:
-                send_error = error
-            if send_error is None:
-                raw = connection.getresponse()
-            else:
-                raw = http.client.HTTPResponse(sock, method=method)
-                try:
-                    raw.begin()
-                except (OSError, http.client.HTTPException):
-                    raise CaseFailure(f"{method} {target}: connection closed while sending the body "
-                                      f"({send_error.__class__.__name__}) and no answer could be read")
+            connection.endheaders()
+            if body:
+                self._send_body(sock, body)  # may stop early: then the server has answered already
+            raw = connection.getresponse()
             data = raw.read()
             return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, data)
         except socket.timeout:
