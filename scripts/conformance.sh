@@ -90,6 +90,7 @@ run_backend() {
         --adviser-command "$admin add-adviser --team {team} {adviser} >/dev/null" \
         --purger-command "$admin add-adviser --team {team} --can-purge {adviser} >/dev/null" \
         --code-command "$admin enrolment-code --adviser {adviser} --expires 30m" \
+        --revoke-command "$admin revoke {device} >/dev/null" \
         "$@" || status=$?
 
     stop_server "$name" || status=1

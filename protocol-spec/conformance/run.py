@@ -171,6 +171,11 @@ class Scope:
                     out.append(self.substitute(item, extra))
             return out
         if isinstance(template, dict):
+            if set(template) == {"$object"}:
+                spec = template["$object"]
+                count = self.substitute(spec["count"], extra)
+                return {self.substitute(spec["key"], dict(extra or {}, i=index)):
+                        self.substitute(spec["value"], dict(extra or {}, i=index)) for index in range(count)}
             if set(template) == {"$string"}:
                 spec = template["$string"]
                 return str(spec["text"]) * int(self.substitute(spec["count"], extra))
@@ -346,7 +351,7 @@ class Client:
                     return False
         return True
 
-    def send(self, method, target, headers, body):
+    def send(self, method, target, headers, body, chunked=False):
         """One request on a fresh connection (Connection: close)."""
         self.requests += 1
         cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
@@ -356,7 +361,11 @@ class Client:
             sock = connection.sock
             headers = dict(headers)
             headers.setdefault("Connection", "close")
-            if body is not None:
+            if body is not None and chunked:
+                headers["Transfer-Encoding"] = "chunked"
+                body = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 65536]), body[i:i + 65536])
+                                for i in range(0, len(body), 65536)) + b"0\r\n\r\n"
+            elif body is not None:
                 headers["Content-Length"] = str(len(body))
             connection.putrequest(method, self.prefix + target, skip_accept_encoding=True)
             for name, value in headers.items():
@@ -469,8 +478,21 @@ class Runner:
             for name, value in step["set"].items():
                 self.scope.values[name] = self.scope.substitute(value)
             return
+        if "revoke" in step:
+            self.hook(self.args.revoke_command, device=str(self.scope.substitute(step["revoke"])))
+            return
         request = self.scope.substitute(step["request"])
-        response = self.exchange(request)
+        if "repeat_until_status" in step:
+            # Sends the request again until the answer has this status (at most max_attempts times).
+            wanted, attempts = step["repeat_until_status"], step.get("max_attempts", 1000)
+            for _ in range(attempts):
+                response = self.exchange(request, wait_out_429=False)
+                if response.status == wanted:
+                    break
+                if response.status >= 500:
+                    raise CaseFailure(f"status {response.status} while repeating the request")
+        else:
+            response = self.exchange(request)
         expect = step.get("expect", {})
         if "any_of" in expect:
             reasons = []
@@ -490,7 +512,7 @@ class Runner:
                 raise CaseFailure(f"cannot save {name}: {pointer} is not in the answer")
             self.scope.values[name] = value
 
-    def exchange(self, request):
+    def exchange(self, request, wait_out_429=True):
         method = request.get("method", "GET")
         target = request["path"]
         if "query" in request:
@@ -507,12 +529,15 @@ class Runner:
         elif "body" in request:
             body = request["body"].encode("utf-8")
             headers["Content-Type"] = "application/json"
+        elif "body_hex" in request:
+            body = bytes.fromhex(request["body_hex"])
+            headers["Content-Type"] = "application/json"
         if request.get("token") is not None:
             headers["Authorization"] = "Bearer " + request["token"]
         headers.update(request.get("headers", {}))
-        deadline = time.monotonic() + self.args.rate_limit_wait
+        deadline = time.monotonic() + (self.args.rate_limit_wait if wait_out_429 else 0)
         while True:
-            response = self.client.send(method, target, headers, body)
+            response = self.client.send(method, target, headers, body, chunked=request.get("chunked", False))
             if self.args.verbose:
                 print(f"    {method} {target[:100]} -> {response.status} {response.body[:300]!r}", file=sys.stderr)
             if response.status != 429:
@@ -538,8 +563,13 @@ class Runner:
             if response.json is MISSING:
                 raise CaseFailure(f"error {response.status} without a JSON ErrorBody: {response.body[:200]!r}")
             check_shape(response.json, SHAPES["ErrorBody"], "")
-            if response.status in (429, 503) and not re.fullmatch(r"[0-9]+", response.header("retry-after") or ""):
-                raise CaseFailure(f"{response.status} without a Retry-After header")
+            if response.status in (429, 503):
+                retry_after = response.header("retry-after") or ""
+                if not re.fullmatch(r"[0-9]+", retry_after):
+                    raise CaseFailure(f"{response.status} without a Retry-After header (whole seconds)")
+                in_body = response.json.get("retryAfterSeconds", MISSING)
+                if in_body is not MISSING and in_body != int(retry_after):
+                    raise CaseFailure(f"Retry-After {retry_after} differs from retryAfterSeconds {in_body}")
         if "code" in expect:
             codes = self.scope.substitute(expect["code"])
             codes = codes if isinstance(codes, list) else [codes]
@@ -605,6 +635,9 @@ def main(argv=None):
     parser.add_argument("--code-command",
                         help="shell template that prints a fresh one-time enrolment code for {adviser} "
                              "on its last non-empty line of standard output")
+    parser.add_argument("--revoke-command",
+                        help="optional shell template that revokes the device {device} (a deviceId); "
+                             "cases that need it are skipped without it")
     parser.add_argument("--fixture", help="JSON file mapping the world's teams/advisers to existing ones, "
                                           "with enrolment codes (instead of the command hooks)")
     parser.add_argument("--cases", default=os.path.join(HERE, "cases"), help="directory of case files")
@@ -643,9 +676,14 @@ def main(argv=None):
         return 2
 
     print(f"conformance: {len(cases)} cases against {args.server} (run {runner.scope.values['run']})")
-    counts = {"PASS": 0, "FAIL": 0, "KNOWN": 0, "XPASS": 0}
+    counts = {"PASS": 0, "FAIL": 0, "KNOWN": 0, "XPASS": 0, "SKIP": 0}
     for case in cases:
         known = case.get("known_failure")
+        missing = [hook for hook in case.get("requires", []) if not getattr(args, hook.replace("-", "_"), None)]
+        if missing:
+            counts["SKIP"] += 1
+            print(f"SKIP  {case['id']}  -- needs --{', --'.join(missing)}", flush=True)
+            continue
         try:
             runner.run_case(case)
             verdict, why = ("XPASS", f"passes, but is marked known_failure: {known}") if known else ("PASS", "")
@@ -658,7 +696,7 @@ def main(argv=None):
         print(f"{verdict:5} {case['id']}" + (f"  -- {why}" if why else ""), flush=True)
     elapsed = time.monotonic() - started
     print(f"conformance: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['KNOWN']} known failures, "
-          f"{counts['XPASS']} known failures now passing; {runner.client.requests} requests"
+          f"{counts['XPASS']} known failures now passing, {counts['SKIP']} skipped; {runner.client.requests} requests"
           + (f", {runner.rate_limited_waits} rate-limit waits" if runner.rate_limited_waits else "")
           + f", {elapsed:.1f} s")
     unexpected = counts["FAIL"] + (counts["XPASS"] if args.strict else 0)
