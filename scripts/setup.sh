@@ -3,7 +3,8 @@
 # Safe to run again: packages already present are left alone.
 set -euo pipefail
 
-packages=(libsqlite3-dev libssl-dev pkg-config openssl postgresql-15 sqlite3)
+# vim: the editor tests run the real thing in a pseudo-terminal.
+packages=(libsqlite3-dev libssl-dev pkg-config openssl postgresql-15 sqlite3 vim)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -318,3 +318,14 @@ int fieldvfs_keyfile_change_passphrase(const char *keyfile_path, const char *old
     OPENSSL_cleanse(file, sizeof(file));
     return rc;
 }
+
+int fieldvfs_keyfile_database_id(const char *keyfile_path, unsigned char out_dbid[16]) {
+    unsigned char file[KF_LEN];
+    fieldvfs_kdf_params k;
+    if (keyfile_path == NULL || out_dbid == NULL) return FIELDVFS_MISUSE;
+    int rc = kf_read(keyfile_path, file);
+    if (rc == FIELDVFS_OK) rc = kf_parse(file, &k);
+    if (rc == FIELDVFS_OK) memcpy(out_dbid, file + 64, FV_DBID_LEN);
+    OPENSSL_cleanse(file, sizeof(file));
+    return rc;
+}

@@ -2,6 +2,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -97,4 +99,27 @@ int fieldvfs_slot_count(void) {
     for (fv_slot *s = g_slots; s != NULL; s = s->next) n++;
     pthread_mutex_unlock(&g_slots_mutex);
     return n;
+}
+
+int fieldvfs_slot_export(const char *slot, unsigned char out_key[32], unsigned char out_dbid[16]) {
+    fv_keys keys;
+    if (out_key == NULL || out_dbid == NULL) return FIELDVFS_MISUSE;
+    int rc = fv_slot_copy(slot, &keys);
+    if (rc == FIELDVFS_OK) {
+        memcpy(out_key, keys.data_key, FV_KEY_LEN);
+        memcpy(out_dbid, keys.dbid, FV_DBID_LEN);
+    }
+    OPENSSL_cleanse(&keys, sizeof(keys));
+    return rc;
+}
+
+int fieldvfs_slot_import(const unsigned char key[32], const unsigned char dbid[16], char out_slot[FIELDVFS_SLOT_LEN]) {
+    if (key == NULL || dbid == NULL || out_slot == NULL) return FIELDVFS_MISUSE;
+    return fv_slot_install(key, dbid, out_slot);
+}
+
+void fieldvfs_harden_process(void) {
+    struct rlimit none = {0, 0};
+    (void)setrlimit(RLIMIT_CORE, &none);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }

@@ -100,6 +100,27 @@ int fieldvfs_slot_release(const char *slot);
  */
 int fieldvfs_prepare_connection(sqlite3 *db);
 
+/**
+ * Reads the database id from an intact key file (it is not secret: it binds pages to their database) without
+ * unwrapping anything. FIELDVFS_DAMAGED if the file is malformed, FIELDVFS_NOT_FOUND if it is missing.
+ */
+int fieldvfs_keyfile_database_id(const char *keyfile_path, unsigned char out_dbid[16]);
+
+/**
+ * Copies a slot's data key and database id out, to hand them to a key agent of the same user. The caller wipes
+ * out_key after use. FIELDVFS_NOT_FOUND if no such slot.
+ */
+int fieldvfs_slot_export(const char *slot, unsigned char out_key[32], unsigned char out_dbid[16]);
+
+/** Installs a data key and database id received from a key agent in a new slot, as unlocking would. */
+int fieldvfs_slot_import(const unsigned char key[32], const unsigned char dbid[16], char out_slot[FIELDVFS_SLOT_LEN]);
+
+/**
+ * For a process that holds keys for long (an unlock agent): no core dumps, and not dumpable, so that other
+ * processes of the same user cannot read its memory through ptrace or /proc/PID/mem.
+ */
+void fieldvfs_harden_process(void);
+
 /** A human message for a FIELDVFS_* code. */
 const char *fieldvfs_errstr(int code);
 

@@ -60,6 +60,11 @@ public struct NoteChanges: Sendable {
     public var occurredAt: Date?
     public var place: String?
     public var body: String?
+    /// The text `body` was edited from, when the edit took a while (an editor session without the store open):
+    /// a change of the text that came in meanwhile (a sync in another terminal) is then merged line by line
+    /// with this edit instead of being overwritten. Edits of the same lines throw
+    /// ``LocalStoreError/changedMeanwhile(id:current:)``.
+    public var bodyBase: String?
     /// Text appended to the body on a new paragraph (applied after `body`).
     public var append: String?
     public var addTags: [String]

@@ -101,7 +101,14 @@ extension LocalStore {
             if let kind = changes.kind { values["kind"] = .string(kind.rawValue) }
             if let occurredAt = changes.occurredAt { values["occurredAt"] = .timestamp(Timestamp(occurredAt)) }
             if let place = changes.place { values["place"] = .string(place) }
-            var body = changes.body ?? record.string("body") ?? ""
+            let current = record.string("body") ?? ""
+            var body = changes.body ?? current
+            if let edited = changes.body, let base = changes.bodyBase, base != current {
+                guard let merged = ThreeWayMerge.merge(base: base, ours: edited, theirs: current) else {
+                    throw LocalStoreError.changedMeanwhile(id: fullID, current: current)
+                }
+                body = merged
+            }
             if let append = changes.append, !append.isEmpty {
                 body = body.isEmpty ? append : body + "\n\n" + append
             }

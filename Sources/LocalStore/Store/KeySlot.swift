@@ -1,6 +1,7 @@
 import CFieldVFS
 import CSQLite
 import Foundation
+import Synchronization
 
 /// The scrypt cost of turning a passphrase into the key that wraps the store's data key.
 public struct KDFParameters: Sendable, Equatable {
@@ -27,9 +28,14 @@ public struct KDFParameters: Sendable, Equatable {
 /// opaque id. Releasing it wipes the key.
 final class KeySlot: @unchecked Sendable {
     let id: String
-    private var released = false
+    private let released = Mutex(false)
 
     private init(id: String) { self.id = id }
+
+    /// A slot installed by the caller, from the id `fieldvfs_*` wrote.
+    convenience init(slotID: [CChar]) {
+        self.init(id: String(decoding: slotID.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
 
     static func registerVFS() throws {
         let code = fieldvfs_register()
@@ -50,7 +56,7 @@ final class KeySlot: @unchecked Sendable {
             fieldvfs_keyfile_unlock(url.path, bytes, count, &slot)
         }
         try check(code, keyFile: url)
-        return KeySlot(id: String(decoding: slot.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        return KeySlot(slotID: slot)
     }
 
     static func changePassphrase(keyFile url: URL, old: Passphrase, new: Passphrase, kdf: KDFParameters) throws {
@@ -64,8 +70,11 @@ final class KeySlot: @unchecked Sendable {
     }
 
     func release() {
-        guard !released else { return }
-        released = true
+        let first = released.withLock { released in
+            defer { released = true }
+            return !released
+        }
+        guard first else { return }
         _ = fieldvfs_slot_release(id)
     }
 

@@ -56,6 +56,8 @@ public final class LocalStore: @unchecked Sendable {
     private let checkpointer: WALCheckpointer?
     private let lock: FileLock
     private let keySlot: KeySlot?
+    /// Whether `close()` wipes the key: yes when the store unlocked it, no when a ``StoreKey`` lent it.
+    private let ownsKey: Bool
     private let closeLock = NSLock()
     private var isClosed = false
     /// The search words of subjects, by id, looked up while projecting notes. Only touched inside write
@@ -64,9 +66,11 @@ public final class LocalStore: @unchecked Sendable {
     var subjectWordsCache: [String: String] = [:]
 
     private init(
-        location: StoreLocation, writer: any DatabaseWriter, lock: FileLock, keySlot: KeySlot?, logger: Logger
+        location: StoreLocation, writer: any DatabaseWriter, lock: FileLock, keySlot: KeySlot?, ownsKey: Bool = true,
+        logger: Logger
     ) throws {
         self.location = location
+        self.ownsKey = ownsKey
         self.writer = writer
         checkpointer = writer is DatabasePool
             ? try WALCheckpointer(
@@ -161,21 +165,75 @@ public final class LocalStore: @unchecked Sendable {
         var slot: KeySlot?
         do {
             if case .encrypted = options.encryption {
-                guard FileManager.default.fileExists(atPath: location.keyURL.path) else {
-                    throw LocalStoreError.damaged("the key file \(location.keyURL.lastPathComponent) is missing")
-                }
                 guard let passphrase else { throw LocalStoreError.wrongPassphrase }
-                try KeySlot.registerVFS()
-                slot = try KeySlot.unlock(keyFile: location.keyURL, passphrase: passphrase)
+                slot = try unlockSlot(location, passphrase: passphrase)
             }
-            let writer = try openDatabase(location, keySlot: slot, journalMode: options.journalMode)
-            try migrator.migrate(writer)
-            return try LocalStore(location: location, writer: writer, lock: lock, keySlot: slot, logger: logger)
+            return try open(location, lock: lock, keySlot: slot, ownsKey: true, options: options, logger: logger)
         } catch {
             slot?.release()
             lock.release()
             throw mapError(error)
         }
+    }
+
+    /// Unwraps the data key of the store in `directory` once, so that it can be opened and closed again
+    /// without paying the passphrase's key derivation each time (an editor session, an unlock agent).
+    ///
+    /// The key stays in this process's memory until the returned value is released or ``StoreKey/wipe()``
+    /// is called; no lock is held on the store meanwhile.
+    ///
+    /// ```swift
+    /// let key = try LocalStore.unlock(at: dir, passphrase: passphrase)
+    /// let draft = try LocalStore.open(at: dir, key: key).withClosing { try $0.note(id: "3f2a").body }
+    /// ```
+    ///
+    /// - Throws: `LocalStoreError.wrongPassphrase` (nothing on disk is touched), `.damaged`, `.storeMissing`.
+    public static func unlock(at directory: URL, passphrase: Passphrase) throws -> StoreKey {
+        let location = StoreLocation(directory: directory)
+        guard location.exists else { throw LocalStoreError.storeMissing(location.directory) }
+        do {
+            return StoreKey(slot: try unlockSlot(location, passphrase: passphrase), directory: location.directory)
+        } catch {
+            throw mapError(error)
+        }
+    }
+
+    /// Opens an existing encrypted store with a key unwrapped earlier by ``unlock(at:passphrase:)``.
+    /// Closing the store leaves the key in place for the next open.
+    ///
+    /// - Throws: `LocalStoreError.damaged` when the key is not this store's, `.storeMissing`,
+    ///   `.lockedByAnotherProcess`.
+    public static func open(
+        at directory: URL, key: StoreKey, journalMode: JournalMode = .wal,
+        logger: Logger = Logger(label: "fieldsync.localstore")
+    ) throws -> LocalStore {
+        let location = StoreLocation(directory: directory)
+        guard location.exists else { throw LocalStoreError.storeMissing(location.directory) }
+        let lock = try FileLock(url: location.lockURL, storeDirectory: location.directory)
+        do {
+            let options = Options(encryption: .encrypted(.standard), journalMode: journalMode)
+            return try open(location, lock: lock, keySlot: key.slot, ownsKey: false, options: options, logger: logger)
+        } catch {
+            lock.release()
+            throw mapError(error)
+        }
+    }
+
+    private static func unlockSlot(_ location: StoreLocation, passphrase: Passphrase) throws -> KeySlot {
+        guard FileManager.default.fileExists(atPath: location.keyURL.path) else {
+            throw LocalStoreError.damaged("the key file \(location.keyURL.lastPathComponent) is missing")
+        }
+        try KeySlot.registerVFS()
+        return try KeySlot.unlock(keyFile: location.keyURL, passphrase: passphrase)
+    }
+
+    private static func open(
+        _ location: StoreLocation, lock: FileLock, keySlot: KeySlot?, ownsKey: Bool, options: Options, logger: Logger
+    ) throws -> LocalStore {
+        let writer = try openDatabase(location, keySlot: keySlot, journalMode: options.journalMode)
+        try migrator.migrate(writer)
+        return try LocalStore(
+            location: location, writer: writer, lock: lock, keySlot: keySlot, ownsKey: ownsKey, logger: logger)
     }
 
     /// Rewraps the store's data key under a new passphrase. The database is not rewritten; the key file is
@@ -210,8 +268,14 @@ public final class LocalStore: @unchecked Sendable {
         } catch {
             logger.error("closing the store failed", metadata: ["error": "\(error)"])
         }
-        keySlot?.release()
+        if ownsKey { keySlot?.release() }
         lock.release()
+    }
+
+    /// Runs `body` on the store, then closes it whatever happens.
+    public func withClosing<T>(_ body: (LocalStore) throws -> T) rethrows -> T {
+        defer { close() }
+        return try body(self)
     }
 
     deinit { close() }

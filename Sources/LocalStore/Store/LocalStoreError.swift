@@ -23,6 +23,9 @@ public enum LocalStoreError: Error, Equatable, Sendable {
     case ambiguousID(prefix: String, matches: [String])
     /// A value given by the caller is not acceptable.
     case invalidInput(String)
+    /// The text of a note changed while it was being edited (a sync in another terminal), on the same lines as
+    /// the edit: nothing was saved. `current` is the note's text now, for the person to merge with their edit.
+    case changedMeanwhile(id: String, current: String)
     /// An I/O or cryptographic failure that is none of the above.
     case io(String)
 }
@@ -48,6 +51,8 @@ extension LocalStoreError: LocalizedError {
             return "id prefix '\(prefix)' is ambiguous: it matches \(matches.prefix(5).joined(separator: ", "))"
         case .invalidInput(let message):
             return message
+        case .changedMeanwhile(let id, _):
+            return "note \(id.prefix(8)) changed on the same lines while it was being edited; nothing saved"
         case .io(let message):
             return message
         }

@@ -87,43 +87,52 @@ struct Resolve: ParsableCommand {
     }
 
     func run() throws {
-        try storeOptions.withStore { store in
-            if keepRecord || delete {
-                try store.resolveDeletion(id: id, keep: keepRecord)
-                print(keepRecord ? "Kept." : "Deleted.")
-                return
-            }
-            let choice: ConflictChoice
-            if let keep {
-                choice = .candidate(keep - 1)
-            } else if mine {
-                choice = .mine
-            } else if theirs {
-                choice = .theirs
-            } else if let text {
-                choice = .text(text)
-            } else {
-                let conflict = try store.conflict(id: id)
-                guard let fieldConflict = field.map({ name in conflict.fields.first { $0.field == name } })
-                    ?? (conflict.fields.count == 1 ? conflict.fields.first : nil)
-                else {
-                    throw CLIError("name the field to settle with --field", status: .usage)
-                }
-                let draft = fieldConflict.candidates.enumerated().map { index, candidate in
-                    "<<<<<<< value \(index + 1) (from \(candidate.writer))\n"
-                        + candidate.value
-                }.joined(separator: "\n") + "\n>>>>>>> write the merged text and remove these markers\n"
-                let merged = try BodyInput.edit(draft)
-                guard !merged.contains("<<<<<<<"), !merged.contains(">>>>>>>") else {
-                    throw CLIError("the conflict markers are still there; nothing saved", status: .usage)
-                }
-                choice = .text(merged)
-            }
-            if let remaining = try store.resolve(id: id, field: field, choice: choice) {
-                print("Settled; still in conflict: \(remaining.fields.map(\.field).joined(separator: ", ")).")
-            } else {
-                print("Settled. Run 'fieldcli sync' to share the resolution.")
-            }
+        let key = try storeOptions.unlock()
+        if keepRecord || delete {
+            try storeOptions.withStore(key) { try $0.resolveDeletion(id: id, keep: keepRecord) }
+            print(keepRecord ? "Kept." : "Deleted.")
+            return
         }
+        let choice: ConflictChoice
+        if let keep {
+            choice = .candidate(keep - 1)
+        } else if mine {
+            choice = .mine
+        } else if theirs {
+            choice = .theirs
+        } else if let text {
+            choice = .text(text)
+        } else {
+            // The store is closed while the editor runs.
+            let conflict = try storeOptions.withStore(key) { try $0.conflict(id: id) }
+            guard let fieldConflict = field.map({ name in conflict.fields.first { $0.field == name } })
+                ?? (conflict.fields.count == 1 ? conflict.fields.first : nil)
+            else {
+                throw CLIError("name the field to settle with --field", status: .usage)
+            }
+            let draft = fieldConflict.candidates.enumerated().map { index, candidate in
+                "<<<<<<< value \(index + 1) (from \(candidate.writer))\n"
+                    + candidate.value
+            }.joined(separator: "\n") + "\n>>>>>>> write the merged text and remove these markers\n"
+            let merged = try Editor.fromEnvironment().edit(draft)
+            guard !ConflictMarkers.present(in: merged) else {
+                throw CLIError("the conflict markers are still there; nothing saved", status: .usage)
+            }
+            choice = .text(merged)
+        }
+        let remaining = try storeOptions.withStore(key) { try $0.resolve(id: id, field: field, choice: choice) }
+        if let remaining {
+            print("Settled; still in conflict: \(remaining.fields.map(\.field).joined(separator: ", ")).")
+        } else {
+            print("Settled. Run 'fieldcli sync' to share the resolution.")
+        }
+    }
+}
+
+/// The markers fieldcli puts around versions of a text for a person to merge.
+enum ConflictMarkers {
+    /// Whether a merged text still holds a marker line.
+    static func present(in text: String) -> Bool {
+        text.split(separator: "\n").contains { $0.hasPrefix("<<<<<<<") || $0.hasPrefix(">>>>>>>") || $0 == "=======" }
     }
 }

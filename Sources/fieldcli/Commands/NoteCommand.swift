@@ -54,18 +54,20 @@ extension NoteCommand {
             let kind = try parseKind(kind)
             let occurredAt = try parseDate(at, option: "--at") ?? Date()
             let followUpDate = try parseDate(followUp, option: "--follow-up")
-            try storeOptions.withStore { store in
-                // Check the subject before asking for text, so nobody types a note that cannot be saved.
-                _ = try store.subject(reference: subject)
-                let body = try BodyInput.read(text: text)
-                guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                    throw CLIError("the note is empty; nothing saved", status: .usage)
-                }
-                let note = try store.addNote(NewNote(
+            // The store is not held open while the person types (in an editor, or on standard input).
+            let key = try storeOptions.unlock()
+            // Check the subject before asking for text, so nobody types a note that cannot be saved.
+            try storeOptions.withStore(key) { _ = try $0.subject(reference: subject) }
+            let body = try BodyInput.read(text: text)
+            guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw CLIError("the note is empty; nothing saved", status: .usage)
+            }
+            let note = try storeOptions.withStore(key) { store in
+                try store.addNote(NewNote(
                     subjectReference: subject, kind: kind, occurredAt: occurredAt, place: place ?? "", body: body,
                     tags: tags, followUp: followUpDate))
-                print(note.id)
             }
+            print(note.id)
         }
     }
 
@@ -145,18 +147,39 @@ extension NoteCommand {
                 changes.followUp = followUp.lowercased() == "none"
                     ? .some(nil) : .some(try parseDate(followUp, option: "--follow-up"))
             }
-            try storeOptions.withStore { store in
-                if changes.isEmpty {
-                    let note = try store.note(id: id)
-                    let edited = try BodyInput.edit(note.body)
-                    guard edited != note.body else {
-                        print("No change.")
-                        return
-                    }
-                    changes.body = edited
+            let key = try storeOptions.unlock()
+            if changes.isEmpty {
+                // The store is closed while the editor runs; a change that comes in meanwhile is merged.
+                let original = try storeOptions.withStore(key) { try $0.note(id: id).body }
+                let edited = try Editor.fromEnvironment().edit(original)
+                guard edited != original else {
+                    print("No change.")
+                    return
                 }
-                let note = try store.editNote(id: id, changes)
-                print("Updated \(note.id).")
+                changes.body = edited
+                changes.bodyBase = original
+            }
+            let note = try saveEdit(changes, key: key)
+            print("Updated \(note.id).")
+        }
+
+        /// Saves the edit; when the text changed meanwhile on the same lines, opens the editor again on both.
+        private func saveEdit(_ changes: NoteChanges, key: StoreKey) throws -> Note {
+            var changes = changes
+            while true {
+                do {
+                    return try storeOptions.withStore(key) { try $0.editNote(id: id, changes) }
+                } catch LocalStoreError.changedMeanwhile(_, let current) {
+                    guard let edited = changes.body else { throw LocalStoreError.changedMeanwhile(id: id, current: current) }
+                    printError("fieldcli: the note changed while you edited it; merge both versions and save")
+                    let draft = "<<<<<<< your edit\n\(edited)\n=======\n\(current)\n>>>>>>> changed meanwhile\n"
+                    let merged = try Editor.fromEnvironment().edit(draft)
+                    guard !ConflictMarkers.present(in: merged) else {
+                        throw CLIError("the conflict markers are still there; nothing saved", status: .usage)
+                    }
+                    changes.body = merged
+                    changes.bodyBase = current
+                }
             }
         }
     }

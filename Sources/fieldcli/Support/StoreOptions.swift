@@ -31,9 +31,20 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store, runs `body`, and closes the store (wiping its key) whatever happens.
     func withStore<T>(_ body: (LocalStore) throws -> T) throws -> T {
-        let store = try open()
-        defer { store.close() }
-        return try body(store)
+        try open().withClosing(body)
+    }
+
+    /// Unwraps the store's key once, for a command that opens the store more than once: around an editor
+    /// session, which must not hold the store (another command, a sync, may run meanwhile).
+    func unlock() throws -> StoreKey {
+        let location = StoreLocation(directory: directory)
+        guard location.exists else { throw LocalStoreError.storeMissing(location.directory) }
+        return try LocalStore.unlock(at: directory, passphrase: PassphraseReader.read(file: passphraseFile))
+    }
+
+    /// Opens the store with a key from ``unlock()``, runs `body`, and closes the store (keeping the key).
+    func withStore<T>(_ key: StoreKey, _ body: (LocalStore) throws -> T) throws -> T {
+        try LocalStore.open(at: directory, key: key).withClosing(body)
     }
 }
 
