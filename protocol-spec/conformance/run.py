@@ -351,6 +351,29 @@ class Client:
                     return False
         return True
 
+    def send_raw(self, data, half_close):
+        """Sends bytes as they are (a malformed request, a body shorter than its Content-Length) and reads one
+        answer. half_close: end the sending side afterwards, as a client that gives up mid-body does."""
+        self.requests += 1
+        cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
+        connection = cls(self.host, self.port, timeout=self.timeout)
+        try:
+            connection.connect()
+            sock = connection.sock
+            sock.sendall(data)
+            if half_close:
+                sock.shutdown(socket.SHUT_WR)
+            raw = http.client.HTTPResponse(sock, method="GET")
+            raw.begin()
+            body = raw.read()
+            return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, body)
+        except socket.timeout:
+            raise CaseFailure(f"raw request: no answer within {self.timeout} s")
+        except (OSError, http.client.HTTPException) as error:
+            raise CaseFailure(f"raw request: {error.__class__.__name__}: {error}")
+        finally:
+            connection.close()
+
     def send(self, method, target, headers, body, chunked=False):
         """One request on a fresh connection (Connection: close)."""
         self.requests += 1
@@ -513,6 +536,11 @@ class Runner:
             self.scope.values[name] = value
 
     def exchange(self, request, wait_out_429=True):
+        if "raw" in request:
+            response = self.client.send_raw(request["raw"].encode("utf-8"), request.get("half_close", False))
+            if self.args.verbose:
+                print(f"    (raw) -> {response.status} {response.body[:300]!r}", file=sys.stderr)
+            return response
         method = request.get("method", "GET")
         target = request["path"]
         if "query" in request:
@@ -556,13 +584,18 @@ class Runner:
             if response.status not in statuses:
                 raise CaseFailure(f"status {response.status}, expected {' or '.join(map(str, statuses))}"
                                   f"; body {response.body[:200].decode('utf-8', 'replace')!r}")
+        if "status_range" in expect:
+            low, high = expect["status_range"]
+            if not low <= response.status <= high:
+                raise CaseFailure(f"status {response.status}, expected {low}-{high}"
+                                  f"; body {response.body[:200].decode('utf-8', 'replace')!r}")
+        if response.status >= 400:
+            if response.json is MISSING:
+                raise CaseFailure(f"error {response.status} without a JSON ErrorBody (body {response.body[:200]!r})")
+            check_shape(response.json, SHAPES["ErrorBody"], "")
         content_type = (response.header("content-type") or "").split(";")[0].strip().lower()
         if expect.get("content_type", "application/json") != "any" and content_type != "application/json":
             raise CaseFailure(f"Content-Type {content_type!r}, expected application/json")
-        if response.status >= 400:
-            if response.json is MISSING:
-                raise CaseFailure(f"error {response.status} without a JSON ErrorBody: {response.body[:200]!r}")
-            check_shape(response.json, SHAPES["ErrorBody"], "")
             if response.status in (429, 503):
                 retry_after = response.header("retry-after") or ""
                 if not re.fullmatch(r"[0-9]+", retry_after):
