@@ -9,7 +9,7 @@ import Testing
 struct RecordVectorTests {
     @Test func clocks() throws {
         let file = try VectorFile("clocks.json")
-        file.expectSections(["comparisons", "increments", "decoding", "dots"])
+        file.expectSections(["comparisons", "increments", "decoding", "dots", "pushClaims"])
         var checked = 0
         for item in try file.cases("comparisons") {
             let name = item["name"] as? String ?? "?"
@@ -53,7 +53,33 @@ struct RecordVectorTests {
             }
             checked += 1
         }
+        for item in try file.cases("pushClaims") {
+            let name = item["name"] as? String ?? "?"
+            let pusher = try ReplicaID(try #require(item["pusher"] as? String))
+            let pushed = try VectorFile.decode(VersionVector.self, item["pushed"]!)
+            let stored = item["stored"] is NSNull ? nil : try VectorFile.decode(VersionVector.self, item["stored"]!)
+            let refused = try (item["refused"] as? String).map { try ReplicaID($0) }
+            #expect(pushed.firstEntryAhead(of: stored ?? VersionVector(), except: pusher) == refused, "\(name)")
+            // The same rule on records: the pushed clock on a record, the stored one on the server's copy.
+            let record = Self.record(clock: pushed)
+            do {
+                try record.checkPushClaims(by: pusher, stored: stored.map { Self.record(clock: $0) })
+                #expect(refused == nil, "\(name)")
+            } catch {
+                #expect(error.replica == refused, "\(name)")
+                #expect(error.claimed == pushed[error.replica], "\(name)")
+                #expect(error.received == (stored ?? VersionVector())[error.replica], "\(name)")
+            }
+            checked += 1
+        }
         #expect(checked >= 25)
+    }
+
+    /// A record holding only `clock` (enough for the push rule, which reads nothing else).
+    static func record(clock: VersionVector) -> Record {
+        var record = Record(collection: "notes", id: "n-claims")
+        record.clock = clock
+        return record
     }
 
     @Test func fields() throws {

@@ -110,6 +110,13 @@ valid = [
     ("error-forbidden-record", "ErrorBody", "403 naming the record.",
      {"code": "forbidden_record", "message": "record notes/n-7 belongs to another team", "retryable": False,
       "details": {"collection": "notes", "id": "n-7", "index": 3}}),
+    ("error-clock-ahead", "ErrorBody",
+     "400: a pushed clock advances another replica beyond what the server holds (README 11.3); names the path "
+     "and the rule, never a counter or content.",
+     {"code": "clock_ahead", "message": "records[1].v (record notes/n-7) claims writes of another replica that "
+      "this server has not received; a push may only advance its own replica's entries. Nothing in the batch "
+      "was written", "retryable": False,
+      "details": {"collection": "notes", "id": "n-7", "index": 1, "path": "records[1].v"}}),
 ]
 
 def batch(records, **extra):

@@ -39,6 +39,9 @@ extension ErrorCode {
     public static let unsupportedVersion = ErrorCode(rawValue: "unsupported_version")
     /// The pull cursor was not issued by this server for this team. `400`.
     public static let invalidCursor = ErrorCode(rawValue: "invalid_cursor")
+    /// A pushed record's clock claims writes of another replica that the server has not received: a push may
+    /// only advance its own replica's entries (README §11.3). Nothing in the batch was written. `400`.
+    public static let clockAhead = ErrorCode(rawValue: "clock_ahead")
     /// No bearer token, or a token the server does not know. `401`.
     public static let unauthorized = ErrorCode(rawValue: "unauthorized")
     /// The token belongs to a device that has been revoked. `401`.
@@ -74,7 +77,7 @@ extension ErrorCode {
     /// Every code defined by protocol version 1, in the order of the specification's table.
     public static let allDefined: [ErrorCode] = [
         .malformedJSON, .unknownField, .missingField, .wrongType, .invalidValue, .unsupportedVersion,
-        .invalidCursor, .unauthorized, .deviceRevoked, .invalidEnrollmentCode, .forbiddenTeam,
+        .invalidCursor, .clockAhead, .unauthorized, .deviceRevoked, .invalidEnrollmentCode, .forbiddenTeam,
         .forbiddenRecord, .notFound, .methodNotAllowed, .cursorExpired, .batchIDReused, .replicaInUse,
         .payloadTooLarge, .batchTooLarge, .rateLimited, .internalError, .unavailable,
     ]
@@ -83,7 +86,7 @@ extension ErrorCode {
     public var httpStatus: Int? {
         switch self {
         case .malformedJSON, .unknownField, .missingField, .wrongType, .invalidValue, .unsupportedVersion,
-            .invalidCursor:
+            .invalidCursor, .clockAhead:
             400
         case .unauthorized, .deviceRevoked, .invalidEnrollmentCode: 401
         case .forbiddenTeam, .forbiddenRecord: 403

@@ -2,14 +2,15 @@ import Foundation
 import SyncProtocol
 
 extension SyncService {
-    /// Records a refused push or pull in the audit log: who, which team, what, and the error code.
+    /// Records a refused push or pull in the audit log: who, which team, what, and the error code; `detail`
+    /// is context without content (the batch id of a push that could be decoded).
     func auditRefusal(
         _ error: any Error, action: AuditAction, identity: DeviceIdentity, team: String, recordIDs: [String],
-        context: SyncRequestContext
+        detail: String? = nil, context: SyncRequestContext
     ) async {
         let event = AuditEvent(
             at: Date(), action: action, deviceID: identity.deviceID, adviser: identity.adviser, team: team,
-            recordIDs: recordIDs, outcome: Self.outcomeCode(of: error))
+            recordIDs: recordIDs, outcome: Self.outcomeCode(of: error), detail: detail)
         do {
             try await storage.appendAudit(event)
         } catch {

@@ -8,17 +8,20 @@ extension SyncService {
         let identity = try context.requireIdentity()
         let team = try context.parameters.require("team")
         var batchKeys: [String] = []
+        var batchID: String?
         do {
             // The protocol's order of checks: body size, then team, then decoding.
             let body = try await readBody(request)
             try authorize(identity, team: team)
             let batch = try decode(PushBatch.self, from: body)
             batchKeys = batch.records.map(\.key.description)
+            batchID = batch.batchID
             return try await push(batch, identity: identity, team: team, context: context)
         } catch {
             // A refused push is audited too, with what it tried to write (nothing was written).
             await auditRefusal(
-                error, action: .push, identity: identity, team: team, recordIDs: batchKeys, context: context)
+                error, action: .push, identity: identity, team: team, recordIDs: batchKeys,
+                detail: batchID.map { "batch=\($0)" }, context: context)
             throw error
         }
     }
@@ -33,6 +36,7 @@ extension SyncService {
         let checkpoint = batch.final ? (applied ?? 0) : nil
         let records = batch.records
         let canPurge = identity.canPurge
+        let pusher = batch.replica
         let purges = records.count(where: \.isPurged)
         let audit = AuditEvent(
             at: Date(), action: .push, deviceID: identity.deviceID, adviser: identity.adviser, team: team,
@@ -41,7 +45,8 @@ extension SyncService {
             team: team, keys: records.map(\.key), checkpoint: checkpoint, audit: audit
         ) {
             index, storedBody in
-            try Self.mergeStep(incoming: records[index], index: index, storedBody: storedBody, canPurge: canPurge)
+            try Self.mergeStep(
+                incoming: records[index], index: index, storedBody: storedBody, pusher: pusher, canPurge: canPurge)
         }
 
         let merged = result.outcomes.count { $0.outcome.status == .merged }
@@ -95,14 +100,23 @@ extension SyncService {
     }
 
     /// Merges one pushed record into the stored one: what to store and what to answer.
+    ///
+    /// Runs inside the storage's push transaction, on the stored state that transaction read, so the push
+    /// rule (a push advances only `pusher`'s clock entries, README §11.3) is checked against exactly the
+    /// state the record is merged into, also when pushes of other devices run concurrently.
     static func mergeStep(
-        incoming: Record, index: Int, storedBody: Data?, canPurge: Bool
+        incoming: Record, index: Int, storedBody: Data?, pusher: ReplicaID, canPurge: Bool
     ) throws -> MergeStep<RecordOutcome> {
         let stored = try storedBody.map { body in try WireCoding.decode(Record.self, from: body) }
         if incoming.isPurged, stored?.isPurged != true, !canPurge {
             throw APIError(
                 .forbiddenRecord, "this device may not purge \(incoming.key); nothing in the batch was written",
                 details: ErrorDetails(collection: incoming.collection, id: incoming.id, index: index))
+        }
+        do {
+            try incoming.checkPushClaims(by: pusher, stored: stored)
+        } catch {
+            throw APIError(error.errorBody(index: index))
         }
         let result = stored.map { $0.merged(with: incoming) } ?? incoming
         let newBody = result == stored ? nil : try WireCoding.encode(result)

@@ -125,7 +125,14 @@ public actor InMemorySyncServer {
     }
 
     /// Answers `POST /v1/teams/{team}/push`: merges every record in one step (all or nothing).
-    public func push(_ batch: PushBatch, team: String, device: String) throws(ErrorBody) -> PushResult {
+    ///
+    /// `merge` combines the stored state (first) with the pushed one; it is the protocol's merge unless a
+    /// test swaps in another (the simulation's broken merges). The checks before it, the push rule of
+    /// README §11.3 among them, always apply to the record as pushed.
+    public func push(
+        _ batch: PushBatch, team: String, device: String,
+        merge: @Sendable (_ stored: Record, _ pushed: Record) -> Record = { $0.merged(with: $1) }
+    ) throws(ErrorBody) -> PushResult {
         count("push")
         let entry = try authorize(device, team: team)
         guard batch.records.count <= limits.maxBatchRecords else {
@@ -167,7 +174,12 @@ public actor InMemorySyncServer {
                 throw ErrorBody(code: .forbiddenRecord, message: "this device may not purge \(key)",
                                 details: details)
             }
-            let result = stored.map { $0.merged(with: record) } ?? record
+            do {
+                try record.checkPushClaims(by: batch.replica, stored: stored)
+            } catch {
+                throw error.errorBody(index: index)
+            }
+            let result = stored.map { merge($0, record) } ?? record
             merged.append((key, result, result != stored))
             outcomes.append(result == record ? .accepted(key) : .merged(result))
         }

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+@testable import SyncProtocol
+
+/// The push rule of README §11.3 in the reference server (``InMemorySyncServer``) and as the engine reports
+/// it. The HTTP server calls the same ``Record/checkPushClaims(by:stored:)``; its tests are in
+/// SyncServerTests (`ClockClaimAPITests`).
+@Suite("Push rule: a push advances only its own replica")
+struct PushClaimTests {
+    static let maxCounter = ProtocolLimits.maxCounter
+
+    @Test func theRuleComparesWithTheStoredStateOfTheSameRecord() throws {
+        let (anna, lars) = (try ReplicaID("anna"), try ReplicaID("lars"))
+        var busy = Fixture.note(by: lars)
+        for kind in ["sms", "phone", "visit", "walk"] { busy = busy.updating(["kind": .string(kind)], by: lars) }
+        let quiet = try Record.create(
+            collection: "notes", id: "n-quiet", values: Fixture.noteValues, by: lars, schema: Schemas.notes)
+        #expect(busy.clock[lars] == 5)
+        // Lars made 5 operations on his busiest note but 1 on the quiet one: claiming 2 on it is refused,
+        // although a replica-wide maximum (5) would allow it.
+        var claim = quiet.updating(["place": .string("school")], by: anna)
+        claim.clock[lars] = 2
+        #expect(throws: UnreceivedWritesClaim(key: quiet.key, replica: lars, claimed: 2, received: 1)) {
+            try claim.checkPushClaims(by: anna, stored: quiet)
+        }
+        // Lars himself may advance his own entry; Anna may relay it once the server holds it.
+        var own = quiet
+        own.clock[lars] = Self.maxCounter
+        try own.checkPushClaims(by: lars, stored: quiet)
+        try claim.checkPushClaims(by: anna, stored: claim)
+    }
+
+    @Test func theReferenceServerRefusesAnInflatedColleagueAndKeepsTheirLaterEdit() async throws {
+        let world = EngineWorld()
+        let anna = try await world.device("anna")
+        let lars = try await world.device("lars")
+        let note = try await lars.writeNote("n-shared")
+        try await lars.sync()
+        try await anna.sync()
+        let held = try #require(await anna.storage.record(note.key))
+        let sequence = await world.server.sequence(of: EngineWorld.team)
+
+        var attack = held.updating(["kind": .string("phone")], by: anna.storage.replica)
+        attack.clock[lars.storage.replica] = Self.maxCounter
+        let batch = PushBatch(replica: anna.storage.replica, batchID: "b-attack", records: [attack])
+        await #expect(throws: UnreceivedWritesClaim(key: note.key, replica: lars.storage.replica,
+                                                     claimed: Self.maxCounter, received: 1).errorBody(index: 0)) {
+            try await world.server.push(batch, team: EngineWorld.team, device: "anna")
+        }
+        #expect(await world.server.sequence(of: EngineWorld.team) == sequence)
+        #expect(await world.server.record(note.key, in: EngineWorld.team) == held)
+
+        // Through the engine the refusal is a non-transient sync error carrying the server's error body.
+        await anna.storage.save(attack)
+        let error = try #require(await #expect(throws: SyncError.self) { try await anna.engine.sync() })
+        #expect(error.errorBody?.code == .clockAhead && error.errorBody?.details?.path == "records[0].v")
+        #expect(!error.isTransient && error.phase == .pushing)
+
+        // Lars's later edit reaches the server and is not dominated by anything.
+        let edit = try await lars.storage.update(note.key, values: ["place": .string("library")])
+        try await lars.sync()
+        #expect(await world.server.record(note.key, in: EngineWorld.team) == edit)
+    }
+}
