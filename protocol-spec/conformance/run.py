@@ -28,6 +28,7 @@ import shlex
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -176,6 +177,10 @@ class Scope:
                 count = self.substitute(spec["count"], extra)
                 return {self.substitute(spec["key"], dict(extra or {}, i=index)):
                         self.substitute(spec["value"], dict(extra or {}, i=index)) for index in range(count)}
+            if set(template) == {"$sorted_index"}:
+                # The index of a replica id among others sorted by UTF-8 bytes (dot indexes, merge.md Wire form).
+                spec = self.substitute(template["$sorted_index"], extra)
+                return sorted(spec["among"], key=lambda r: r.encode()).index(spec["of"])
             if set(template) == {"$string"}:
                 spec = template["$string"]
                 return str(spec["text"]) * int(self.substitute(spec["count"], extra))
@@ -294,6 +299,9 @@ def check(actual, op, expected, path):
         keys = [a.encode() for a in actual]
         if keys != sorted(keys) or len(set(keys)) != len(keys):
             fail(f"expected strictly increasing by UTF-8 bytes, got {show(actual)}")
+    elif op == "unique":
+        if not isinstance(actual, list) or len(set(map(show, actual))) != len(actual):
+            fail(f"expected no repeated items, got {show(actual)}")
     elif op == "has_members":
         if not isinstance(actual, dict):
             fail(f"expected an object, got {show(actual)}")
@@ -503,6 +511,36 @@ class Runner:
             return
         if "revoke" in step:
             self.hook(self.args.revoke_command, device=str(self.scope.substitute(step["revoke"])))
+            return
+        if "parallel" in step:
+            # Requests sent concurrently (a list, or one template per index ${i}); every answer is checked.
+            spec = step["parallel"]
+            if "requests" in spec:
+                requests = [self.scope.substitute(request) for request in spec["requests"]]
+            else:
+                requests = [self.scope.substitute(spec["request"], {"i": index})
+                            for index in range(self.scope.substitute(spec["count"]))]
+            count = len(requests)
+            results = [None] * count
+
+            def worker(index):
+                try:
+                    results[index] = self.exchange(requests[index])
+                except CaseFailure as failure:
+                    results[index] = failure
+
+            threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            for index, result in enumerate(results):
+                if isinstance(result, CaseFailure):
+                    raise CaseFailure(f"request {index}: {result}")
+                try:
+                    self.verify(result, step.get("expect", {}))
+                except CaseFailure as failure:
+                    raise CaseFailure(f"request {index}: {failure}")
             return
         request = self.scope.substitute(step["request"])
         if "repeat_until_status" in step:
