@@ -443,16 +443,28 @@ class Runner:
                     self.scope.values[f"{kind[:-1]}.{name}"] = fixture[kind][name]
             self.fixture_codes = {k: list(v) for k, v in fixture.get("codes", {}).items()}
             return
-        for hook in ("team_command", "adviser_command", "code_command"):
-            if not getattr(self.args, hook):
-                raise SetupError(f"give --{hook.replace('_', '-')} (or --fixture)")
+        if not self.args.code_command:
+            raise SetupError("give --code-command (or --fixture)")
         for name in self.world["teams"]:
-            real = f"cf{run}-{name}"
-            self.scope.values[f"team.{name}"] = real
-            self.hook(self.args.team_command, team=real)
+            self.scope.values[f"team.{name}"] = f"cf{run}-{name}"
+        for name in self.world["advisers"]:
+            self.scope.values[f"adviser.{name}"] = f"cf{run}-{name}"
+        if self.args.setup_command:
+            # One command for the whole world, described as JSON on its standard input.
+            world = {"teams": [self.scope.values[f"team.{t}"] for t in self.world["teams"]],
+                     "advisers": [{"name": self.scope.values[f"adviser.{name}"],
+                                   "teams": [self.scope.values[f"team.{t}"] for t in adviser["teams"]],
+                                   "canPurge": bool(adviser.get("canPurge"))}
+                                  for name, adviser in self.world["advisers"].items()]}
+            self.hook(self.args.setup_command, stdin=json.dumps(world))
+            return
+        for hook in ("team_command", "adviser_command"):
+            if not getattr(self.args, hook):
+                raise SetupError(f"give --setup-command, or --team-command and --adviser-command (or --fixture)")
+        for name in self.world["teams"]:
+            self.hook(self.args.team_command, team=self.scope.values[f"team.{name}"])
         for name, adviser in self.world["advisers"].items():
-            real = f"cf{run}-{name}"
-            self.scope.values[f"adviser.{name}"] = real
+            real = self.scope.values[f"adviser.{name}"]
             template = self.args.adviser_command
             if adviser.get("canPurge"):
                 if not self.args.purger_command:
@@ -461,10 +473,11 @@ class Runner:
             for team in adviser["teams"]:
                 self.hook(template, team=self.scope.values[f"team.{team}"], adviser=real)
 
-    def hook(self, template, **values):
+    def hook(self, template, stdin=None, **values):
         command = template.format(**{k: shlex.quote(v) for k, v in values.items()})
         try:
-            done = subprocess.run(command, shell=True, capture_output=True, text=True,
+            done = subprocess.run(command, shell=True, capture_output=True, text=True, input=stdin,
+                                  stdin=None if stdin is not None else subprocess.DEVNULL,
                                   timeout=self.args.hook_timeout)
         except subprocess.TimeoutExpired:
             raise SetupError(f"hook did not finish within {self.args.hook_timeout} s: {command}")
@@ -698,6 +711,9 @@ def is_loopback(host):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Run the fieldsync server conformance cases.")
     parser.add_argument("--server", help="base URL, e.g. http://127.0.0.1:8080")
+    parser.add_argument("--setup-command",
+                        help="shell command run once that creates the world's teams and advisers, described as "
+                             "JSON on its standard input (instead of --team-command/--adviser-command/--purger-command)")
     parser.add_argument("--team-command", help="shell template run once per team; {team} is replaced")
     parser.add_argument("--adviser-command",
                         help="shell template run once per (adviser, team) membership; {team}, {adviser}")
@@ -722,6 +738,8 @@ def main(argv=None):
     parser.add_argument("--allow-remote", action="store_true",
                         help="allow a server that is not on loopback (the cases write test data to it)")
     parser.add_argument("--strict", action="store_true", help="also fail when a known failure passes")
+    parser.add_argument("--fail-on-skip", action="store_true",
+                        help="fail when a case is skipped for want of a hook (CI)")
     parser.add_argument("--print-world", action="store_true",
                         help="print the teams, advisers and number of enrolment codes the cases need, and exit")
     parser.add_argument("--verbose", "-v", action="store_true", help="print every exchange on stderr")
@@ -770,7 +788,8 @@ def main(argv=None):
           f"{counts['XPASS']} known failures now passing, {counts['SKIP']} skipped; {runner.client.requests} requests"
           + (f", {runner.rate_limited_waits} rate-limit waits" if runner.rate_limited_waits else "")
           + f", {elapsed:.1f} s")
-    unexpected = counts["FAIL"] + (counts["XPASS"] if args.strict else 0)
+    unexpected = (counts["FAIL"] + (counts["XPASS"] if args.strict else 0)
+                  + (counts["SKIP"] if args.fail_on_skip else 0))
     return 1 if unexpected else 0
 
 
