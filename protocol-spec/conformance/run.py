@@ -26,6 +26,7 @@ import secrets
 import select
 import shlex
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -330,7 +331,7 @@ class Response:
 
 
 class Client:
-    def __init__(self, base_url, timeout, verbose):
+    def __init__(self, base_url, timeout, verbose, ca_cert=None):
         parts = urllib.parse.urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SetupError(f"--server must be http://HOST:PORT or https://HOST:PORT, got {base_url!r}")
@@ -339,6 +340,8 @@ class Client:
         self.prefix = parts.path.rstrip("/")
         self.timeout, self.verbose = timeout, verbose
         self.requests = 0
+        # HTTPS: the server certificate is verified (README §11.1), against --ca-cert when given.
+        self.tls = ssl.create_default_context(cafile=ca_cert) if parts.scheme == "https" else None
 
     def _send_body(self, sock, body):
         """Sends the body, but stops as soon as the server starts answering (a server may answer 413 and stop
@@ -359,12 +362,16 @@ class Client:
                     return False
         return True
 
+    def connection(self):
+        if self.tls:
+            return http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout, context=self.tls)
+        return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+
     def send_raw(self, data, half_close):
         """Sends bytes as they are (a malformed request, a body shorter than its Content-Length) and reads one
         answer. half_close: end the sending side afterwards, as a client that gives up mid-body does."""
         self.requests += 1
-        cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
-        connection = cls(self.host, self.port, timeout=self.timeout)
+        connection = self.connection()
         try:
             connection.connect()
             sock = connection.sock
@@ -385,8 +392,7 @@ class Client:
     def send(self, method, target, headers, body, chunked=False):
         """One request on a fresh connection (Connection: close)."""
         self.requests += 1
-        cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
-        connection = cls(self.host, self.port, timeout=self.timeout)
+        connection = self.connection()
         try:
             connection.connect()
             sock = connection.sock
@@ -423,7 +429,7 @@ class Runner:
     def __init__(self, args, world):
         self.args, self.world = args, world
         self.scope = Scope()
-        self.client = Client(args.server, args.timeout, args.verbose)
+        self.client = Client(args.server, args.timeout, args.verbose, args.ca_cert)
         self.fixture_codes = {}
         self.rate_limited_waits = 0
 
@@ -727,6 +733,7 @@ def main(argv=None):
                              "cases that need it are skipped without it")
     parser.add_argument("--fixture", help="JSON file mapping the world's teams/advisers to existing ones, "
                                           "with enrolment codes (instead of the command hooks)")
+    parser.add_argument("--ca-cert", help="PEM file of the CA that signed an HTTPS server's certificate")
     parser.add_argument("--cases", default=os.path.join(HERE, "cases"), help="directory of case files")
     parser.add_argument("--world", default=os.path.join(HERE, "world.json"), help="the world the cases need")
     parser.add_argument("--only", action="append", default=[], help="run cases whose id contains this (repeatable)")
