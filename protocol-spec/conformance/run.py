@@ -789,7 +789,8 @@ def main(argv=None):
             print(f"conformance: setup failed in {case['id']}: {error}", file=sys.stderr)
             return 2
         except Exception as error:  # an answer the runner did not foresee must not hide the other cases
-            verdict, why = "FAIL", f"runner error on an unexpected answer: {error.__class__.__name__}: {error}"
+            why = f"runner error on an unexpected answer: {error.__class__.__name__}: {error}"
+            verdict, why = ("KNOWN", f"{known} [{why}]") if known else ("FAIL", why)
         counts[verdict] += 1
         print(f"{verdict:5} {case['id']}" + (f"  -- {why}" if why else ""), flush=True)
     elapsed = time.monotonic() - started
