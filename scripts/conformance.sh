@@ -65,7 +65,7 @@ trap 'exit 130' INT TERM
 run_backend() {
     local name=$1 database=$2
     shift 2
-    local out="$work/$name.stdout" fifo="$work/$name.fifo" line="" url
+    local fifo="$work/$name.fifo" line="" url
     mkfifo "$fifo"
     # Enrolment is rate limited per source address; every case enrols from 127.0.0.1, so allow more at once.
     FIELDSYNC_LOG_LEVEL=warning FIELDSYNC_ANONYMOUS_RATE_BURST=200 \
@@ -74,8 +74,7 @@ run_backend() {
     exec 3<"$fifo"
     # The server prints one line once it accepts connections; wait for it (at most 60 s), or for its exit.
     if ! IFS= read -r -t 60 -u 3 line || [[ "$line" != *"listening on "* ]]; then
-        log "$name: sync-server did not report its address (got '${line}'); its log:"
-        tail -n 40 "$work/$name.log" >&2 || true
+        log "$name: sync-server did not report its address within 60 s (got '${line}')"
         stop_server "$name" || true
         return 1
     fi
@@ -110,7 +109,7 @@ stop_server() {
     wait "$server_pid" || exit_status=$?
     server_pid=""
     exec 3<&-
-    if (( exit_status != 0 )); then
+    if (( exit_status != 0 || status != 0 )); then
         log "$name: sync-server exited with $exit_status; its log:"
         tail -n 40 "$work/$name.log" >&2 || true
         status=1
