@@ -21,7 +21,8 @@ struct PushClaimTests {
         // although a replica-wide maximum (5) would allow it.
         var claim = quiet.updating(["place": .string("school")], by: anna)
         claim.clock[lars] = 2
-        #expect(throws: UnreceivedWritesClaim(key: quiet.key, replica: lars, claimed: 2, received: 1)) {
+        #expect(throws: PushClaimError(kind: .unreceivedWrites, key: quiet.key, replica: lars, claimed: 2,
+                                       received: 1)) {
             try claim.checkPushClaims(by: anna, stored: quiet)
         }
         // Lars himself may advance his own entry; Anna may relay it once the server holds it.
@@ -44,8 +45,10 @@ struct PushClaimTests {
         var attack = held.updating(["kind": .string("phone")], by: anna.storage.replica)
         attack.clock[lars.storage.replica] = Self.maxCounter
         let batch = PushBatch(replica: anna.storage.replica, batchID: "b-attack", records: [attack])
-        await #expect(throws: UnreceivedWritesClaim(key: note.key, replica: lars.storage.replica,
-                                                     claimed: Self.maxCounter, received: 1).errorBody(index: 0)) {
+        let claim = PushClaimError(
+            kind: .unreceivedWrites, key: note.key, replica: lars.storage.replica, claimed: Self.maxCounter,
+            received: 1)
+        await #expect(throws: claim.errorBody(index: 0)) {
             try await world.server.push(batch, team: EngineWorld.team, device: "anna")
         }
         #expect(await world.server.sequence(of: EngineWorld.team) == sequence)
@@ -61,5 +64,44 @@ struct PushClaimTests {
         let edit = try await lars.storage.update(note.key, values: ["place": .string("library")])
         try await lars.sync()
         #expect(await world.server.record(note.key, in: EngineWorld.team) == edit)
+    }
+
+    @Test func aDeviceRestoredFromABackupIsToldItRolledBack() async throws {
+        let world = EngineWorld()
+        let anna = try await world.device("anna")
+        let note = try await anna.writeNote("n-restored")
+        try await anna.sync()
+        let backup = try #require(await anna.storage.record(note.key))
+        for kind in ["sms", "phone"] { _ = try await anna.storage.update(note.key, values: ["kind": .string(kind)]) }
+        try await anna.sync()
+        let synced = try #require(await world.server.record(note.key, in: EngineWorld.team))
+        #expect(synced.clock[anna.storage.replica] == 3)
+
+        // The laptop is restored from the backup and edits the note again: the edit gets dot anna:2, which
+        // the team already holds for another write.
+        let restored = InMemoryReplicaStorage(replica: anna.storage.replica)
+        await restored.save(backup)
+        let again = try await restored.update(note.key, values: ["place": .string("library")])
+        let batch = PushBatch(replica: anna.storage.replica, batchID: "b-restored", records: [again])
+        let refused = PushClaimError(
+            kind: .rolledBack, key: note.key, replica: anna.storage.replica, claimed: 2, received: 3)
+        await #expect(throws: refused.errorBody(index: 0)) {
+            try await world.server.push(batch, team: EngineWorld.team, device: "anna")
+        }
+        #expect(refused.errorBody(index: 0).code.httpStatus == 409)
+        #expect(await world.server.record(note.key, in: EngineWorld.team) == synced)
+
+        // Its engine stops with a typed reason carrying the server's body; nothing was written.
+        let engine = SyncEngine(
+            storage: restored, transport: InMemoryTransport(server: world.server, device: "anna"),
+            configuration: .init(team: EngineWorld.team, replica: anna.storage.replica), environment: world.environment)
+        let error = try #require(await #expect(throws: SyncError.self) { try await engine.sync() })
+        guard case .replicaRolledBack(let body) = error.reason else {
+            Issue.record("expected replicaRolledBack, got \(error.reason)")
+            return
+        }
+        #expect(body.code == .replicaRolledBack && body.details?.id == note.id && !error.isTransient)
+        #expect(error.errorBody == body && error.phase == .pushing)
+        #expect(await world.server.record(note.key, in: EngineWorld.team) == synced)
     }
 }

@@ -117,6 +117,13 @@ valid = [
       "this server has not received; a push may only advance its own replica's entries. Nothing in the batch "
       "was written", "retryable": False,
       "details": {"collection": "notes", "id": "n-7", "index": 1, "path": "records[1].v"}}),
+    ("error-replica-rolled-back", "ErrorBody",
+     "409: a pushed record lacks operations of the batch's own replica that the server holds (README 11.3).",
+     {"code": "replica_rolled_back", "message": "records[0].v (record notes/n-7) lacks writes of the batch's "
+      "own replica that this server has received: the device's store is older than what it synced (restored "
+      "or copied), and its next writes would reuse their dots. Nothing in the batch was written; the device "
+      "must continue as a new replica", "retryable": False,
+      "details": {"collection": "notes", "id": "n-7", "index": 0, "path": "records[0].v"}}),
 ]
 
 def batch(records, **extra):

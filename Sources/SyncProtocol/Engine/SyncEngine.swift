@@ -141,7 +141,11 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
                 guard classified?.isRetryable == true, attempts < policy.maxAttempts,
                     (retryAfter ?? .zero) <= policy.maxRetryAfter
                 else {
-                    throw SyncError(phase: run.phase, reason: .transport(error), attempts: attempts,
+                    var reason = SyncError.Reason.transport(error)
+                    if let body = SyncError.errorBody(of: error), body.code == .replicaRolledBack {
+                        reason = .replicaRolledBack(body)
+                    }
+                    throw SyncError(phase: run.phase, reason: reason, attempts: attempts,
                                     partial: run.summary(now: environment.now()))
                 }
                 let delay = policy.delay(beforeRetry: attempts, jitter: environment.random(), retryAfter: retryAfter)

@@ -14,6 +14,12 @@ public struct SyncError: Error, CustomStringConvertible {
         case invalidResponse(String)
         /// A single record is larger than the server accepts in one request.
         case recordTooLarge(RecordKey)
+        /// The server holds operations of this device's replica that the device's store lacks
+        /// (`409 replica_rolled_back`, README §11.3): the store was restored from a backup or copied, and
+        /// its next writes would reuse dots the team already holds. Nothing of the batch was written. The
+        /// device must not push under this replica id again; it continues as a new replica. The body names
+        /// the first record found (`details.collection`, `details.id`).
+        case replicaRolledBack(ErrorBody)
         /// Another sync of this engine is already running.
         case alreadySyncing
         /// The task was cancelled.
@@ -39,10 +45,16 @@ public struct SyncError: Error, CustomStringConvertible {
 
     /// The server's error body, when the failure was an error answer.
     public var errorBody: ErrorBody? {
-        if case .transport(let error) = reason {
-            return (error as? SyncTransportError)?.body ?? (error as? ErrorBody)
+        switch reason {
+        case .transport(let error): Self.errorBody(of: error)
+        case .replicaRolledBack(let body): body
+        default: nil
         }
-        return nil
+    }
+
+    /// The error body of a transport failure, when it was an error answer of the server.
+    static func errorBody(of error: any Error) -> ErrorBody? {
+        (error as? SyncTransportError)?.body ?? (error as? ErrorBody)
     }
 
     /// Whether trying again later (a new sync) may succeed: the network or server was the problem,
@@ -50,7 +62,7 @@ public struct SyncError: Error, CustomStringConvertible {
     public var isTransient: Bool {
         switch reason {
         case .transport(let error): (error as? any RetryClassifying)?.isRetryable ?? false
-        case .storage, .unsupportedVersion, .invalidResponse, .recordTooLarge: false
+        case .storage, .unsupportedVersion, .invalidResponse, .recordTooLarge, .replicaRolledBack: false
         case .alreadySyncing, .cancelled: true
         }
     }
@@ -64,6 +76,10 @@ public struct SyncError: Error, CustomStringConvertible {
             what = "no common protocol version (client \(ProtocolVersion.supported), server \(server))"
         case .invalidResponse(let detail): what = "invalid server response: \(detail)"
         case .recordTooLarge(let key): what = "record \(key) is larger than the server accepts"
+        case .replicaRolledBack(let body):
+            let record = body.details.flatMap { details in details.collection.map { "\($0)/\(details.id ?? "?")" } }
+            what = "the server holds writes this device's store lacks\(record.map { " (record \($0))" } ?? ""): "
+                + "the store was restored from a backup or copied, and must continue as a new replica"
         case .alreadySyncing: what = "a sync is already running"
         case .cancelled: what = "cancelled"
         }

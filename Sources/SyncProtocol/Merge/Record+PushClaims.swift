@@ -1,15 +1,32 @@
-/// A pushed record whose clock claims writes of another replica that the receiving server has not received.
+/// A pushed record whose clock the receiving server cannot accept from the pushing replica (README §11.3).
 ///
 /// Counters belong to one record: `clock[r] == n` says "has seen the first `n` operations of replica `r` on
-/// this record" (merge.md, "Identifiers and clocks"). A device learns another replica's operations on a
-/// record only from the server (devices never talk to each other), and the server's state of a record only
-/// grows, so every entry of another replica in an honest push is at most the server's entry for that replica
-/// in that record. An entry above it would let the pusher claim to have seen (and so silently overwrite)
-/// writes the other replica has not even made yet. See protocol README §11.3.
-public struct UnreceivedWritesClaim: Error, Sendable, Hashable, CustomStringConvertible {
+/// this record" (merge.md, "Identifiers and clocks"). Two facts bound what an honest push can hold, compared
+/// with the server's state of the same record:
+///
+/// - **Other replicas' entries are at most the server's.** A device learns another replica's operations on a
+///   record only from the server (devices never talk to each other), and the server's state of a record only
+///   grows. An entry above it would let the pusher claim to have seen (and so silently overwrite) writes the
+///   other replica has not even made yet: ``Kind/unreceivedWrites``, `400 clock_ahead`.
+/// - **The pusher's own entry is at least the server's.** The server learned the pusher's operations on the
+///   record from the pusher (or from relays of its own earlier states), and a replica's state only grows. An
+///   entry below it means the device's store lost operations it had synced (restored from a backup, or a
+///   copy of a store): its next writes would reuse dots the team already holds for other writes, which the
+///   merge would treat as the same writes. ``Kind/rolledBack``, `409 replica_rolled_back`.
+public struct PushClaimError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Which bound the record broke.
+    public enum Kind: Sendable, Hashable {
+        /// Another replica's entry is above the server's (`400 clock_ahead`).
+        case unreceivedWrites
+        /// The pusher's own entry is below the server's (`409 replica_rolled_back`).
+        case rolledBack
+    }
+
+    /// Which bound the record broke.
+    public var kind: Kind
     /// The record concerned.
     public var key: RecordKey
-    /// The other replica whose entry is ahead of what the server holds.
+    /// The replica whose entry is out of bounds: another replica, or the pusher itself for ``Kind/rolledBack``.
     public var replica: ReplicaID
     /// The entry the pushed clock has for ``replica``.
     public var claimed: UInt64
@@ -17,7 +34,8 @@ public struct UnreceivedWritesClaim: Error, Sendable, Hashable, CustomStringConv
     public var received: UInt64
 
     /// Creates a refused claim.
-    public init(key: RecordKey, replica: ReplicaID, claimed: UInt64, received: UInt64) {
+    public init(kind: Kind, key: RecordKey, replica: ReplicaID, claimed: UInt64, received: UInt64) {
+        self.kind = kind
         self.key = key
         self.replica = replica
         self.claimed = claimed
@@ -26,18 +44,34 @@ public struct UnreceivedWritesClaim: Error, Sendable, Hashable, CustomStringConv
 
     /// For logs of the server that refused it: names the record and the replica, not the counters.
     public var description: String {
-        "record \(key) claims writes of replica \(replica) that the server has not received"
+        switch kind {
+        case .unreceivedWrites: "record \(key) claims writes of replica \(replica) that the server has not received"
+        case .rolledBack: "record \(key) lacks writes of its own replica \(replica) that the server has received"
+        }
     }
 
-    /// The protocol's answer to a push refused by this rule: `400 clock_ahead`, naming the record (by
-    /// collection and id), its `index` in the batch and the path of its clock, but no counter or content.
+    /// The protocol's answer to a push refused by this rule: `400 clock_ahead` or `409 replica_rolled_back`,
+    /// naming the record (by collection and id), its `index` in the batch and the path of its clock, but no
+    /// replica, counter or content.
     public func errorBody(index: Int) -> ErrorBody {
-        ErrorBody(
-            code: .clockAhead,
-            message: "records[\(index)].v (record \(key)) claims writes of another replica that this server "
-                + "has not received; a push may only advance its own replica's entries. Nothing in the batch "
-                + "was written",
-            details: ErrorDetails(collection: key.collection, id: key.id, path: "records[\(index)].v", index: index))
+        let path = "records[\(index)].v"
+        let details = ErrorDetails(collection: key.collection, id: key.id, path: path, index: index)
+        switch kind {
+        case .unreceivedWrites:
+            return ErrorBody(
+                code: .clockAhead,
+                message: "\(path) (record \(key)) claims writes of another replica that this server has not "
+                    + "received; a push may only advance its own replica's entries. Nothing in the batch was written",
+                details: details)
+        case .rolledBack:
+            return ErrorBody(
+                code: .replicaRolledBack,
+                message: "\(path) (record \(key)) lacks writes of the batch's own replica that this server has "
+                    + "received: the device's store is older than what it synced (restored or copied), and its "
+                    + "next writes would reuse their dots. Nothing in the batch was written; the device must "
+                    + "continue as a new replica",
+                details: details)
+        }
     }
 }
 
@@ -54,19 +88,29 @@ extension VersionVector {
 }
 
 extension Record {
-    /// The push rule of the protocol (README §11.3): a record pushed by `pusher` may advance only `pusher`'s
-    /// entries of the clock beyond `stored`, the receiving server's state of the record (`nil` when the
-    /// server holds none: then the record may carry no other replica's entry at all).
+    /// The push rule of the protocol (README §11.3) for this record, pushed by `pusher`, against `stored`, the
+    /// receiving server's state of the record (`nil` when the server holds none): every entry of another
+    /// replica is at most its entry in `stored` (without a stored state the record may carry no other
+    /// replica's entry at all), and `pusher`'s own entry is at least its entry in `stored`. Within those
+    /// bounds `pusher`'s entry may grow without limit (up to the protocol's counter bound): it counts the
+    /// pusher's own operations.
     ///
     /// Only the clock is checked: a decoded record is causally closed (every dot of a write, tag add,
     /// presence entry or purge is contained in its clock, see ``validateStructure()``), so no dot can name an
-    /// operation beyond its clock. Entries of `pusher` may grow without bound (up to the protocol's counter
-    /// limit): they are the pusher's own operations.
+    /// operation beyond its clock.
     ///
-    /// - Throws: ``UnreceivedWritesClaim`` naming the first replica (byte order) whose entry is ahead.
-    public func checkPushClaims(by pusher: ReplicaID, stored: Record?) throws(UnreceivedWritesClaim) {
+    /// - Throws: ``PushClaimError``: ``PushClaimError/Kind/unreceivedWrites`` naming the first replica (byte
+    ///   order) whose entry is ahead, checked first; else ``PushClaimError/Kind/rolledBack``.
+    public func checkPushClaims(by pusher: ReplicaID, stored: Record?) throws(PushClaimError) {
         let received = stored?.clock ?? VersionVector()
-        guard let replica = clock.firstEntryAhead(of: received, except: pusher) else { return }
-        throw UnreceivedWritesClaim(key: key, replica: replica, claimed: clock[replica], received: received[replica])
+        if let replica = clock.firstEntryAhead(of: received, except: pusher) {
+            throw PushClaimError(
+                kind: .unreceivedWrites, key: key, replica: replica, claimed: clock[replica],
+                received: received[replica])
+        }
+        if clock[pusher] < received[pusher] {
+            throw PushClaimError(
+                kind: .rolledBack, key: key, replica: pusher, claimed: clock[pusher], received: received[pusher])
+        }
     }
 }

@@ -63,6 +63,10 @@ extension ErrorCode {
     public static let batchIDReused = ErrorCode(rawValue: "batch_id_reused")
     /// Enrolment brought a replica id that another device already holds. `409`.
     public static let replicaInUse = ErrorCode(rawValue: "replica_in_use")
+    /// A pushed record lacks operations of the batch's own replica that the server has received: the device's
+    /// store is older than what it synced (restored from a backup, or copied), so its next writes would reuse
+    /// dots. Nothing in the batch was written; the device must continue as a new replica (README §11.3). `409`.
+    public static let replicaRolledBack = ErrorCode(rawValue: "replica_rolled_back")
     /// The request body is larger than the server's `maxBodyBytes`. `413`.
     public static let payloadTooLarge = ErrorCode(rawValue: "payload_too_large")
     /// The push batch holds more records than the server's `maxBatchRecords`. `413`.
@@ -79,7 +83,7 @@ extension ErrorCode {
         .malformedJSON, .unknownField, .missingField, .wrongType, .invalidValue, .unsupportedVersion,
         .invalidCursor, .clockAhead, .unauthorized, .deviceRevoked, .invalidEnrollmentCode, .forbiddenTeam,
         .forbiddenRecord, .notFound, .methodNotAllowed, .cursorExpired, .batchIDReused, .replicaInUse,
-        .payloadTooLarge, .batchTooLarge, .rateLimited, .internalError, .unavailable,
+        .replicaRolledBack, .payloadTooLarge, .batchTooLarge, .rateLimited, .internalError, .unavailable,
     ]
 
     /// The HTTP status the HTTP binding uses for this code; `nil` for a code this build does not know.
@@ -92,7 +96,7 @@ extension ErrorCode {
         case .forbiddenTeam, .forbiddenRecord: 403
         case .notFound: 404
         case .methodNotAllowed: 405
-        case .cursorExpired, .batchIDReused, .replicaInUse: 409
+        case .cursorExpired, .batchIDReused, .replicaInUse, .replicaRolledBack: 409
         case .payloadTooLarge, .batchTooLarge: 413
         case .rateLimited: 429
         case .internalError: 500

@@ -270,6 +270,7 @@ public final class Simulation {
         case .unsupportedVersion: return "unsupported-version"
         case .invalidResponse: return "invalid-response"
         case .recordTooLarge: return "record-too-large"
+        case .replicaRolledBack: return "replica-rolled-back"
         case .alreadySyncing: return "already-syncing"
         case .cancelled: return "cancelled"
         }

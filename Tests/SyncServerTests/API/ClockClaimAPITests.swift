@@ -88,10 +88,11 @@ struct ClockClaimAPITests {
         try await APIHarness.run(backend) { api in
             let anna = try await api.enrol("laptop")
             let lars = try await api.enrol("phone")
+            let tablet = try await api.enrol("tablet")
 
             var note = try APIHarness.note("n-relay", by: lars.replica)
             _ = try Self.result(try await api.push([note], as: lars))
-            let older = try #require(try await Self.pulled(note.key, api, as: anna))
+            let older = try #require(try await Self.pulled(note.key, api, as: tablet))
             for kind in ["sms", "phone", "visit"] {
                 note = note.updating(["kind": .string(kind)], by: lars.replica)
             }
@@ -104,8 +105,8 @@ struct ClockClaimAPITests {
             let relay = try Self.result(try await api.push([relayed], as: anna, batchID: "b-anna-1"))
             #expect(relay.results.map(\.status) == [.accepted])
 
-            // An older state she still holds is below the server's: it merges into nothing new.
-            let stale = try Self.result(try await api.push([older], as: anna, batchID: "b-anna-2"))
+            // An older state a third device still holds is below the server's: it merges into nothing new.
+            let stale = try Self.result(try await api.push([older], as: tablet, batchID: "b-tablet-1"))
             #expect(stale.results.map(\.status) == [.merged])
 
             // Her own entry may grow as far as she likes: it covers only her own operations.
@@ -157,6 +158,35 @@ struct ClockClaimAPITests {
             #expect(refused.errorBody?.details?.path == "records[0].v")
             #expect(refused.errorBody?.code == .clockAhead)
             #expect(try await api.storage.lastSeq(team: api.team) == 0)
+        }
+    }
+
+    @Test(arguments: Backend.enabled)
+    func aDeviceBehindItsOwnSyncedWritesIsToldItRolledBack(_ backend: Backend) async throws {
+        try await APIHarness.run(backend) { api in
+            let anna = try await api.enrol("laptop")
+            let backup = try APIHarness.note("n-restored", by: anna.replica)
+            var note = backup
+            for kind in ["sms", "phone"] { note = note.updating(["kind": .string(kind)], by: anna.replica) }
+            _ = try Self.result(try await api.push([note], as: anna, batchID: "b-1"))
+            let sequence = try await api.storage.lastSeq(team: api.team)
+
+            // Restored from the backup, the laptop edits the note again: dot anna:2 would name two writes.
+            let again = backup.updating(["place": .string("library")], by: anna.replica)
+            let other = try APIHarness.note("n-new", by: anna.replica)
+            let refused = try await api.push([other, again], as: anna, batchID: "b-restored")
+            #expect(refused.status == .conflict)
+            let error = try #require(refused.errorBody, "\(refused.text)")
+            #expect(error.code == .replicaRolledBack && !error.retryable)
+            #expect(error.details == ErrorDetails(
+                collection: "notes", id: "n-restored", path: "records[1].v", index: 1))
+            #expect(!error.message.contains(anna.replica.rawValue) && !error.message.contains("library"))
+            #expect(try await api.storage.lastSeq(team: api.team) == sequence)
+            #expect(try await Self.pulled(other.key, api, as: anna) == nil)
+            #expect(try await Self.pulled(note.key, api, as: anna) == note)
+            let events = try await api.storage.auditEvents(limit: 1_000)
+            let audit = try #require(events.first { $0.action == .push && $0.deviceID == anna.deviceID })
+            #expect(audit.outcome == "replica_rolled_back" && audit.detail == "batch=b-restored")
         }
     }
 }
