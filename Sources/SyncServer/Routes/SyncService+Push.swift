@@ -22,6 +22,16 @@ extension SyncService {
             await auditRefusal(
                 error, action: .push, identity: identity, team: team, recordIDs: batchKeys,
                 detail: batchID.map { "batch=\($0)" }, context: context)
+            // A clock the push rule refuses is a hostile or broken device, or a store restored from a backup:
+            // operators should hear of it (no record, replica or counter in the log, only who and which batch).
+            if let code = (error as? APIError)?.body.code, code == .clockAhead || code == .replicaRolledBack {
+                context.logger.warning(
+                    "push refused by the push rule",
+                    metadata: [
+                        "code": "\(code)", "device": "\(identity.deviceID)", "team": "\(team)",
+                        "batch": "\(batchID ?? "?")",
+                    ])
+            }
             throw error
         }
     }
