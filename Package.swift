@@ -60,6 +60,7 @@ let package = Package(
         .executableTarget(
             name: "fieldcli",
             dependencies: [
+                "CFieldVFS",
                 "LocalStore",
                 "SyncProtocol",
                 "SyncClient",

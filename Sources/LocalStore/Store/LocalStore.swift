@@ -56,8 +56,9 @@ public final class LocalStore: @unchecked Sendable {
     private let checkpointer: WALCheckpointer?
     private let lock: FileLock
     private let keySlot: KeySlot?
-    /// Whether `close()` wipes the key: yes when the store unlocked it, no when a ``StoreKey`` lent it.
-    private let ownsKey: Bool
+    /// The key the store was opened with, when a ``StoreKey`` lent it: kept alive while the store is open, and
+    /// not wiped by `close()`. Nil when the store unlocked its own key, which `close()` wipes.
+    private let lentKey: StoreKey?
     private let closeLock = NSLock()
     private var isClosed = false
     /// The search words of subjects, by id, looked up while projecting notes. Only touched inside write
@@ -66,11 +67,11 @@ public final class LocalStore: @unchecked Sendable {
     var subjectWordsCache: [String: String] = [:]
 
     private init(
-        location: StoreLocation, writer: any DatabaseWriter, lock: FileLock, keySlot: KeySlot?, ownsKey: Bool = true,
-        logger: Logger
+        location: StoreLocation, writer: any DatabaseWriter, lock: FileLock, keySlot: KeySlot?,
+        lentKey: StoreKey? = nil, logger: Logger
     ) throws {
         self.location = location
-        self.ownsKey = ownsKey
+        self.lentKey = lentKey
         self.writer = writer
         checkpointer = writer is DatabasePool
             ? try WALCheckpointer(
@@ -168,7 +169,7 @@ public final class LocalStore: @unchecked Sendable {
                 guard let passphrase else { throw LocalStoreError.wrongPassphrase }
                 slot = try unlockSlot(location, passphrase: passphrase)
             }
-            return try open(location, lock: lock, keySlot: slot, ownsKey: true, options: options, logger: logger)
+            return try open(location, lock: lock, keySlot: slot, lentKey: nil, options: options, logger: logger)
         } catch {
             slot?.release()
             lock.release()
@@ -212,7 +213,7 @@ public final class LocalStore: @unchecked Sendable {
         let lock = try FileLock(url: location.lockURL, storeDirectory: location.directory)
         do {
             let options = Options(encryption: .encrypted(.standard), journalMode: journalMode)
-            return try open(location, lock: lock, keySlot: key.slot, ownsKey: false, options: options, logger: logger)
+            return try open(location, lock: lock, keySlot: key.slot, lentKey: key, options: options, logger: logger)
         } catch {
             lock.release()
             throw mapError(error)
@@ -228,12 +229,13 @@ public final class LocalStore: @unchecked Sendable {
     }
 
     private static func open(
-        _ location: StoreLocation, lock: FileLock, keySlot: KeySlot?, ownsKey: Bool, options: Options, logger: Logger
+        _ location: StoreLocation, lock: FileLock, keySlot: KeySlot?, lentKey: StoreKey?, options: Options,
+        logger: Logger
     ) throws -> LocalStore {
         let writer = try openDatabase(location, keySlot: keySlot, journalMode: options.journalMode)
         try migrator.migrate(writer)
         return try LocalStore(
-            location: location, writer: writer, lock: lock, keySlot: keySlot, ownsKey: ownsKey, logger: logger)
+            location: location, writer: writer, lock: lock, keySlot: keySlot, lentKey: lentKey, logger: logger)
     }
 
     /// Rewraps the store's data key under a new passphrase. The database is not rewritten; the key file is
@@ -268,7 +270,7 @@ public final class LocalStore: @unchecked Sendable {
         } catch {
             logger.error("closing the store failed", metadata: ["error": "\(error)"])
         }
-        if ownsKey { keySlot?.release() }
+        if lentKey == nil { keySlot?.release() }
         lock.release()
     }
 

@@ -54,18 +54,24 @@ extension NoteCommand {
             let kind = try parseKind(kind)
             let occurredAt = try parseDate(at, option: "--at") ?? Date()
             let followUpDate = try parseDate(followUp, option: "--follow-up")
-            // The store is not held open while the person types (in an editor, or on standard input).
-            let key = try storeOptions.unlock()
-            // Check the subject before asking for text, so nobody types a note that cannot be saved.
-            try storeOptions.withStore(key) { _ = try $0.subject(reference: subject) }
-            let body = try BodyInput.read(text: text)
-            guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw CLIError("the note is empty; nothing saved", status: .usage)
-            }
-            let note = try storeOptions.withStore(key) { store in
-                try store.addNote(NewNote(
+            let save = { (store: LocalStore, body: String) throws -> Note in
+                guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw CLIError("the note is empty; nothing saved", status: .usage)
+                }
+                return try store.addNote(NewNote(
                     subjectReference: subject, kind: kind, occurredAt: occurredAt, place: place ?? "", body: body,
                     tags: tags, followUp: followUpDate))
+            }
+            let note: Note
+            if let text {
+                note = try storeOptions.withStore { try save($0, text) }
+            } else {
+                // The store is not held open while the person types (in the editor, or on standard input).
+                let key = try storeOptions.unlock()
+                // Check the subject before asking for text, so nobody types a note that cannot be saved.
+                try storeOptions.withStore(key) { _ = try $0.subject(reference: subject) }
+                let body = try BodyInput.read(text: nil)
+                note = try storeOptions.withStore(key) { try save($0, body) }
             }
             print(note.id)
         }

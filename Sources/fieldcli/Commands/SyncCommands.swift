@@ -253,6 +253,12 @@ struct Status: ParsableCommand {
             try Output.json(status)
             return
         }
+        if let unlocked = AgentClient.local()?.status(for: storeOptions.directory) {
+            let idle = unlocked.idleUntil < unlocked.until ? ", or \(DateParsing.display(unlocked.idleUntil)) if unused" : ""
+            print("Unlocked until    \(DateParsing.display(unlocked.until))\(idle)")
+        } else {
+            print("Unlocked          no ('fieldcli unlock' asks once for the day)")
+        }
         print("Unsynced changes  \(status.unsyncedChanges)")
         print("Last sync         \(status.lastSuccessfulSync.map { DateParsing.display($0) } ?? "never")")
         print("Server            \(status.server ?? "not enrolled")")

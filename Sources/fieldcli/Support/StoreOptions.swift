@@ -21,10 +21,14 @@ struct StoreOptions: ParsableArguments {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".fieldcli")
     }
 
-    /// Opens the store, asking for the passphrase only if a store exists.
+    /// Opens the store: with the key the unlock agent holds for it, else asking for the passphrase (only if a
+    /// store exists).
     func open() throws -> LocalStore {
         let location = StoreLocation(directory: directory)
         guard location.exists else { throw LocalStoreError.storeMissing(location.directory) }
+        if let key = AgentClient.local()?.key(for: directory) {
+            return try LocalStore.open(at: directory, key: key)
+        }
         let passphrase = try PassphraseReader.read(file: passphraseFile)
         return try LocalStore.open(at: directory, passphrase: passphrase)
     }
@@ -34,11 +38,13 @@ struct StoreOptions: ParsableArguments {
         try open().withClosing(body)
     }
 
-    /// Unwraps the store's key once, for a command that opens the store more than once: around an editor
-    /// session, which must not hold the store (another command, a sync, may run meanwhile).
+    /// The store's key, unwrapped once for a command that opens the store more than once (around an editor
+    /// session, which must not hold the store: another command, a sync, may run meanwhile). From the unlock
+    /// agent when it holds it, else from the passphrase.
     func unlock() throws -> StoreKey {
         let location = StoreLocation(directory: directory)
         guard location.exists else { throw LocalStoreError.storeMissing(location.directory) }
+        if let key = AgentClient.local()?.key(for: directory) { return key }
         return try LocalStore.unlock(at: directory, passphrase: PassphraseReader.read(file: passphraseFile))
     }
 
