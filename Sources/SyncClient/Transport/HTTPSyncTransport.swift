@@ -32,9 +32,9 @@ public final class HTTPSyncTransport: SyncTransport {
         self.configuration = configuration
         self.logger = logger
         var httpConfiguration = HTTPClient.Configuration()
-        // A server that cannot be reached should fail fast (the engine retries with backoff), so connecting
-        // gets at most 10 s even when a request may take longer.
-        let connectNanoseconds = min(configuration.requestTimeout.nanosecondsClamped, 10_000_000_000)
+        // A server that cannot be reached fails fast (and is not retried); a slow answer may take longer.
+        let connectNanoseconds = min(
+            configuration.requestTimeout.nanosecondsClamped, configuration.connectTimeout.nanosecondsClamped)
         httpConfiguration.timeout = .init(
             connect: .nanoseconds(connectNanoseconds),
             read: .nanoseconds(configuration.requestTimeout.nanosecondsClamped))

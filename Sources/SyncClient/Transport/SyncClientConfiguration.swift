@@ -11,6 +11,9 @@ public struct SyncClientConfiguration: Sendable {
     public var trustedCertificatesPEM: String?
     /// How long one request may take, connection included.
     public var requestTimeout: Duration
+    /// How long connecting may take. Short: a server that cannot be reached should fail in seconds, the way
+    /// git does, while a slow answer over a connection that works may take up to `requestTimeout`.
+    public var connectTimeout: Duration
     /// The largest response body accepted.
     public var maxResponseBytes: Int
     /// The `User-Agent` header.
@@ -22,6 +25,7 @@ public struct SyncClientConfiguration: Sendable {
         token: String? = nil,
         trustedCertificatesPEM: String? = nil,
         requestTimeout: Duration = .seconds(60),
+        connectTimeout: Duration = .seconds(3),
         maxResponseBytes: Int = 256 << 20,
         userAgent: String = "fieldsync-client/1"
     ) {
@@ -29,6 +33,7 @@ public struct SyncClientConfiguration: Sendable {
         self.token = token
         self.trustedCertificatesPEM = trustedCertificatesPEM
         self.requestTimeout = requestTimeout
+        self.connectTimeout = connectTimeout
         self.maxResponseBytes = maxResponseBytes
         self.userAgent = userAgent
     }

@@ -25,8 +25,11 @@ public protocol RetryClassifying: Error {
 public struct SyncTransportError: Error, RetryClassifying, CustomStringConvertible {
     /// The families of transport failures.
     public enum Kind: Sendable, Hashable {
-        /// The request may not have reached the server (no route, refused, reset, DNS, TLS handshake).
+        /// The request may not have reached the server (the connection was reset or lost on the way).
         case unreachable
+        /// No connection could be made at all (refused, no route, unknown host, untrusted certificate): a state
+        /// that does not heal within seconds, so it is not retried; `message` says which, for a person.
+        case cannotConnect
         /// No answer in time; the request may or may not have been applied.
         case timedOut
         /// The server answered with an error status and body.
@@ -62,7 +65,7 @@ public struct SyncTransportError: Error, RetryClassifying, CustomStringConvertib
         switch kind {
         case .unreachable, .timedOut: true
         case .server(_, let body): body.retryable
-        case .invalidResponse: false
+        case .cannotConnect, .invalidResponse: false
         }
     }
 

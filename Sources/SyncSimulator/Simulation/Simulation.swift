@@ -260,6 +260,7 @@ public final class Simulation {
             if let transport = failure as? SyncTransportError {
                 switch transport.kind {
                 case .unreachable: return "unreachable"
+                case .cannotConnect: return "cannot-connect"
                 case .timedOut: return "timed-out"
                 case .server(let status, let body): return "\(status)-\(body.code.rawValue)"
                 case .invalidResponse: return "invalid-response"

@@ -28,28 +28,30 @@ func makeTransport(serverURL: String, token: String?, caCertificate: String?) th
 }
 
 /// A one-line explanation of a failed sync, and the reassurance that nothing was lost.
-func syncFailure(_ error: any Error) -> CLIError {
+func syncFailure(_ error: any Error, server: String, queued: Int?) -> CLIError {
     let reason: String
-    if let syncError = error as? SyncError {
-        switch syncError.reason {
-        case .transport(let transport as SyncTransportError):
-            switch transport.kind {
-            case .unreachable, .timedOut: reason = "the server cannot be reached (\(transport.message))"
-            case .server(let status, let body):
-                reason = status == 401
-                    ? "the server no longer accepts this device (revoked or unknown): enrol again"
-                    : "the server refused: \(body.message) (\(body.code))"
-            case .invalidResponse: reason = "the server's answer was not understood (\(transport.message))"
-            }
-        default:
-            reason = syncError.description
+    let transport = (error as? SyncError).flatMap { syncError -> SyncTransportError? in
+        if case .transport(let transport as SyncTransportError) = syncError.reason { return transport }
+        return nil
+    } ?? error as? SyncTransportError
+    if let transport {
+        switch transport.kind {
+        case .cannotConnect: reason = "cannot reach \(server): \(transport.message)"
+        case .unreachable, .timedOut: reason = "the connection to \(server) failed or timed out, even after retrying"
+        case .server(let status, let body):
+            reason = status == 401
+                ? "the server no longer accepts this device (revoked or unknown): enrol again"
+                : "the server refused: \(body.message) (\(body.code))"
+        case .invalidResponse: reason = "the server's answer was not understood (\(transport.message))"
         }
-    } else if let transport = error as? SyncTransportError {
-        reason = transport.message
+    } else if let syncError = error as? SyncError {
+        reason = syncError.description
     } else {
         return CLIError.from(error)
     }
-    return CLIError("sync failed: \(reason); your changes stay queued for the next sync", status: .syncFailed)
+    let kept = queued.map { $0 == 1 ? "your 1 change stays queued" : "your \($0) changes stay queued" }
+        ?? "your changes stay queued"
+    return CLIError("sync failed: \(reason); \(kept) for the next sync", status: .syncFailed)
 }
 
 struct Enroll: AsyncParsableCommand {
@@ -84,7 +86,11 @@ struct Enroll: AsyncParsableCommand {
             if let transportError = error as? SyncTransportError, let body = transportError.body {
                 throw CLIError("enrolment refused: \(body.message)", status: .syncFailed)
             }
-            throw CLIError("enrolment failed: \(error)", status: .syncFailed)
+            if let transportError = error as? SyncTransportError, transportError.kind == .cannotConnect {
+                throw CLIError("enrolment failed: cannot reach \(server): \(transportError.message)", status: .syncFailed)
+            }
+            throw CLIError("enrolment failed: \((error as? SyncTransportError)?.message ?? "\(error)")",
+                           status: .syncFailed)
         }
         try? await transport.shutdown()
         guard response.replica == store.replicaID else {
@@ -153,7 +159,8 @@ struct Sync: AsyncParsableCommand {
         } catch {
             progressLine.finish()
             try? await transport.shutdown()
-            throw syncFailure(error)
+            throw syncFailure(
+                error, server: enrolment.serverURL, queued: try? store.syncStatus().unsyncedChanges)
         }
         progressLine.finish()
         await refreshTeamDirectory(store: store, transport: transport, team: enrolment.team)

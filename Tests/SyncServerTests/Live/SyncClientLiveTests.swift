@@ -120,16 +120,16 @@ struct SyncClientLiveTests {
             try await transport.shutdown()
         }
 
-        // Nothing listens on a port we just released: unreachable, retryable.
+        // Nothing listens there: no connection can be made, which is said plainly and not retried.
         let closed = try HTTPSyncTransport(
             configuration: .init(baseURL: "http://127.0.0.1:9", requestTimeout: .seconds(1)),
             logger: TestEnvironment.logger)
-        let unreachable = await #expect(throws: SyncTransportError.self) {
+        let refused = await #expect(throws: SyncTransportError.self) {
             _ = try await closed.hello(HelloRequest())
         }
-        // Refused connections are retried by the HTTP client until the deadline: either kind is fine.
-        #expect(unreachable?.kind == .unreachable || unreachable?.kind == .timedOut)
-        #expect(unreachable?.isRetryable == true)
+        #expect(refused?.kind == .cannotConnect, "\(String(describing: refused))")
+        #expect(refused?.message.hasPrefix("connection refused") == true || refused?.message.hasPrefix("no answer") == true)
+        #expect(refused?.isRetryable == false)
         try await closed.shutdown()
     }
 }
