@@ -95,25 +95,25 @@ public final class LocalStore: @unchecked Sendable {
 
     // MARK: Create, open, close
 
-    /// Creates a new store in `directory` (created if needed) and returns it open.
+    /// Creates a new store in `directory` and returns it open.
     ///
-    /// - Throws: `LocalStoreError.storeAlreadyExists` if a store is there already.
+    /// The store is built in a hidden sibling directory and renamed into place once complete, so a process killed
+    /// at any moment leaves either no store or a whole one; builds abandoned that way are removed by the next
+    /// `create`. `directory` must not exist yet or be empty.
+    ///
+    /// - Throws: `LocalStoreError.storeAlreadyExists` if a store is there already, `.invalidInput` if the
+    ///   directory holds other files.
     public static func create(
         at directory: URL, passphrase: Passphrase?, adviser: String, deviceName: String? = nil,
         options: Options = Options(), logger: Logger = Logger(label: "fieldsync.localstore")
     ) throws -> LocalStore {
         let location = StoreLocation(directory: directory)
-        let fileManager = FileManager.default
-        if location.exists || fileManager.fileExists(atPath: location.keyURL.path) {
+        if location.exists || FileManager.default.fileExists(atPath: location.keyURL.path) {
             throw LocalStoreError.storeAlreadyExists(location.directory)
         }
-        do {
-            try fileManager.createDirectory(
-                at: location.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw LocalStoreError.io("cannot create \(location.directory.path): \(error.localizedDescription)")
-        }
-        let lock = try FileLock(url: location.lockURL, storeDirectory: location.directory)
+        try location.requireEmptyOrMissing()
+        let staging = try location.makeStaging()
+        let lock = try FileLock(url: staging.lockURL, storeDirectory: staging.directory)
         var slot: KeySlot?
         do {
             if case .encrypted(let kdf) = options.encryption {
@@ -121,10 +121,10 @@ public final class LocalStore: @unchecked Sendable {
                     throw LocalStoreError.invalidInput("an empty passphrase is not allowed")
                 }
                 try KeySlot.registerVFS()
-                try KeySlot.createKeyFile(at: location.keyURL, passphrase: passphrase, kdf: kdf)
-                slot = try KeySlot.unlock(keyFile: location.keyURL, passphrase: passphrase)
+                try KeySlot.createKeyFile(at: staging.keyURL, passphrase: passphrase, kdf: kdf)
+                slot = try KeySlot.unlock(keyFile: staging.keyURL, passphrase: passphrase)
             }
-            let writer = try openDatabase(location, keySlot: slot, journalMode: options.journalMode)
+            let writer = try openDatabase(staging, keySlot: slot, journalMode: options.journalMode)
             try migrator.migrate(writer)
             try writer.write { db in
                 let facts = [
@@ -137,17 +137,20 @@ public final class LocalStore: @unchecked Sendable {
                     try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
                 }
             }
-            return try LocalStore(location: location, writer: writer, lock: lock, keySlot: slot, logger: logger)
+            // Closing folds the log into the file, so the renamed directory holds the whole store.
+            if let pool = writer as? DatabasePool {
+                try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                try pool.close()
+            } else if let queue = writer as? DatabaseQueue {
+                try queue.close()
+            }
+            // The lock stays held across the rename: it is on the file, which moves with the directory.
+            try staging.move(to: location)
+            return try open(location, lock: lock, keySlot: slot, lentKey: nil, options: options, logger: logger)
         } catch {
             slot?.release()
             lock.release()
-            // A half-created store would only confuse the next `init`: remove what this call created.
-            for url in [location.databaseURL, location.keyURL] {
-                try? fileManager.removeItem(at: url)
-            }
-            for suffix in ["-wal", "-shm", "-journal"] {
-                try? fileManager.removeItem(atPath: location.databaseURL.path + suffix)
-            }
+            staging.removeStaging()
             throw mapError(error)
         }
     }

@@ -25,8 +25,15 @@ struct Init: ParsableCommand {
 
     func run() throws {
         let directory = storeOptions.directory
-        if StoreLocation(directory: directory).exists {
+        let location = StoreLocation(directory: directory)
+        if location.exists {
             throw LocalStoreError.storeAlreadyExists(directory)
+        }
+        // A key file without a database is what an 'init' of an older fieldcli left when it was killed: it
+        // holds no note (there is no database), so it is cleared rather than blocking this init forever.
+        if FileManager.default.fileExists(atPath: location.keyURL.path) {
+            try FileManager.default.removeItem(at: location.keyURL)
+            printError("fieldcli: removed the key file an interrupted 'fieldcli init' left (it had no database)")
         }
         let passphrase = try PassphraseReader.read(
             file: storeOptions.passphraseFile, environment: PassphraseReader.environmentVariable,
