@@ -24,6 +24,20 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownMigrations([String])
     /// The database could not be reached or failed; `underlying` describes the driver's error.
     case backend(operation: String, underlying: String)
+    /// A key file cannot be created or used; `reason` never contains key material.
+    case keyFile(String, reason: String)
+    /// The SQLite database at the path does not open with the key of the key file.
+    case wrongKey(database: String, keyFile: String)
+    /// The SQLite database at the path is not a plain database (it may be encrypted: no key was given).
+    case notPlainDatabase(String)
+    /// A key was given but the SQLite database at the path is a plain (unencrypted) one.
+    case notEncrypted(String)
+    /// Another process (a running server, a restore) holds the database's lock file.
+    case databaseInUse(String, lockFile: String)
+    /// An option does not apply to this kind of database.
+    case unsupported(String)
+    /// A backup or restore cannot proceed.
+    case backup(String)
 
     public var description: String {
         switch self {
@@ -39,6 +53,17 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownMigrations(let names):
             "the database was migrated by a newer server (unknown migrations: \(names.joined(separator: ", ")))"
         case .backend(let operation, let underlying): "storage failed during \(operation): \(underlying)"
+        case .keyFile(let path, let reason): "key file '\(path)': \(reason)"
+        case .wrongKey(let database, let keyFile):
+            "cannot decrypt '\(database)' with the key in '\(keyFile)': wrong key, not encrypted, or damaged"
+        case .notPlainDatabase(let path):
+            "'\(path)' is not a plain SQLite database: if it is encrypted, give its --encryption-key-file"
+        case .notEncrypted(let path):
+            "'\(path)' is a plain database, not encrypted: to encrypt it, see 'admin backup --to-encryption-key-file'"
+        case .databaseInUse(let path, let lockFile):
+            "'\(path)' is in use by another process (a running server holds '\(lockFile)'): stop it first"
+        case .unsupported(let reason): reason
+        case .backup(let reason): reason
         }
     }
 }

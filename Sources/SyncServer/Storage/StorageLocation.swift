@@ -35,10 +35,18 @@ public enum StorageLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Opens the backend. The PostgreSQL backend needs its ``SyncStorage/run()`` running to connect.
-    public func open(logger: Logger) throws -> any SyncStorage {
+    ///
+    /// `encryptionKey` encrypts an SQLite database at rest; PostgreSQL refuses it (encrypt its storage with
+    /// the database server's or the disk's own means).
+    public func open(encryptionKey: DatabaseKey? = nil, logger: Logger) throws -> any SyncStorage {
         switch self {
-        case .sqlite(let path): try SQLiteStorage(path: path, logger: logger)
-        case .postgres(let url): try PostgresStorage(url: url, logger: logger)
+        case .sqlite(let path): return try SQLiteStorage(path: path, encryptionKey: encryptionKey, logger: logger)
+        case .postgres(let url):
+            if encryptionKey != nil {
+                throw StorageError.unsupported(
+                    "--encryption-key-file applies to SQLite databases only; encrypt PostgreSQL's storage instead")
+            }
+            return try PostgresStorage(url: url, logger: logger)
         }
     }
 

@@ -10,7 +10,10 @@ struct Admin: AsyncParsableCommand {
             Works directly on the database (the server may be running). Give the database before the \
             command: 'sync-server admin --database sqlite:/srv/fs.sqlite create-team north'.
             """,
-        subcommands: [CreateTeam.self, AddAdviser.self, EnrolmentCode.self, Devices.self, Revoke.self, Audit.self]
+        subcommands: [
+            CreateTeam.self, AddAdviser.self, EnrolmentCode.self, Devices.self, Revoke.self, Audit.self,
+            CreateKey.self, Backup.self, Restore.self,
+        ]
     )
 
     @OptionGroup var storage: StorageOptions
@@ -20,7 +23,7 @@ struct Admin: AsyncParsableCommand {
         async throws -> Result
     {
         let logger = try storage.makeLogger(label: "fieldsync.admin")
-        let backend = try storage.location().open(logger: logger)
+        let backend = try storage.location().open(encryptionKey: try storage.encryptionKey(), logger: logger)
         do {
             return try await backend.withRunning { storage in try await body(storage) }
         } catch let error as StorageError {

@@ -114,8 +114,15 @@ struct Serve: AsyncParsableCommand {
         }
 
         let location = try storage.location()
-        logger.info("opening storage", metadata: ["database": "\(location)"])
-        let backend = try location.open(logger: logger)
+        let databaseKey = try storage.encryptionKey()
+        logger.info(
+            "opening storage",
+            metadata: ["database": "\(location)", "encrypted": "\(databaseKey == nil ? "no" : "yes")"])
+        // Held until the process exits: `admin restore` refuses while it is held, and so does a second server.
+        var lock: DatabaseLock?
+        if case .sqlite(let path) = location { lock = try DatabaseLock.acquire(forDatabaseAt: path) }
+        defer { lock?.release() }
+        let backend = try location.open(encryptionKey: databaseKey, logger: logger)
         let scheme = configuration.tls == nil ? "http" : "https"
         let app = try SyncServerApplication.make(storage: backend, configuration: configuration, logger: logger) {
             address in

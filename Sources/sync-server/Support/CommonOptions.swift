@@ -21,6 +21,14 @@ struct StorageOptions: ParsableArguments {
     var dataDirectory: String?
 
     @Option(
+        name: .customLong("encryption-key-file"),
+        help: ArgumentHelp(
+            "Key file of an encrypted SQLite database (see 'admin create-key'); mode 0600 "
+                + "[env: FIELDSYNC_ENCRYPTION_KEY_FILE; default: plain]",
+            valueName: "file"))
+    var encryptionKeyFile: String?
+
+    @Option(
         name: .customLong("log-level"),
         help: ArgumentHelp("trace, debug, info, notice, warning, error [env: FIELDSYNC_LOG_LEVEL; default: info]"))
     var logLevel: String?
@@ -35,6 +43,16 @@ struct StorageOptions: ParsableArguments {
             }
         }
         return .default(dataDirectory: resolvedDataDirectory())
+    }
+
+    /// The key file from the flag or the environment, if any.
+    var resolvedEncryptionKeyFile: String? {
+        encryptionKeyFile ?? Environment.value("FIELDSYNC_ENCRYPTION_KEY_FILE")
+    }
+
+    /// The database key, loaded from the key file, or `nil` for a plain database.
+    func encryptionKey() throws(StorageError) -> DatabaseKey? {
+        try resolvedEncryptionKeyFile.map { path throws(StorageError) in try DatabaseKey.load(from: path) }
     }
 
     func resolvedDataDirectory() -> String {

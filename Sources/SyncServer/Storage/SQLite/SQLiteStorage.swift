@@ -1,3 +1,4 @@
+import CFieldVFS
 import Foundation
 import GRDB
 import Logging
@@ -13,22 +14,92 @@ public final class SQLiteStorage: SyncStorage {
     let pool: DatabasePool
     let logger: Logger
     let pullAudit: SQLiteAuditWriter
+    /// The key the database is encrypted with (through the `fieldvfs` VFS), or `nil` for a plain file.
+    let encryptionKey: DatabaseKey?
 
     /// Opens (and creates, with its parent directories) the database at `path`.
-    public init(path: String, logger: Logger) throws {
+    ///
+    /// With `encryptionKey`, every page of the database and its WAL is encrypted with AES-256-GCM by the
+    /// `fieldvfs` VFS; a new file is created encrypted. Throws ``StorageError/wrongKey(database:keyFile:)``
+    /// when the file does not decrypt with that key, and ``StorageError/notPlainDatabase(_:)`` when a file
+    /// opened without a key is not a plain database.
+    public init(path: String, encryptionKey: DatabaseKey? = nil, logger: Logger) throws {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var configuration = Configuration()
+        // A new database (and so its WAL and shared-memory files, which SQLite creates with the same mode) is
+        // readable by its owner only: even encrypted, it is nobody else's business.
+        let created = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if created >= 0 { close(created) }
+        try Self.checkHeader(path: path, key: encryptionKey)
+        var configuration = Self.configuration(encrypted: encryptionKey != nil)
         configuration.label = "fieldsync-server"
+        do {
+            self.pool = try DatabasePool(
+                path: encryptionKey?.uri(forDatabaseAt: path) ?? path, configuration: configuration)
+            // Reads the schema, so a wrong key fails here rather than on the first request.
+            _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+        } catch let error as DatabaseError {
+            throw Self.openError(error, path: path, key: encryptionKey)
+        }
+        self.encryptionKey = encryptionKey
+        self.logger = logger
+        self.pullAudit = SQLiteAuditWriter(pool: pool)
+    }
+
+    deinit {
+        // Connections first: the VFS slot must outlive every connection that reads through it.
+        try? pool.close()
+    }
+
+    /// The settings of every connection to a server database, plain or encrypted.
+    static func configuration(encrypted: Bool) -> Configuration {
+        var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
+            if encrypted {
+                // Before any other statement: reserves the per-page nonce and tag, temp_store=MEMORY, no mmap.
+                let code = fieldvfs_prepare_connection(db.sqliteConnection)
+                guard code == 0 else {
+                    throw StorageError.backend(
+                        operation: "open", underlying: "cannot prepare an encrypted connection (SQLite code \(code))")
+                }
+            }
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             // Durable at commit: a push the server acknowledged must survive a power cut.
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        self.pool = try DatabasePool(path: path, configuration: configuration)
-        self.logger = logger
-        self.pullAudit = SQLiteAuditWriter(pool: pool)
+        return configuration
+    }
+
+    /// Refuses a database file that cannot be opened with `key` (or without a key) before SQLite opens it.
+    ///
+    /// This matters beyond the message: a connection that cannot decrypt the WAL sees no valid frame in it, and
+    /// SQLite deletes a WAL it believes checkpointed when that connection closes, losing the commits in it. An
+    /// encrypted file starts with its database id in the clear, a plain one with SQLite's magic string, so a
+    /// missing key, a key file of another database and a key for a plain file are all caught here. A new (absent
+    /// or empty) file passes.
+    static func checkHeader(path: String, key: DatabaseKey?) throws(StorageError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: 16), data.count == 16 else { return }
+        let head = Array(data)
+        let plain = head == Array("SQLite format 3\0".utf8)
+        switch key {
+        case nil where !plain: throw .notPlainDatabase(path)
+        case let key? where plain: throw .notEncrypted(path)
+        case let key? where head != key.databaseID: throw .wrongKey(database: path, keyFile: key.keyFile)
+        default: return
+        }
+    }
+
+    /// The one-line error for a database that does not open: wrong key, or encrypted without a key.
+    static func openError(_ error: DatabaseError, path: String, key: DatabaseKey?) -> StorageError {
+        let undecryptable =
+            error.resultCode == .SQLITE_NOTADB || error.extendedResultCode == .SQLITE_IOERR_DATA
+            || error.resultCode == .SQLITE_CORRUPT
+        if undecryptable, let key { return .wrongKey(database: path, keyFile: key.keyFile) }
+        if error.resultCode == .SQLITE_NOTADB { return .notPlainDatabase(path) }
+        return .backend(operation: "open '\(path)'", underlying: "\(error.resultCode): \(error.message ?? "")")
     }
 
     /// Nothing runs in the background; waits for shutdown so a `ServiceGroup` keeps running.
