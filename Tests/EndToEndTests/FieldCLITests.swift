@@ -80,8 +80,30 @@ struct FieldCLITests {
         #expect(exportJSON.status == 0)
         #expect(try JSONSerialization.jsonObject(with: Data(exportJSON.stdout.utf8)) is [String: Any])
 
-        expectSuccess(try fieldcli("note", "delete", pipedID))
+        // Deleting asks first: without a terminal it needs --yes, and a too-short prefix is refused.
+        #expect(try fieldcli("note", "delete", String(pipedID.prefix(3)), "--yes").status == 64)
+        let unasked = try fieldcli("note", "delete", pipedID)
+        #expect(unasked.status == 64)
+        #expect(unasked.stderr.contains("--yes"))
+        #expect(try fieldcli("note", "list", "--json").stdout.contains(pipedID))
+        let deleted = try fieldcli("note", "delete", String(pipedID.prefix(6)), "--yes")
+        expectSuccess(deleted)
+        #expect(deleted.stdout.contains("fieldcli note restore"))
         #expect(try fieldcli("note", "list", "--json").stdout.contains(pipedID) == false)
+        expectSuccess(try fieldcli("note", "restore", String(pipedID.prefix(6))))
+        #expect(try fieldcli("note", "show", pipedID).stdout.contains("Called about the interview"))
+        expectSuccess(try fieldcli("note", "delete", pipedID, "--yes"))
+        #expect(try fieldcli("note", "restore", "ffffffff").status == 7)
+
+        // Terminal control sequences in a (synced) note are shown, never sent to the terminal.
+        let hostile = try fieldcli("note", "add", "--subject", "ung-0142", "--kind", "sms",
+                                   "--text", "ok\u{1B}]0;retitled\u{07} and \u{9B}2J")
+        expectSuccess(hostile)
+        let hostileID = hostile.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for output in [try fieldcli("note", "show", hostileID), try fieldcli("note", "list")] {
+            #expect(!output.stdout.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{9B}" || $0 == "\u{07}" })
+            #expect(output.stdout.contains("^[]0;retitled^G"))
+        }
         expectSuccess(try fieldcli("verify"))
     }
 
@@ -104,6 +126,12 @@ struct FieldCLITests {
         // A passphrase file works and its trailing newline is not part of the passphrase.
         let file = home.url.appendingPathComponent("pass.txt")
         try Data("the new passphrase\n".utf8).write(to: file)
+        // A file others can read is refused, as ssh refuses such keys.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+        let readable = try fieldcli("subject", "list", "--passphrase-file", file.path)
+        #expect(readable.status == 64)
+        #expect(readable.stderr.contains("chmod 600"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
         expectSuccess(try fieldcli("subject", "list", "--passphrase-file", file.path, env: ["FIELDCLI_PASSPHRASE": "x"]))
 
         let newPassphrase = ["FIELDCLI_PASSPHRASE": "the new passphrase"]

@@ -147,6 +147,39 @@ extension LocalStore {
         }
     }
 
+    /// Undoes the deletion of a note (a new write that syncs like any edit). Returns the restored note.
+    ///
+    /// - Throws: `LocalStoreError.notFound` when no deleted note has this id or prefix, `.invalidInput` when
+    ///   the note was erased (purged: its content is gone everywhere).
+    public func restoreNote(id: String) throws -> Note {
+        try write { db in
+            let cleaned = id.lowercased()
+            guard !cleaned.isEmpty, cleaned.count <= 64, cleaned.allSatisfy(\.isHexDigit) else {
+                throw LocalStoreError.notFound(kind: "deleted note", id: id)
+            }
+            var deleted: [SyncRecord] = []
+            for candidate in try String.fetchAll(
+                db, sql: "SELECT id FROM record WHERE collection = ? AND id >= ? AND id < ? ORDER BY id LIMIT 50",
+                arguments: [Collection.notes, cleaned, cleaned + "\u{FFFF}"])
+            {
+                if let record = try loadRecord(db, collection: Collection.notes, id: candidate),
+                   record.isDeleted || record.isPurged
+                {
+                    deleted.append(record)
+                }
+            }
+            guard let record = deleted.first else { throw LocalStoreError.notFound(kind: "deleted note", id: id) }
+            guard deleted.count == 1 else {
+                throw LocalStoreError.ambiguousID(prefix: id, matches: deleted.map(\.id))
+            }
+            guard !record.isPurged else {
+                throw LocalStoreError.invalidInput("that note was erased (purged) and cannot be restored")
+            }
+            try saveRecord(db, record.restoring(by: replicaID), local: true)
+            return try fetchNote(db, id: record.id)
+        }
+    }
+
     // MARK: Helpers
 
     static let noteSelect = """

@@ -44,7 +44,7 @@ extension ConflictCandidate {
 
 func printConflict(_ conflict: RecordConflict) {
     let kind = conflict.collection == "notes" ? "note" : "subject"
-    print("\(kind) \(conflict.id.prefix(8))  (subject \(conflict.subjectReference))")
+    print("\(kind) \(conflict.id.prefix(8))  (subject \(Output.clean(conflict.subjectReference)))")
     if conflict.deletedElsewhere {
         print("  deleted on one device while edited on another: keep it (--keep-record) or delete it (--delete)")
     }
@@ -54,7 +54,7 @@ func printConflict(_ conflict: RecordConflict) {
             let who = candidate.writer
             let lines = candidate.value.split(separator: "\n", omittingEmptySubsequences: false)
             print("    [\(index + 1)] from \(who):")
-            for line in lines { print("        \(line)") }
+            for line in lines { print("        \(Output.clean(String(line)))") }
         }
     }
 }

@@ -6,7 +6,7 @@ struct NoteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "note",
         abstract: "Write, list, show, edit and delete notes.",
-        subcommands: [Add.self, List.self, Show.self, Edit.self, Delete.self]
+        subcommands: [Add.self, List.self, Show.self, Edit.self, Delete.self, Restore.self]
     )
 }
 
@@ -192,31 +192,66 @@ extension NoteCommand {
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete a note.",
+            abstract: "Delete a note (shows it and asks first; 'fieldcli note restore ID' undoes it).",
             discussion: "The deletion syncs to every device. A colleague's concurrent edit keeps the note alive and "
-                + "shows a conflict instead."
+                + "shows a conflict instead. Without a terminal to ask on, --yes is needed."
         )
 
         @OptionGroup var storeOptions: StoreOptions
-        @Argument(help: "The note's id or a unique prefix of it.") var id: String
+        @Argument(help: "The note's id or a unique prefix of at least 4 characters.") var id: String
+        @Flag(name: [.short, .long], help: "Delete without asking.") var yes = false
+
+        func validate() throws {
+            guard id.count >= 4 else {
+                throw ValidationError("give at least 4 characters of the note's id (a shorter prefix is too easy to mistype)")
+            }
+        }
 
         func run() throws {
-            let deleted = try storeOptions.withStore { try $0.deleteNote(id: id) }
-            print("Deleted \(deleted).")
+            let key = try storeOptions.unlock()
+            let note = try storeOptions.withStore(key) { try $0.note(id: id) }
+            if !yes {
+                guard let terminal = Terminal.open() else {
+                    throw CLIError("deleting needs --yes when there is no terminal to ask on", status: .usage)
+                }
+                defer { terminal.close() }
+                print("\(note.id.prefix(8))  \(DateParsing.display(note.occurredAt))  \(Output.clean(note.subjectReference))"
+                      + "  \(note.kind.rawValue)")
+                print("  " + Output.summary(note.body, width: 70))
+                guard terminal.confirm("Delete this note on every device of your team? [y/N] ") else {
+                    print("Not deleted.")
+                    return
+                }
+            }
+            let deleted = try storeOptions.withStore(key) { try $0.deleteNote(id: note.id) }
+            print("Deleted \(deleted.prefix(8)). Undo with: fieldcli note restore \(deleted.prefix(8))")
+        }
+    }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Undo the deletion of a note; the restored note syncs like any edit.")
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: "The deleted note's id or a unique prefix of it.") var id: String
+
+        func run() throws {
+            let note = try storeOptions.withStore { try $0.restoreNote(id: id) }
+            print("Restored \(note.id.prefix(8)).")
         }
     }
 }
 
-/// Prints a note the way a person reads it.
+/// Prints a note the way a person reads it (control characters shown, never sent to the terminal).
 func printNote(_ note: Note) {
     print("Note      \(note.id)\(note.hasConflict ? "  (in conflict: see 'fieldcli conflicts')" : "")")
-    print("Subject   \(note.subjectReference)")
+    print("Subject   \(Output.clean(note.subjectReference))")
     print("Kind      \(note.kind.rawValue)")
     print("When      \(DateParsing.display(note.occurredAt))")
-    if !note.place.isEmpty { print("Place     \(note.place)") }
-    if !note.tags.isEmpty { print("Tags      \(note.tags.joined(separator: ", "))") }
+    if !note.place.isEmpty { print("Place     \(Output.clean(note.place))") }
+    if !note.tags.isEmpty { print("Tags      \(Output.clean(note.tags.joined(separator: ", ")))") }
     if let followUp = note.followUp { print("Follow-up \(DateParsing.displayDay(followUp))") }
-    print("Author    \(note.author) on \(note.device)")
+    print("Author    \(Output.clean(note.author)) on \(Output.clean(note.device))")
     print("")
-    print(note.body)
+    print(Output.clean(note.body, keepLines: true))
 }

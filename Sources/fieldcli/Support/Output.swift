@@ -5,7 +5,7 @@ enum Output {
     /// Prints rows as aligned columns under a header; the last column is not padded.
     static func table(_ header: [String], _ rows: [[String]]) {
         guard !rows.isEmpty else { return }
-        let all = [header] + rows
+        let all = [header] + rows.map { $0.map { clean($0) } }
         var widths = [Int](repeating: 0, count: header.count)
         for row in all {
             for (index, cell) in row.enumerated() where index < widths.count {
@@ -31,7 +31,30 @@ enum Output {
 
     /// The first line of a text, shortened to `width` characters.
     static func summary(_ text: String, width: Int = 60) -> String {
-        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        let line = clean(text.split(whereSeparator: \.isNewline).first.map(String.init) ?? "")
         return line.count > width ? String(line.prefix(width - 1)) + "…" : line
+    }
+
+    /// Text made safe for a terminal: control characters (an escape sequence in a synced note could move the
+    /// cursor, retitle the window or hide text) are shown as `^[`-style caret notation or `\u{9B}`, never
+    /// sent raw. Newlines and tabs stay when `keepLines` is set, for a note's full text.
+    static func clean(_ text: String, keepLines: Bool = false) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if keepLines && (scalar == "\n" || scalar == "\t") || !isControl(scalar) {
+                result.append(scalar)
+            } else if scalar.value < 0x20 || scalar.value == 0x7F {
+                result.append(contentsOf: "^".unicodeScalars)
+                result.append(Unicode.Scalar(UInt8(scalar.value ^ 0x40)))
+            } else {
+                result.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+            }
+        }
+        return String(result)
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 }

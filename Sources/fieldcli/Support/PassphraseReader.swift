@@ -19,6 +19,13 @@ enum PassphraseReader {
     /// Reads a passphrase from a file, the environment or the terminal; `confirm` asks twice on a terminal.
     static func read(file: String?, environment: String, prompt: String, confirm: Bool) throws -> Passphrase {
         if let file {
+            var info = stat()
+            if stat(file, &info) == 0, info.st_mode & 0o077 != 0 {
+                let mode = String(info.st_mode & 0o777, radix: 8)
+                throw CLIError(
+                    "the passphrase file \(file) can be read by others (mode \(mode)); run 'chmod 600 \(file)'",
+                    status: .usage)
+            }
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw CLIError("cannot read the passphrase file \(file)", status: .usage)
             }
@@ -84,6 +91,18 @@ final class Terminal {
         let passphrase = Passphrase(bytes: bytes)
         for index in bytes.indices { bytes[index] = 0 }
         return passphrase
+    }
+
+    /// Asks a yes/no question; only an answer starting with y or j (Danish "ja") is yes.
+    func confirm(_ question: String) -> Bool {
+        write(question)
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while Glibc.read(descriptor, &byte, 1) == 1, byte != 0x0A, byte != 0x0D {
+            bytes.append(byte)
+        }
+        let answer = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
+        return answer.hasPrefix("y") || answer.hasPrefix("j")
     }
 
     private func write(_ text: String) {
