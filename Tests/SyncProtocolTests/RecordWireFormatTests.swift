@@ -97,12 +97,47 @@ struct RecordWireFormatTests {
         // The record's id given twice, the second time after other keys.
         let twiceID = note.replacingOccurrences(of: #""i":"n1""#, with: #""i":"n1","i":"n2""#)
         let record = try #require(throws: WireDecodingError.self) { try WireCoding.decode(Record.self, from: twiceID) }
-        #expect(record.kind == .invalidValue && record.path == "i", "\(record)")
+        #expect(record.kind == .malformedJSON && record.path == "i", "\(record)")
         // A write group's dot given twice.
         let twiceDot = note.replacingOccurrences(of: #""d":"0:1""#, with: #""d":"0:1","d":"0:1""#)
         #expect(twiceDot != note)
         let group = try #require(throws: WireDecodingError.self) { try WireCoding.decode(Record.self, from: twiceDot) }
-        #expect(group.kind == .invalidValue && group.path == "w[0].d", "\(group)")
+        #expect(group.kind == .malformedJSON && group.path == "w[0].d", "\(group)")
+        // A clock entry, a field of a write group and a value's type key given twice.
+        for (from, to, path) in [
+            (#""v":{"#, #""v":{"a":1,"#, "v.a"),
+            (#""kind":"walk""#, #""kind":"walk","kind":"talk""#, "w[0].s.kind"),
+            (#"{"time":"#, #"{"time":1,"time":"#, "w[0].s.occurredAt.time"),
+        ] {
+            let twice = note.replacingOccurrences(of: from, with: to)
+            #expect(twice != note, "\(from)")
+            let error = try #require(throws: WireDecodingError.self) { try WireCoding.decode(Record.self, from: twice) }
+            #expect(error.kind == .malformedJSON && error.path == path, "\(error)")
+        }
+        // Messages read by Foundation's decoder too (it would keep one of the two silently).
+        let hello = #"{"protocolVersions":[1],"client":"a","client":"b"}"#
+        let helloError = try #require(throws: WireDecodingError.self) {
+            try WireCoding.decode(HelloRequest.self, from: hello)
+        }
+        #expect(helloError.kind == .malformedJSON && helloError.path == "client", "\(helloError)")
+    }
+
+    @Test func integersAndTimesStayWithinTwoToTheFiftyThree() throws {
+        let note = try WireCoding.encodeString(Fixture.note())
+        for value in ["9007199254740992", "-9007199254740992", "9223372036854775807", "-9223372036854775808"] {
+            // A time and an integer value beyond ±(2^53 - 1) are refused; Int64.min must not trap.
+            let time = note.replacing(#/"time":[0-9]+/#, with: #""time":"# + value)
+            #expect(time != note)
+            let timeError = try #require(throws: WireDecodingError.self) { try WireCoding.decode(Record.self, from: time) }
+            #expect(timeError.kind == .invalidValue && timeError.path.hasSuffix(".time"), "\(timeError)")
+            let integer = note.replacingOccurrences(of: #""kind":"walk""#, with: #""kind":"# + value)
+            let integerError = try #require(throws: WireDecodingError.self) {
+                try WireCoding.decode(Record.self, from: integer)
+            }
+            #expect(integerError.kind == .invalidValue && integerError.path == "w[0].s.kind", "\(integerError)")
+        }
+        let largest = note.replacing(#/"time":[0-9]+/#, with: #""time":9007199254740991"#)
+        _ = try WireCoding.decode(Record.self, from: largest)
     }
 
     @Test func brokenBodiesAreRefusedNeverTrapped() throws {

@@ -141,6 +141,12 @@ long_patch = copy.deepcopy(edited_note); long_patch["w"][1]["b"]["body"] = long_
 wrong_patch = copy.deepcopy(edited_note); wrong_patch["w"][1]["b"]["body"] = [3, 0, BODY[3:]]
 wrapped_string = copy.deepcopy(new_note); wrapped_string["w"][0]["s"]["kind"] = {"str": "walk"}
 missing_batch = batch([new_note]); del missing_batch["batchId"]
+late_time = copy.deepcopy(new_note); late_time["w"][0]["s"]["occurredAt"] = {"time": 9007199254740992}
+early_time = copy.deepcopy(new_note); early_time["w"][0]["s"]["occurredAt"] = {"time": -9007199254740992}
+# A repeated member name cannot be built from a dict: splice the second member into the canonical text.
+twice_batch_id = canonical(batch([new_note])).replace('"batchId":"b-9"', '"batchId":"b-9","batchId":"b-8"', 1)
+twice_record_id = canonical(batch([new_note])).replace(f'"i":"{NOTE_ID}"', f'"i":"{NOTE_ID}","i":"n-2"', 1)
+fractional_version = canonical(batch([new_note])).replace('"protocolVersion":1', '"protocolVersion":1.0', 1)
 
 invalid = [
     ("reject-malformed-json", "PushBatch", "Truncated body.", '{"protocolVersion":1,"records":[', "malformed_json", ""),
@@ -175,6 +181,19 @@ invalid = [
      canonical(batch([])), "invalid_value", "records"),
     ("reject-bad-batch-id", "PushBatch", "Identifiers are [A-Za-z0-9._:-]{1,128}.",
      canonical(batch([new_note], batchId="batch 1")), "invalid_value", "batchId"),
+    ("reject-repeated-member-name", "PushBatch", "A member name appears at most once per object (README 7).",
+     twice_batch_id, "malformed_json", "batchId"),
+    ("reject-repeated-member-name-in-record", "PushBatch", "Also inside a record.",
+     twice_record_id, "malformed_json", "records[0].i"),
+    ("reject-repeated-member-name-hello", "HelloRequest", "Also in the messages without records.",
+     '{"protocolVersions":[1],"protocolVersions":[1]}', "malformed_json", "protocolVersions"),
+    ("reject-time-too-late", "PushBatch", "A time is an integer of the protocol: at most 2^53 - 1 (README 8).",
+     canonical(batch([late_time])), "invalid_value", "records[0].w[0].s.occurredAt.time"),
+    ("reject-time-too-early", "PushBatch", "And at least -(2^53 - 1).",
+     canonical(batch([early_time])), "invalid_value", "records[0].w[0].s.occurredAt.time"),
+    ("reject-integer-with-fraction", "PushBatch",
+     "Integers are written without a fraction or an exponent: 1.0 is not the integer 1 (README 8).",
+     fractional_version, "invalid_value", "protocolVersion"),
     ("reject-zero-limit", "PullRequest", "A page of zero records is absurd.", '{"limit":0}', "invalid_value", "limit"),
     ("reject-merged-without-record", "PushResult", "A merged outcome must carry the merged record.",
      canonical({"protocolVersion": 1, "batchId": "b-2", "sequence": 1,

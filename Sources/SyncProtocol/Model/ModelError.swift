@@ -1,6 +1,7 @@
 /// Why a value, a record or a schema check was rejected.
 ///
-/// Every case names what was wrong and where, so a server can answer `400` with a useful
+/// Every case names what was wrong and where (never the offending value: messages reach logs and other
+/// parties, README §7), so a server can answer `400` with a useful
 /// message and a client can tell which record and field are at fault.
 public enum ModelError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A replica id that is empty, too long or has characters outside `[A-Za-z0-9_-]`.
@@ -47,20 +48,20 @@ public enum ModelError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidReplicaID(let text): "invalid replica id '\(text)'"
-        case .invalidDot(let text): "invalid dot '\(text)'"
+        case .invalidReplicaID: "invalid replica id"
+        case .invalidDot: "invalid dot"
         case .tooManyClockEntries(let count):
             "clock has \(count) entries, limit \(ProtocolLimits.maxClockEntries)"
-        case .counterTooLarge(let counter): "counter \(counter) above \(ProtocolLimits.maxCounter)"
-        case .invalidCollectionName(let name): "invalid collection name '\(name)'"
-        case .invalidRecordID(let id): "invalid record id '\(id)'"
-        case .invalidFieldName(let name): "invalid field name '\(name)'"
-        case .invalidDecimal(let text): "invalid decimal '\(text)'"
+        case .counterTooLarge: "counter above \(ProtocolLimits.maxCounter)"
+        case .invalidCollectionName: "invalid collection name"
+        case .invalidRecordID: "invalid record id (1-64 bytes of [A-Za-z0-9._:-])"
+        case .invalidFieldName: "invalid field name"
+        case .invalidDecimal: "invalid decimal"
         case .valueTooLarge(let field, let bytes):
             "value of '\(field)' has \(bytes) bytes, limit \(ProtocolLimits.maxValueBytes)"
-        case .invalidTag(let field, let tag): "invalid tag '\(tag)' in '\(field)'"
-        case .collectionMismatch(let expected, let found): "collection '\(found)', expected '\(expected)'"
-        case .recordMismatch(let expected, let found): "record '\(found)', expected '\(expected)'"
+        case .invalidTag(let field, _): "invalid tag in '\(field)' (1-\(ProtocolLimits.maxTagBytes) bytes)"
+        case .collectionMismatch(let expected, _): "not a record of collection '\(expected)'"
+        case .recordMismatch(let expected, _): "not record '\(expected)'"
         case .unknownField(let collection, let field): "'\(collection)' has no field '\(field)'"
         case .wrongType(let collection, let field, let expected, let found):
             "'\(collection).\(field)' is \(expected.rawValue), got \(found.rawValue)"

@@ -58,7 +58,14 @@ extension FieldValue {
         case .reference(let id):
             guard Names.isValidRecordID(id) else { throw .invalidRecordID(id) }
         case .integer(let value):
-            guard abs(value) <= FieldValue.maxInteger else { throw .valueTooLarge(field: field, bytes: 8) }
+            guard value.magnitude <= FieldValue.maxInteger.magnitude else {
+                throw .valueTooLarge(field: field, bytes: 8)
+            }
+        case .timestamp(let value):
+            // Milliseconds since 1970, within ±(2^53 - 1) like every integer of the protocol (README §8).
+            guard value.millisecondsSince1970.magnitude <= FieldValue.maxInteger.magnitude else {
+                throw .valueTooLarge(field: field, bytes: 8)
+            }
         case .tags(let tags):
             guard tags.count <= ProtocolLimits.maxTags else {
                 throw .valueTooLarge(field: field, bytes: tags.count)
@@ -66,7 +73,7 @@ extension FieldValue {
             for tag in tags where tag.isEmpty || tag.utf8.count > ProtocolLimits.maxTagBytes {
                 throw .invalidTag(field: field, tag: tag)
             }
-        case .decimal, .bool, .timestamp, .null:
+        case .decimal, .bool, .null:
             break
         }
     }

@@ -49,7 +49,7 @@ extension FieldValue {
             throw scanner.failure(.wrongType, "expected a field value (null, string, integer, boolean or object)")
         default:
             let value = try scanner.readInteger()
-            guard abs(value) <= FieldValue.maxInteger else {
+            guard value.magnitude <= FieldValue.maxInteger.magnitude else {
                 throw scanner.failure(.invalidValue, "integer outside ±(2^53 - 1)")
             }
             return .integer(value)
@@ -69,7 +69,12 @@ extension FieldValue {
                 throw scanner.failure(.invalidValue, "not a canonical decimal")
             }
             value = .decimal(decimal)
-        case "time": value = .timestamp(Timestamp(millisecondsSince1970: try scanner.readInteger()))
+        case "time":
+            let milliseconds = try scanner.readInteger()
+            guard milliseconds.magnitude <= FieldValue.maxInteger.magnitude else {
+                throw scanner.failure(.invalidValue, "integer outside ±(2^53 - 1)")
+            }
+            value = .timestamp(Timestamp(millisecondsSince1970: milliseconds))
         case "tags":
             var tags = Set<String>()
             try scanner.beginArray()
@@ -83,10 +88,14 @@ extension FieldValue {
             value = .tags(tags)
         default:
             scanner.pop()
-            throw scanner.failure(.invalidValue, "unknown value type '\(type)'")
+            throw scanner.failure(.invalidValue, "unknown value type")
         }
         scanner.pop()
-        guard try scanner.nextKey(first: false) == nil else {
+        if let second = try scanner.nextKey(first: false) {
+            if second == type {
+                scanner.push(.key(second))
+                throw scanner.failure(.malformedJSON, "repeated member name")
+            }
             throw scanner.failure(.invalidValue, "a field value object has exactly one type key")
         }
         return value

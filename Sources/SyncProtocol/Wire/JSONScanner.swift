@@ -364,3 +364,53 @@ struct WireScanError: Error, Sendable {
         WireDecodingError(kind: kind, path: WirePathItem.render(path), reason: reason)
     }
 }
+
+// MARK: Repeated member names
+
+extension JSONScanner {
+    /// Walks one JSON value and fails with `malformed_json` at the first object that repeats a member name.
+    ///
+    /// For messages read with Foundation's `JSONDecoder`, which keeps one of the repeated members silently.
+    /// Other faults (bad syntax, deep nesting) end the walk without an error: the decoder reports them.
+    mutating func checkRepeatedNames(depth: Int = 0) throws(WireScanError) {
+        guard depth < 64, let byte = peek() else { return }
+        switch byte {
+        case UInt8(ascii: "{"):
+            position += 1
+            var names = Set<String>()
+            var first = true
+            while let key = try? nextKey(first: first) {
+                first = false
+                push(.key(key))
+                guard names.insert(key).inserted else {
+                    throw failure(.malformedJSON, "repeated member name")
+                }
+                try checkRepeatedNames(depth: depth + 1)
+                pop()
+            }
+        case UInt8(ascii: "["):
+            position += 1
+            var index = 0
+            while (try? nextElement(first: index == 0)) == true {
+                push(.index(index))
+                try checkRepeatedNames(depth: depth + 1)
+                pop()
+                index += 1
+            }
+        case UInt8(ascii: "\""):
+            _ = try? readStringUnchecked()
+        default:
+            // A literal or a number: skip its bytes.
+            let start = position
+            while position < bytes.count {
+                switch bytes[position] {
+                case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x0A, 0x0D, 0x09:
+                    if position == start { position += 1 }
+                    return
+                default:
+                    position += 1
+                }
+            }
+        }
+    }
+}

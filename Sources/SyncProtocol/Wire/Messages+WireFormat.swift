@@ -99,7 +99,7 @@ private struct EnvelopeFields {
             first = false
             scanner.push(.key(key))
             guard known.contains(key) else { throw scanner.failure(.unknownField, "unknown field") }
-            guard seen.insert(key).inserted else { throw scanner.failure(.invalidValue, "appears twice") }
+            guard seen.insert(key).inserted else { throw scanner.failure(.malformedJSON, "repeated member name") }
             switch key {
             case "protocolVersion":
                 let value = try scanner.readInteger()

@@ -30,6 +30,9 @@ extension Record {
                 while let dot = try scanner.nextKey(first: firstEntry) {
                     firstEntry = false
                     scanner.push(.key(dot))
+                    guard !entries.contains(where: { $0.0 == dot }) else {
+                        throw scanner.failure(.malformedJSON, "repeated member name")
+                    }
                     entries.append((dot, try scanner.readBool()))
                     scanner.pop()
                 }
@@ -52,7 +55,7 @@ extension Record {
             guard let dot = WireDot.parse(text, replicas: replicas) else {
                 throw WireScanError(
                     kind: .invalidValue, path: path(),
-                    reason: "invalid dot '\(text)' (index:counter, index into the clock)")
+                    reason: "invalid dot (index:counter, index into the clock)")
             }
             return dot
         }
@@ -90,7 +93,7 @@ extension Record {
                 let dot = try resolve(text, at: recordPath + [.key("p"), .key(text)])
                 guard record.presence.updateValue(live, forKey: dot) == nil else {
                     throw WireScanError(
-                        kind: .invalidValue, path: recordPath + [.key("p")], reason: "dot \(text) appears twice")
+                        kind: .invalidValue, path: recordPath + [.key("p")], reason: "two entries name the same dot")
                 }
             }
         } else {
@@ -112,9 +115,10 @@ extension Record {
             first = false
             scanner.push(.key(key))
             // Clocks hold a handful of entries: a linear look for a repeat is cheaper than a set.
-            guard ReplicaID.isValid(key), !entries.contains(where: { $0.0.rawValue == key }) else {
-                throw scanner.failure(.invalidValue, "invalid or repeated replica id")
+            guard !entries.contains(where: { $0.0.rawValue == key }) else {
+                throw scanner.failure(.malformedJSON, "repeated member name")
             }
+            guard ReplicaID.isValid(key) else { throw scanner.failure(.invalidValue, "invalid replica id") }
             guard entries.count < ProtocolLimits.maxClockEntries else {
                 throw scanner.failure(.invalidValue, "more than \(ProtocolLimits.maxClockEntries) clock entries")
             }
@@ -220,7 +224,7 @@ extension Record {
             scanner.push(.key(key))
             if let index = known.firstIndex(of: key) {
                 let bit = UInt8(1) << UInt8(index)
-                guard seen & bit == 0 else { throw scanner.failure(.invalidValue, "appears twice") }
+                guard seen & bit == 0 else { throw scanner.failure(.malformedJSON, "repeated member name") }
                 seen |= bit
             }
             try body(key, &scanner)
@@ -239,7 +243,7 @@ extension Record {
             first = false
             scanner.push(.key(name))
             guard Names.isValidName(name) else { throw scanner.failure(.invalidValue, "invalid field name") }
-            guard try body(name, &scanner) else { throw scanner.failure(.invalidValue, "repeated field name") }
+            guard try body(name, &scanner) else { throw scanner.failure(.malformedJSON, "repeated member name") }
             scanner.pop()
         }
     }

@@ -39,6 +39,17 @@ public enum WireCoding {
                 throw error.wireError
             }
         }
+        // Foundation keeps one of two members of the same name: refuse such bodies first (README §7).
+        let repeated: WireScanError? = data.withUnsafeBytes { raw in
+            var scanner = JSONScanner(raw.bindMemory(to: UInt8.self))
+            do throws(WireScanError) {
+                try scanner.checkRepeatedNames()
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let repeated { throw repeated.wireError }
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch {
