@@ -30,7 +30,8 @@ extension Admin {
                 place; --to must not exist. An encrypted database is copied encrypted under the same key, or \
                 under --to-encryption-key-file (to rotate the key). A plain database copied with \
                 --to-encryption-key-file becomes an encrypted copy (then 'restore' it to encrypt the server's \
-                database). PostgreSQL: use pg_dump (see README).
+                database). PostgreSQL: use pg_dump (see README). Example: 'sync-server admin --database \
+                sqlite:/srv/fs.sqlite --encryption-key-file /etc/fs.key backup --to /backup/fs.sqlite'.
                 """)
 
         @ParentCommand var admin: Admin
@@ -64,8 +65,10 @@ extension Admin {
                 Refuses while a server has the database open (it holds DATABASE.lock). The backup is checked \
                 with the key the server uses (--encryption-key-file), copied next to the database and renamed \
                 over it, so a crash leaves either the old database or the restored one. The old database is \
-                replaced: back it up first if you may want it. Devices that synced after the backup was taken \
-                keep what they have. PostgreSQL: use pg_restore (see README).
+                replaced: back it up first if you may want it. What was done after the backup is lost to the \
+                server (revocations, enrolments, pushes): see 'After a restore' in the README. PostgreSQL: use \
+                pg_restore. Example: 'sync-server admin --database sqlite:/srv/fs.sqlite --encryption-key-file \
+                /etc/fs.key restore --from /backup/fs.sqlite'.
                 """)
 
         @ParentCommand var admin: Admin
