@@ -58,23 +58,34 @@ struct NotesTests {
         #expect(try store.search("apprentice")[0].excerpt.contains("[apprenticeship]"))
     }
 
-    @Test func followUpsAreDueUntilALaterNoteExists() throws {
+    @Test func followUpsStayUntilSomeoneMarksThemDone() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)
         defer { store.close() }
         try store.addSubject(NewSubject(reference: "ung-1"))
         try store.addSubject(NewSubject(reference: "ung-2"))
         let now = Date()
-        try store.addNote(NewNote(subjectReference: "ung-1", kind: .intake, occurredAt: now - 20 * 86_400,
-                                  body: "Intake", followUp: now - 6 * 86_400))
+        let intake = try store.addNote(NewNote(subjectReference: "ung-1", kind: .intake, occurredAt: now - 20 * 86_400,
+                                               body: "Intake", followUp: now - 6 * 86_400))
         try store.addNote(NewNote(subjectReference: "ung-2", kind: .intake, occurredAt: now - 20 * 86_400,
                                   body: "Intake", followUp: now + 3 * 86_400))
         let due = try store.followUps(asOf: now)
         #expect(due.map(\.note.subjectReference) == ["ung-1"])
         #expect(due.first?.daysOverdue == 6)
         #expect(try store.followUps(asOf: now, withinDays: 5).count == 2)
-        try store.addNote(NewNote(subjectReference: "ung-1", kind: .phone, occurredAt: now, body: "Called"))
+        #expect(try store.followUps(asOf: now, all: true).count == 2)
+        // A quick SMS note, or one dated later, does not close the overdue follow-up...
+        try store.addNote(NewNote(subjectReference: "ung-1", kind: .sms, occurredAt: now + 86_400, body: "Texted"))
+        #expect(try store.followUps(asOf: now).map(\.note.id) == [intake.id])
+        // ...marking it done does, and it syncs: the done mark is a write in the outbox.
+        try store.markFollowUpDone(noteID: String(intake.id.prefix(8)))
         #expect(try store.followUps(asOf: now).isEmpty)
+        // A new date opens it again, at the new date.
+        try store.editNote(id: intake.id, NoteChanges(followUp: .some(now - 86_400)))
+        #expect(try store.followUps(asOf: now).map(\.daysOverdue) == [1])
+        #expect(throws: LocalStoreError.self) {
+            try store.markFollowUpDone(noteID: try store.notes(NoteQuery(kind: .sms))[0].id)
+        }
     }
 
     @Test func idPrefixesMustBeUnique() throws {

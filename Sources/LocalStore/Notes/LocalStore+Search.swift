@@ -55,25 +55,26 @@ extension LocalStore {
             .filter { !$0.isEmpty }
     }
 
-    /// Follow-ups due on or before the end of `asOf`'s day plus `withinDays`, oldest first. A follow-up is
-    /// done once a later note about the same subject exists.
-    public func followUps(asOf now: Date = Date(), withinDays: Int = 0, calendar: Calendar = .current) throws
-        -> [FollowUp]
-    {
+    /// Open follow-ups due up to the end of the day `withinDays` days from `now` (or all open ones, `all`),
+    /// earliest first. A follow-up stays open until someone marks it done (``markFollowUpDone(noteID:)``, or a
+    /// note added with `closes`); later notes about the subject do not close it.
+    public func followUps(
+        asOf now: Date = Date(), withinDays: Int = 0, all: Bool = false, calendar: Calendar = .current
+    ) throws -> [FollowUp] {
         let startOfToday = calendar.startOfDay(for: now)
-        let horizon = calendar.date(byAdding: .day, value: max(0, withinDays) + 1, to: startOfToday) ?? now
+        let horizon = all
+            ? Date.distantFuture
+            : calendar.date(byAdding: .day, value: max(0, withinDays) + 1, to: startOfToday) ?? now
         return try read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     \(Self.noteSelect)
                     WHERE note.followUp IS NOT NULL AND note.followUp < ?
-                      AND NOT EXISTS (
-                        SELECT 1 FROM note later
-                        WHERE later.subjectID = note.subjectID AND later.occurredAt > note.occurredAt)
+                      AND (note.followUpDone IS NULL OR note.followUpDone != note.followUp)
                     ORDER BY note.followUp, note.id
                     """,
-                arguments: [Int64(horizon.timeIntervalSince1970 * 1000)]
+                arguments: [Int64(min(horizon.timeIntervalSince1970, 9.0e15 / 1000) * 1000)]
             ).map { row in
                 let note = try Note(row: row)
                 let due = note.followUp ?? now
@@ -81,6 +82,27 @@ extension LocalStore {
                     [.day], from: calendar.startOfDay(for: due), to: startOfToday).day ?? 0
                 return FollowUp(note: note, due: due, daysOverdue: max(0, overdue))
             }
+        }
+    }
+
+    /// Marks a note's follow-up done: a write that syncs like any edit. A colleague's concurrent new date for the
+    /// same note wins over this (the follow-up is then open at the new date).
+    ///
+    /// - Throws: `LocalStoreError.notFound`, `.invalidInput` when the note has no follow-up.
+    @discardableResult
+    public func markFollowUpDone(noteID: String) throws -> Note {
+        try write { db in
+            let fullID = try resolveID(db, table: "note", kind: "note", prefix: noteID)
+            guard let record = try loadRecord(db, collection: Collection.notes, id: fullID) else {
+                throw LocalStoreError.notFound(kind: "note", id: noteID)
+            }
+            guard let due = record.timestamp("followUp") else {
+                throw LocalStoreError.invalidInput("note \(fullID.prefix(8)) has no follow-up")
+            }
+            if record.timestamp("followUpDone") != due {
+                try saveRecord(db, record.updating(["followUpDone": .timestamp(due)], by: replicaID), local: true)
+            }
+            return try fetchNote(db, id: fullID)
         }
     }
 }

@@ -69,6 +69,10 @@ extension LocalStore {
                 );
                 """)
         }
+        migrator.registerMigration("v2-follow-up-done") { db in
+            // A follow-up stays open until someone marks it done (it used to close when any later note came).
+            try db.execute(sql: "ALTER TABLE note ADD COLUMN followUpDone INTEGER")
+        }
         return migrator
     }
 }

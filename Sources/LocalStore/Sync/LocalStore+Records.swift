@@ -149,7 +149,8 @@ extension LocalStore {
         let arguments: StatementArguments = [
             subjectID, record.string("kind") ?? NoteKind.informal.rawValue,
             record.timestamp("occurredAt")?.millisecondsSince1970 ?? now, place, body, tagsJSON,
-            record.timestamp("followUp")?.millisecondsSince1970, record.string("author") ?? "",
+            record.timestamp("followUp")?.millisecondsSince1970,
+            record.timestamp("followUpDone")?.millisecondsSince1970, record.string("author") ?? "",
             record.string("device") ?? "", record.isInConflict, now, record.id,
         ]
         let rowid: Int64
@@ -157,7 +158,7 @@ extension LocalStore {
             try db.cachedStatement(
                 sql: """
                     UPDATE note SET subjectID = ?, kind = ?, occurredAt = ?, place = ?, body = ?, tags = ?,
-                        followUp = ?, author = ?, device = ?, hasConflict = ?, updatedAt = ?
+                        followUp = ?, followUpDone = ?, author = ?, device = ?, hasConflict = ?, updatedAt = ?
                     WHERE id = ?
                     """
             ).execute(arguments: arguments)
@@ -165,9 +166,9 @@ extension LocalStore {
         } else {
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO note (subjectID, kind, occurredAt, place, body, tags, followUp, author, device,
-                        hasConflict, updatedAt, id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO note (subjectID, kind, occurredAt, place, body, tags, followUp, followUpDone,
+                        author, device, hasConflict, updatedAt, id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: arguments)
             rowid = db.lastInsertedRowID

@@ -29,6 +29,9 @@ public enum Schemas {
             FieldSpec("body", .text),
             FieldSpec("tags", .tags),
             FieldSpec("followUp", .timestamp),
+            // The follow-up date someone marked done: the follow-up is open while it differs from `followUp`, so a
+            // concurrent "done" and a new date merge into an open follow-up at the new date.
+            FieldSpec("followUpDone", .timestamp),
             FieldSpec("author", .string),
             FieldSpec("device", .string),
         ])

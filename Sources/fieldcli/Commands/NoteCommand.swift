@@ -31,49 +31,128 @@ extension NoteCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a note; prints the new note's id.",
-            discussion: "The text comes from --text, else standard input (when not a terminal), else $EDITOR."
+            usage: """
+                fieldcli note add ung-0142 Walked past the technical college #housing -f +14d
+                fieldcli note add ung-0142 -k phone        (the text from the editor, or standard input)
+                fieldcli note add                           (asks for the subject and the text)
+                """,
+            discussion: """
+                The first word is the subject's reference, the rest is the text (or use --subject and --text).
+                Words like #housing in the text also become tags. Without text, it comes from standard input when
+                that is not a terminal, else from $VISUAL/$EDITOR. The kind defaults to $FIELDCLI_KIND, else
+                informal. Dates: today, tomorrow, monday or mandag (the next one), 3/12 or 3.12 (day first),
+                +14d, -2h, 14:30, 2026-12-03. A follow-up in the past, or a note dated more than a day ahead, is
+                asked about on a terminal and needs --yes otherwise.
+                """
         )
 
         @OptionGroup var storeOptions: StoreOptions
-        @Option(help: "The subject's reference.") var subject: String
-        @Option(help: "The kind of encounter: \(NoteKind.allCases.map(\.rawValue).joined(separator: ", ")).")
-        var kind: String
-        @Option(name: .customLong("tag"), help: "A tag (repeatable).") var tags: [String] = []
-        @Option(parsing: .unconditional, help: "When it happened (default: now); -2h, 14:30, 2026-11-23 ...") var at: String?
-        @Option(help: "Where it happened.") var place: String?
-        @Option(name: .customLong("follow-up"), parsing: .unconditional, help: "When to follow up, e.g. +14d or 2026-12-07.") var followUp: String?
-        @Option(help: "The note's text.") var text: String?
+        @Argument(help: "The subject's reference, then the note's text.") var words: [String] = []
+        @Option(help: "The subject's reference (instead of the first word).") var subject: String?
+        @Option(name: .shortAndLong, help: "The kind of encounter: \(NoteKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var kind: String?
+        @Option(name: [.customShort("t"), .customLong("tag")], help: "A tag (repeatable).") var tags: [String] = []
+        @Option(name: .shortAndLong, parsing: .unconditional, help: "When it happened (default: now).") var at: String?
+        @Option(name: .shortAndLong, help: "Where it happened.") var place: String?
+        @Option(name: [.customShort("f"), .customLong("follow-up")], parsing: .unconditional,
+                help: "When to follow up, e.g. +14d, friday, 3/12.") var followUp: String?
+        @Option(help: "The note's text (instead of the words after the subject).") var text: String?
+        @Option(help: "Mark the follow-up of this note done (the new note is the follow-up).") var closes: String?
+        @Flag(name: [.customShort("y"), .long], help: "Save a date in the past or far ahead without asking.")
+        var yes = false
+
+        /// The kind when none is given: `$FIELDCLI_KIND`, else informal.
+        var chosenKind: String {
+            kind ?? ProcessInfo.processInfo.environment["FIELDCLI_KIND"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? NoteKind.informal.rawValue
+        }
 
         func validate() throws {
-            _ = try parseKind(kind)
+            _ = try parseKind(chosenKind)
             _ = try parseDate(at, option: "--at")
             _ = try parseDate(followUp, option: "--follow-up")
+            if subject != nil, text != nil, !words.isEmpty {
+                throw ValidationError("give the text either as words or with --text, not both")
+            }
         }
 
         func run() throws {
-            let kind = try parseKind(kind)
+            let kind = try parseKind(chosenKind)
             let occurredAt = try parseDate(at, option: "--at") ?? Date()
             let followUpDate = try parseDate(followUp, option: "--follow-up")
+            var reference = subject
+            var words = self.words
+            if reference == nil, !words.isEmpty { reference = words.removeFirst() }
+            var typed = text ?? (words.isEmpty ? nil : words.joined(separator: " "))
+            if reference == nil {
+                // `fieldcli note add` alone, on a terminal: ask.
+                guard let terminal = Terminal.open() else {
+                    throw ValidationError("name the subject: fieldcli note add SUBJECT [TEXT...]")
+                }
+                defer { terminal.close() }
+                reference = terminal.readLine(prompt: "Subject: ")
+                if typed == nil {
+                    terminal.say("Text (an empty line ends it):\n")
+                    var lines: [String] = []
+                    while let line = terminal.readLine(prompt: ""), !line.isEmpty { lines.append(line) }
+                    typed = lines.joined(separator: "\n")
+                }
+            }
+            guard let reference, !reference.isEmpty else { throw CLIError("no subject; nothing saved", status: .usage) }
+            try confirmUnusualDates(occurredAt: occurredAt, followUp: followUpDate)
+
             let save = { (store: LocalStore, body: String) throws -> Note in
                 guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw CLIError("the note is empty; nothing saved", status: .usage)
                 }
-                return try store.addNote(NewNote(
-                    subjectReference: subject, kind: kind, occurredAt: occurredAt, place: place ?? "", body: body,
-                    tags: tags, followUp: followUpDate))
+                let note = try store.addNote(NewNote(
+                    subjectReference: reference, kind: kind, occurredAt: occurredAt, place: place ?? "", body: body,
+                    tags: tags + Self.hashtags(in: body), followUp: followUpDate))
+                if let closes { try store.markFollowUpDone(noteID: closes) }
+                return note
             }
             let note: Note
-            if let text {
-                note = try storeOptions.withStore { try save($0, text) }
+            if let typed {
+                note = try storeOptions.withStore { try save($0, typed) }
             } else {
                 // The store is not held open while the person types (in the editor, or on standard input).
                 let key = try storeOptions.unlock()
                 // Check the subject before asking for text, so nobody types a note that cannot be saved.
-                try storeOptions.withStore(key) { _ = try $0.subject(reference: subject) }
+                try storeOptions.withStore(key) { _ = try $0.subject(reference: reference) }
                 let body = try BodyInput.read(text: nil)
                 note = try storeOptions.withStore(key) { try save($0, body) }
             }
             print(note.id)
+        }
+
+        /// `#housing` and `#education-ready` in a text, as tags (the words stay in the text).
+        static func hashtags(in text: String) -> [String] {
+            text.split(whereSeparator: { $0.isWhitespace }).compactMap { word in
+                guard word.hasPrefix("#"), word.count > 1 else { return nil }
+                let tag = word.dropFirst().trimmingCharacters(in: CharacterSet(charactersIn: ".,;:!?)(\"'"))
+                return tag.isEmpty || tag.allSatisfy(\.isNumber) ? nil : tag.lowercased()
+            }
+        }
+
+        /// A follow-up before today, or a note dated more than a day ahead, is most likely a typo.
+        private func confirmUnusualDates(occurredAt: Date, followUp: Date?) throws {
+            guard !yes else { return }
+            var doubts: [String] = []
+            if let followUp, followUp < Calendar.current.startOfDay(for: Date()) {
+                doubts.append("the follow-up \(DateParsing.displayDay(followUp)) is in the past")
+            }
+            if occurredAt > Date().addingTimeInterval(86_400) {
+                doubts.append("the note is dated \(DateParsing.display(occurredAt)), in the future")
+            }
+            guard !doubts.isEmpty else { return }
+            let question = doubts.joined(separator: " and ")
+            guard let terminal = Terminal.open() else {
+                throw CLIError("\(question); add --yes to save it anyway", status: .usage)
+            }
+            defer { terminal.close() }
+            guard terminal.confirm("Note: \(question). Save anyway? [y/N] ") else {
+                throw CLIError("not saved", status: .usage)
+            }
         }
     }
 
@@ -101,11 +180,11 @@ extension NoteCommand {
                 print("No notes.")
             } else {
                 Output.table(
-                    ["ID", "WHEN", "SUBJECT", "KIND", "TAGS", "TEXT"],
+                    ["ID", "WHEN", "SUBJECT", "KIND", "AUTHOR", "TAGS", "TEXT"],
                     notes.map { note in
                         [String(note.id.prefix(8)) + (note.hasConflict ? "!" : ""),
-                         DateParsing.display(note.occurredAt), note.subjectReference, note.kind.rawValue,
-                         note.tags.joined(separator: ","), Output.summary(note.body, width: 50)]
+                         DateParsing.display(note.occurredAt), note.subjectReference, note.kind.rawValue, note.author,
+                         note.tags.joined(separator: ","), Output.summary(note.body, width: 44)]
                     })
             }
         }

@@ -33,27 +33,51 @@ struct Search: ParsableCommand {
 struct FollowUps: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "followups",
-        abstract: "List follow-ups that are due or overdue.",
-        discussion: "A follow-up counts as done once a later note about the same subject exists."
+        abstract: "List follow-ups that are due or overdue, or mark one done.",
+        discussion: """
+            A follow-up stays until someone marks it done ('fieldcli followups done ID', or a note added with
+            --closes ID); marking it done syncs like any edit.
+            """,
+        subcommands: [List.self, Done.self],
+        defaultSubcommand: List.self
     )
 
-    @OptionGroup var storeOptions: StoreOptions
-    @OptionGroup var output: JSONOption
-    @Option(help: "Also list follow-ups due within this many days.") var within: Int = 0
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List open follow-ups: overdue and due soon.")
 
-    func run() throws {
-        let due = try storeOptions.withStore { try $0.followUps(asOf: Date(), withinDays: within) }
-        if output.json {
-            try Output.json(due)
-        } else if due.isEmpty {
-            print("No follow-ups due.")
-        } else {
-            Output.table(
-                ["DUE", "OVERDUE", "SUBJECT", "NOTE", "TEXT"],
-                due.map {
-                    [DateParsing.displayDay($0.due), $0.daysOverdue > 0 ? "\($0.daysOverdue)d" : "-",
-                     $0.note.subjectReference, String($0.note.id.prefix(8)), Output.summary($0.note.body, width: 50)]
-                })
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: JSONOption
+        @Option(help: "Also list follow-ups due within this many days.") var within: Int = 0
+        @Flag(help: "List every open follow-up, whenever it is due.") var all = false
+
+        func run() throws {
+            let due = try storeOptions.withStore { try $0.followUps(asOf: Date(), withinDays: within, all: all) }
+            if output.json {
+                try Output.json(due)
+            } else if due.isEmpty {
+                print(all ? "No open follow-ups." : "No follow-ups due.")
+            } else {
+                Output.table(
+                    ["DUE", "OVERDUE", "SUBJECT", "NOTE", "AUTHOR", "TEXT"],
+                    due.map {
+                        [DateParsing.displayDay($0.due), $0.daysOverdue > 0 ? "\($0.daysOverdue)d" : "-",
+                         $0.note.subjectReference, String($0.note.id.prefix(8)), $0.note.author,
+                         Output.summary($0.note.body, width: 44)]
+                    })
+                print("Mark one done with: fieldcli followups done NOTE")
+            }
+        }
+    }
+
+    struct Done: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark a note's follow-up done.")
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: "The note's id or a unique prefix of it.") var id: String
+
+        func run() throws {
+            let note = try storeOptions.withStore { try $0.markFollowUpDone(noteID: id) }
+            print("Follow-up of \(note.id.prefix(8)) (\(Output.clean(note.subjectReference))) done.")
         }
     }
 }

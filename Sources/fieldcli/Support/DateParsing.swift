@@ -1,6 +1,8 @@
 import Foundation
 
-/// Parses the dates and times people type: `now`, `today`, `yesterday`, `tomorrow`, `14:30` (today),
+/// Parses the dates and times people type: `now`, `today`, `yesterday`, `tomorrow` (and `i dag`, `i går`,
+/// `i morgen`), weekday names in English or Danish (`monday`, `mon`, `mandag`: the next such day), `14:30` (today),
+/// day-first dates as Danes write them (`3/12`, `3.12`, `3.12.2026`: the next such date when no year is given),
 /// `2026-11-23`, `2026-11-23 14:30`, `2026-11-23T14:30:00Z`, and offsets such as `-2h`, `-90m`, `+14d`, `+2w`.
 /// Times without a zone are local time.
 enum DateParsing {
@@ -8,12 +10,14 @@ enum DateParsing {
         let input = text.trimmingCharacters(in: .whitespaces).lowercased()
         let startOfToday = calendar.startOfDay(for: now)
         switch input {
-        case "now": return now
-        case "today": return startOfToday
-        case "yesterday": return calendar.date(byAdding: .day, value: -1, to: startOfToday)
-        case "tomorrow": return calendar.date(byAdding: .day, value: 1, to: startOfToday)
+        case "now", "nu": return now
+        case "today", "i dag", "idag": return startOfToday
+        case "yesterday", "i går", "igår": return calendar.date(byAdding: .day, value: -1, to: startOfToday)
+        case "tomorrow", "i morgen", "imorgen": return calendar.date(byAdding: .day, value: 1, to: startOfToday)
         default: break
         }
+        if let day = parseWeekday(input, today: startOfToday, calendar: calendar) { return day }
+        if let day = parseDayFirst(input, today: startOfToday, calendar: calendar) { return day }
         if let offset = parseOffset(input, now: now, calendar: calendar) { return offset }
         if let time = parseClockTime(input, on: startOfToday, calendar: calendar) { return time }
         let iso = ISO8601DateFormatter()
@@ -32,6 +36,46 @@ enum DateParsing {
             if let date = formatter.date(from: text.trimmingCharacters(in: .whitespaces)) { return date }
         }
         return nil
+    }
+
+    /// Weekday names, in the order of `Calendar`'s weekday numbers (1 = Sunday).
+    private static let weekdays: [[String]] = [
+        ["sunday", "sun", "søndag", "søn"], ["monday", "mon", "mandag", "man"], ["tuesday", "tue", "tirsdag", "tir"],
+        ["wednesday", "wed", "onsdag", "ons"], ["thursday", "thu", "torsdag", "tor"], ["friday", "fri", "fredag", "fre"],
+        ["saturday", "sat", "lørdag", "lør"],
+    ]
+
+    /// A weekday name: the next such day (a week ahead when it is today's name).
+    private static func parseWeekday(_ input: String, today: Date, calendar: Calendar) -> Date? {
+        guard let index = weekdays.firstIndex(where: { $0.contains(input) }) else { return nil }
+        let current = calendar.component(.weekday, from: today)
+        var ahead = (index + 1 - current + 7) % 7
+        if ahead == 0 { ahead = 7 }
+        return calendar.date(byAdding: .day, value: ahead, to: today)
+    }
+
+    /// `3/12`, `3.12`, `03.12.2026`, `3/12-26`: day first. Without a year, the next such date from today on.
+    private static func parseDayFirst(_ input: String, today: Date, calendar: Calendar) -> Date? {
+        let parts = input.split(whereSeparator: { $0 == "/" || $0 == "." || $0 == "-" }).map(String.init)
+        guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }),
+              parts[0].count <= 2, parts[1].count <= 2, let day = Int(parts[0]), let month = Int(parts[1]),
+              (1...31).contains(day), (1...12).contains(month)
+        else { return nil }
+        var components = DateComponents(month: month, day: day)
+        if parts.count == 3 {
+            guard let year = Int(parts[2]), parts[2].count == 2 || parts[2].count == 4 else { return nil }
+            components.year = parts[2].count == 2 ? 2000 + year : year
+        } else {
+            components.year = calendar.component(.year, from: today)
+        }
+        guard var date = calendar.date(from: components),
+              calendar.component(.day, from: date) == day  // 31/2 is not a date
+        else { return nil }
+        if parts.count == 2 && date < today {
+            components.year = (components.year ?? 0) + 1
+            date = calendar.date(from: components) ?? date
+        }
+        return date
     }
 
     private static func parseOffset(_ input: String, now: Date, calendar: Calendar) -> Date? {

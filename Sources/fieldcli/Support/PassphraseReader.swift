@@ -93,6 +93,22 @@ final class Terminal {
         return passphrase
     }
 
+    /// Prompts and reads one line with echo on; nil at end of input.
+    func readLine(prompt: String) -> String? {
+        write(prompt)
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while true {
+            let count = Glibc.read(descriptor, &byte, 1)
+            if count != 1 { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
+            if byte == 0x0A || byte == 0x0D { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(byte)
+        }
+    }
+
+    /// Writes text to the terminal.
+    func say(_ text: String) { write(text) }
+
     /// Asks a yes/no question; only an answer starting with y or j (Danish "ja") is yes.
     func confirm(_ question: String) -> Bool {
         write(question)
