@@ -18,6 +18,7 @@ BIN="$(swift build --show-bin-path)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/fieldsync-demo.XXXXXX")"
 SERVER_PID=""
 cleanup() {
+    [[ -n "${BIN:-}" && -d "${WORK:-}/runtime" ]] && "$BIN/fieldcli" lock >/dev/null 2>&1 || true
     if [[ -n "$SERVER_PID" ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
     rm -rf "$WORK"
 }
@@ -27,6 +28,9 @@ trap cleanup EXIT
 export FIELDCLI_PASSPHRASE="demo passphrase, not for real notes"
 DB="sqlite:$WORK/server/fieldsync.sqlite"
 mkdir -p "$WORK/server"
+# The unlock agent's socket and editor drafts go to the session's private runtime directory.
+mkdir -m 700 "$WORK/runtime"
+export XDG_RUNTIME_DIR="$WORK/runtime"
 cd "$WORK"
 
 step "Start a team server (embedded SQLite, nothing to install)"
@@ -52,19 +56,28 @@ METTE=(--store "$WORK/mette-laptop")
 LARS=(--store "$WORK/lars-phone")
 fc() { show "$BIN/fieldcli" "$@"; }
 
-step "Mette writes notes offline, before her laptop is even enrolled"
+step "Morning: each adviser creates a store (once) and unlocks it for the day (once)"
 fc init "${METTE[@]}" --adviser mette --device-name mette-laptop
+fc init "${LARS[@]}" --adviser lars --device-name lars-phone
+fc unlock "${METTE[@]}" --for 8h
+fc unlock "${LARS[@]}" --for 8h
+# From here on no command sees a passphrase: the agent holds both stores' keys until 'fieldcli lock'.
+unset FIELDCLI_PASSPHRASE
+fc status "${METTE[@]}"
+
+step "Mette writes notes offline, before her laptop is even enrolled"
 fc subject add "${METTE[@]}" ung-0142 --name Sofie --consent yes --next-step "Visit the technical college"
-NOTE="$("$BIN/fieldcli" note add "${METTE[@]}" --subject ung-0142 --kind walk --tag education-ready \
-    --place "harbour path" --follow-up +14d --text "Walk along the harbour.
-Sofie talked about the carpentry course.
+NOTE="$("$BIN/fieldcli" note add "${METTE[@]}" ung-0142 -k walk -p "harbour path" -f +14d "Walk along the harbour.
+Sofie talked about the carpentry course. #education-ready
 Next: call the college counsellor.")"
 echo "note $NOTE"
-fc note add "${METTE[@]}" --subject ung-0142 --kind phone --text "Short call: Sofie confirms Thursday."
+echo '$ fieldcli note add ung-0142 -k phone Short call: Sofie confirms Thursday. -f tomorrow'
+CALL="$("$BIN/fieldcli" note add "${METTE[@]}" ung-0142 -k phone Short call: Sofie confirms Thursday. -f tomorrow)"
 fc note list "${METTE[@]}"
+fc followups "${METTE[@]}" --all
+fc followups done "${METTE[@]}" "${CALL:0:8}"
 
 step "Both devices enrol and sync"
-fc init "${LARS[@]}" --adviser lars --device-name lars-phone
 fc enroll "${METTE[@]}" --server "$URL" --code "$CODE_METTE"
 fc enroll "${LARS[@]}" --server "$URL" --code "$CODE_LARS"
 fc sync "${METTE[@]}"
@@ -117,3 +130,6 @@ fc export "${LARS[@]}" --subject ung-0142
 
 step "The server's audit trail"
 show "$BIN/sync-server" admin --database "$DB" audit --limit 8 || true
+
+step "Evening: lock (the key is wiped; the next command asks for the passphrase again)"
+fc lock
