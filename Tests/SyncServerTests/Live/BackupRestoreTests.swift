@@ -55,6 +55,9 @@ struct BackupRestoreTests {
             // Not while the server has the database open.
             let refused = try CommandResult.run(["admin", "restore", "--from", backupFile], environment: environment)
             #expect(refused.status != 0 && refused.error.contains("in use"), "\(refused.error)")
+            // Nor may a second server open the same SQLite file.
+            let second = try CommandResult.run(["serve", "--listen", "127.0.0.1:0"], environment: environment)
+            #expect(second.status != 0 && second.error.contains("in use") && !second.output.contains("listening"))
         } catch {
             _ = try? await server.stop()
             throw error
