@@ -415,7 +415,9 @@ extension LocalStore {
     public func verifyIntegrity() throws {
         let result = try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
         guard result == ["ok"] else {
-            throw LocalStoreError.damaged(result.prefix(3).joined(separator: "; "))
+            // One line: the first problem SQLite names, and how many there are.
+            let first = (result.first ?? "").split(whereSeparator: \.isNewline).joined(separator: " ")
+            throw LocalStoreError.damaged(result.count > 1 ? "\(first); \(result.count) problems in all" : first)
         }
     }
 }

@@ -4,15 +4,36 @@ import LocalStore
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check that every page of the store authenticates and its structure is sound.",
-        discussion: "Exits with code 4 if the store is damaged or has been tampered with."
+        abstract: "Check that every page of the store authenticates, its structure is sound, and the search index "
+            + "and lists agree with the notes.",
+        discussion: """
+            Exits with code 4 if the store is damaged or has been tampered with. The search index and the note
+            and subject lists are derived from the notes: --repair rebuilds them when they disagree.
+            """
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @Flag(help: "Rebuild the search index and the note and subject lists from the notes.") var repair = false
 
     func run() throws {
-        try storeOptions.withStore { try $0.verifyIntegrity() }
-        print("The store is intact.")
+        try storeOptions.withStore { store in
+            try store.verifyIntegrity()
+            let problems = try store.derivedDataProblems()
+            if repair {
+                let count = try store.rebuildDerivedData()
+                let left = try store.derivedDataProblems()
+                guard left.isEmpty else {
+                    throw CLIError("the rebuild did not help: \(left.joined(separator: "; "))", status: .damagedStore)
+                }
+                print("Rebuilt the search index and lists from \(count) records. The store is intact.")
+            } else if problems.isEmpty {
+                print("The store is intact.")
+            } else {
+                throw CLIError(
+                    "the notes are intact, but \(problems.joined(separator: "; ")): run 'fieldcli verify --repair'",
+                    status: .damagedStore)
+            }
+        }
     }
 }
 
