@@ -107,6 +107,37 @@ struct FieldCLITests {
         expectSuccess(try fieldcli("verify"))
     }
 
+    @Test func aQuickNoteIsOneShortCommand() throws {
+        expectSuccess(try fieldcli("init", "--kdf-cost", "12"))
+        expectSuccess(try fieldcli("subject", "add", "ung-0142"))
+        let quick = try fieldcli("note", "add", "ung-0142", "Texted", "about", "#Housing,", "see", "you", "-f", "3/12")
+        expectSuccess(quick)
+        let id = quick.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let shown = try JSONSerialization.jsonObject(
+            with: Data(try fieldcli("note", "show", id, "--json").stdout.utf8)) as? [String: Any]
+        #expect(shown?["body"] as? String == "Texted about #Housing, see you")
+        #expect(shown?["tags"] as? [String] == ["housing"])
+        #expect(shown?["kind"] as? String == "informal")
+        let followUp = try #require(shown?["followUp"] as? String)
+        #expect(followUp.contains("-12-03"), "3/12 is the 3rd of December: \(followUp)")
+
+        // A follow-up in the past is most likely a typo: without a terminal to ask on, it needs --yes.
+        let past = try fieldcli("note", "add", "ung-0142", "late", "-f", "2020-01-01")
+        #expect(past.status == 64)
+        #expect(past.stderr.contains("in the past") && past.stderr.contains("--yes"))
+        expectSuccess(try fieldcli("note", "add", "ung-0142", "late", "-f", "2020-01-01", "--yes", "-k", "phone"))
+
+        // It stays due until someone marks it done; a later note does not close it.
+        let pastID = try fieldcli("note", "list", "--kind", "phone", "--json")
+        let notes = try JSONSerialization.jsonObject(with: Data(pastID.stdout.utf8)) as? [[String: Any]] ?? []
+        let lateID = try #require(notes.first?["id"] as? String)
+        expectSuccess(try fieldcli("note", "add", "ung-0142", "a later sms", "-k", "sms"))
+        #expect(try fieldcli("followups").stdout.contains(String(lateID.prefix(8))))
+        expectSuccess(try fieldcli("note", "add", "ung-0142", "called back", "--closes", String(lateID.prefix(8))))
+        #expect(try fieldcli("followups").stdout.contains("No follow-ups due."))
+        #expect(try fieldcli("followups", "--all").stdout.contains(String(id.prefix(8))))
+    }
+
     @Test func passwdWrongPassphraseAndErrorsHaveDocumentedExitCodes() throws {
         expectSuccess(try fieldcli("init", "--kdf-cost", "12"))
         expectSuccess(try fieldcli("subject", "add", "ung-1"))
