@@ -22,14 +22,17 @@ public final class DatabaseLock: @unchecked Sendable {
         self.descriptor = descriptor
     }
 
-    /// The lock file of the database at `databasePath`.
-    public static func lockFile(forDatabaseAt databasePath: String) -> String { databasePath + ".lock" }
+    /// The lock file of the database at `databasePath`, next to the real file (symbolic links and relative paths
+    /// resolved, so the server and `restore` agree however each was given the path).
+    public static func lockFile(forDatabaseAt databasePath: String) -> String {
+        URL(fileURLWithPath: databasePath).standardizedFileURL.resolvingSymlinksInPath().path + ".lock"
+    }
 
     /// Takes the lock without waiting, or throws ``StorageError/databaseInUse(_:lockFile:)``.
     public static func acquire(forDatabaseAt databasePath: String) throws(StorageError) -> DatabaseLock {
-        let path = lockFile(forDatabaseAt: databasePath)
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        let directory = URL(fileURLWithPath: databasePath).deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = lockFile(forDatabaseAt: databasePath)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw .backend(operation: "lock", underlying: "cannot open '\(path)': \(String(cString: strerror(errno)))")
