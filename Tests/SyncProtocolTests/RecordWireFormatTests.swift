@@ -128,7 +128,9 @@ struct RecordWireFormatTests {
             // A time and an integer value beyond ±(2^53 - 1) are refused; Int64.min must not trap.
             let time = note.replacing(#/"time":[0-9]+/#, with: #""time":"# + value)
             #expect(time != note)
-            let timeError = try #require(throws: WireDecodingError.self) { try WireCoding.decode(Record.self, from: time) }
+            let timeError = try #require(throws: WireDecodingError.self) {
+                try WireCoding.decode(Record.self, from: time)
+            }
             #expect(timeError.kind == .invalidValue && timeError.path.hasSuffix(".time"), "\(timeError)")
             let integer = note.replacingOccurrences(of: #""kind":"walk""#, with: #""kind":"# + value)
             let integerError = try #require(throws: WireDecodingError.self) {

@@ -666,6 +666,12 @@ class Runner:
             actual = resolve(response.json, "/code") if response.json is not MISSING else MISSING
             if actual not in codes:
                 raise CaseFailure(f"error code {show(actual)}, expected {' or '.join(codes)}")
+        for name, value in expect.get("headers", {}).items():
+            actual = response.header(name)
+            # Compared as comma-separated lists, in any order (Allow: GET, POST).
+            if actual is None or sorted(v.strip() for v in actual.split(",")) != sorted(
+                    v.strip() for v in str(self.scope.substitute(value)).split(",")):
+                raise CaseFailure(f"header {name}: {actual!r}, expected {value!r}")
         if "schema" in expect:
             if response.json is MISSING:
                 raise CaseFailure("the answer is not JSON")

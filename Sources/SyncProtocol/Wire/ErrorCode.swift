@@ -42,6 +42,11 @@ extension ErrorCode {
     /// A pushed record's clock claims writes of another replica that the server has not received: a push may
     /// only advance its own replica's entries (README §11.3). Nothing in the batch was written. `400`.
     public static let clockAhead = ErrorCode(rawValue: "clock_ahead")
+    /// The request is not valid HTTP/1.1: a broken request line, header or `Content-Length`, a malformed
+    /// chunked body, or a body that ends before its announced length. `400`.
+    public static let malformedRequest = ErrorCode(rawValue: "malformed_request")
+    /// The request body did not arrive within the server's body read deadline. `408`, retryable.
+    public static let requestTimeout = ErrorCode(rawValue: "request_timeout")
     /// No bearer token, or a token the server does not know. `401`.
     public static let unauthorized = ErrorCode(rawValue: "unauthorized")
     /// The token belongs to a device that has been revoked. `401`.
@@ -81,8 +86,9 @@ extension ErrorCode {
     /// Every code defined by protocol version 1, in the order of the specification's table.
     public static let allDefined: [ErrorCode] = [
         .malformedJSON, .unknownField, .missingField, .wrongType, .invalidValue, .unsupportedVersion,
-        .invalidCursor, .clockAhead, .unauthorized, .deviceRevoked, .invalidEnrollmentCode, .forbiddenTeam,
-        .forbiddenRecord, .notFound, .methodNotAllowed, .cursorExpired, .batchIDReused, .replicaInUse,
+        .invalidCursor, .clockAhead, .malformedRequest, .unauthorized, .deviceRevoked, .invalidEnrollmentCode,
+        .forbiddenTeam, .forbiddenRecord, .notFound, .methodNotAllowed, .requestTimeout, .cursorExpired,
+        .batchIDReused, .replicaInUse,
         .replicaRolledBack, .payloadTooLarge, .batchTooLarge, .rateLimited, .internalError, .unavailable,
     ]
 
@@ -90,12 +96,13 @@ extension ErrorCode {
     public var httpStatus: Int? {
         switch self {
         case .malformedJSON, .unknownField, .missingField, .wrongType, .invalidValue, .unsupportedVersion,
-            .invalidCursor, .clockAhead:
+            .invalidCursor, .clockAhead, .malformedRequest:
             400
         case .unauthorized, .deviceRevoked, .invalidEnrollmentCode: 401
         case .forbiddenTeam, .forbiddenRecord: 403
         case .notFound: 404
         case .methodNotAllowed: 405
+        case .requestTimeout: 408
         case .cursorExpired, .batchIDReused, .replicaInUse, .replicaRolledBack: 409
         case .payloadTooLarge, .batchTooLarge: 413
         case .rateLimited: 429
@@ -108,7 +115,7 @@ extension ErrorCode {
     /// Whether the same request may succeed if sent again unchanged later.
     public var isRetryable: Bool {
         switch self {
-        case .rateLimited, .internalError, .unavailable: true
+        case .rateLimited, .requestTimeout, .internalError, .unavailable: true
         default: false
         }
     }

@@ -90,7 +90,7 @@ extension Record {
         }
         if let rawPresence {
             for (text, live) in rawPresence {
-                let dot = try resolve(text, at: recordPath + [.key("p"), .key(text)])
+                let dot = try resolve(text, at: recordPath + [.key("p")])
                 guard record.presence.updateValue(live, forKey: dot) == nil else {
                     throw WireScanError(
                         kind: .invalidValue, path: recordPath + [.key("p")], reason: "two entries name the same dot")
@@ -113,12 +113,13 @@ extension Record {
         var first = true
         while let key = try scanner.nextKey(first: first) {
             first = false
+            // An invalid key is refused before it joins the path: errors never echo what they refuse.
+            guard ReplicaID.isValid(key) else { throw scanner.failure(.invalidValue, "invalid replica id") }
             scanner.push(.key(key))
             // Clocks hold a handful of entries: a linear look for a repeat is cheaper than a set.
             guard !entries.contains(where: { $0.0.rawValue == key }) else {
                 throw scanner.failure(.malformedJSON, "repeated member name")
             }
-            guard ReplicaID.isValid(key) else { throw scanner.failure(.invalidValue, "invalid replica id") }
             guard entries.count < ProtocolLimits.maxClockEntries else {
                 throw scanner.failure(.invalidValue, "more than \(ProtocolLimits.maxClockEntries) clock entries")
             }
@@ -241,8 +242,8 @@ extension Record {
         var first = true
         while let name = try scanner.nextKey(first: first) {
             first = false
-            scanner.push(.key(name))
             guard Names.isValidName(name) else { throw scanner.failure(.invalidValue, "invalid field name") }
+            scanner.push(.key(name))
             guard try body(name, &scanner) else { throw scanner.failure(.malformedJSON, "repeated member name") }
             scanner.pop()
         }

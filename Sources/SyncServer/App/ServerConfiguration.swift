@@ -14,6 +14,10 @@ public struct ServerConfiguration: Sendable {
     public var deviceRateLimit: RateLimit
     /// The budget of unauthenticated requests (enrolment, bad tokens) from one network address.
     public var anonymousRateLimit: RateLimit
+    /// The most time a request body may take to arrive, from the first read; a body still incomplete then
+    /// is answered `408 request_timeout` and the connection closed, so a client that trickles a body
+    /// cannot hold a connection and a request task for long (README §10).
+    public var bodyReadTimeout: Duration
 
     /// The PEM files of a TLS certificate chain and its private key.
     public struct TLSFiles: Sendable, Hashable {
@@ -50,7 +54,8 @@ public struct ServerConfiguration: Sendable {
         tls: TLSFiles? = nil,
         limits: ServerLimits = .standard,
         deviceRateLimit: RateLimit = RateLimit(burst: 120, perSecond: 30),
-        anonymousRateLimit: RateLimit = RateLimit(burst: 20, perSecond: 1)
+        anonymousRateLimit: RateLimit = RateLimit(burst: 20, perSecond: 1),
+        bodyReadTimeout: Duration = .seconds(30)
     ) {
         self.host = host
         self.port = port
@@ -58,5 +63,6 @@ public struct ServerConfiguration: Sendable {
         self.limits = limits
         self.deviceRateLimit = deviceRateLimit
         self.anonymousRateLimit = anonymousRateLimit
+        self.bodyReadTimeout = bodyReadTimeout
     }
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -26,13 +27,16 @@ public enum SyncServerApplication {
         let service = SyncService(storage: storage, configuration: configuration, metrics: metrics, logger: logger)
         let router = SyncRoutes.makeRouter(service: service)
         let tlsConfiguration = try configuration.tls.map(makeTLSConfiguration)
+        let http1Configuration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [HTTPParseErrorHandler()], idleTimeout: .seconds(60))
         var app = Application(
             router: router,
             // Idle connections are closed after a minute, so a client that opens connections and sends
             // nothing (or trickles a body) cannot hold them forever.
+            // Requests the HTTP/1 decoder refuses are answered with an ErrorBody (HTTPParseErrorHandler).
             server: try tlsConfiguration.map {
-                try .tls(.http1(configuration: .init(idleTimeout: .seconds(60))), tlsConfiguration: $0)
-            } ?? .http1(configuration: .init(idleTimeout: .seconds(60))),
+                try .tls(.http1(configuration: http1Configuration), tlsConfiguration: $0)
+            } ?? .http1(configuration: http1Configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             // The storage runs as a service of the application's group: it is started before the HTTP
             // server and, on shutdown, stopped after the server has finished its in-flight requests.

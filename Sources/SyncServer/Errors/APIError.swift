@@ -8,6 +8,8 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     public var status: HTTPResponse.Status
     /// The JSON body.
     public var body: ErrorBody
+    /// Headers the answer carries besides `Content-Type`, `Cache-Control` and `Retry-After` (`Allow` on `405`).
+    public var headers = HTTPFields()
 
     /// Creates an error with the status the protocol assigns to `body.code` (or `fallbackStatus`).
     public init(_ body: ErrorBody, fallbackStatus: HTTPResponse.Status = .badRequest) {
@@ -23,7 +25,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     public var description: String { "\(status.code) \(body.code): \(body.message)" }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers = HTTPFields()
+        var headers = self.headers
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
         if let seconds = body.retryAfterSeconds {
@@ -38,7 +40,7 @@ extension APIError {
     static func unauthorized(_ message: String) -> APIError { APIError(.unauthorized, message) }
 
     static func forbiddenTeam(_ team: String) -> APIError {
-        APIError(.forbiddenTeam, "team '\(team)' is not one of this device's teams")
+        APIError(.forbiddenTeam, "the team is not one of this device's teams")
     }
 
     static func internalError() -> APIError {

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOHTTP1
 import PostgresNIO
 import SyncProtocol
 
@@ -33,12 +34,19 @@ struct ErrorMiddleware: RouterMiddleware {
             return APIError(error.errorBody)
         case let error as StorageError:
             return translate(storage: error, context: context)
+        case let error as HTTPParserError:
+            // A cut-off or malformed body met while a route read it: the client's fault, never a 500.
+            return .malformedRequest(error)
         case let error as any HTTPResponseError:
             switch error.status {
             case .notFound:
                 let path = request.uri.path
-                if routes.contains(where: { $0.matches(path: path) }) {
-                    return APIError(.methodNotAllowed, "\(request.method) is not allowed on \(path)")
+                let allowed = routes.filter { $0.matches(path: path) }
+                if let route = allowed.first {
+                    // The route, not the path: a path can carry anything (README §7: never echo the request).
+                    var answer = APIError(.methodNotAllowed, "the method is not allowed on \(route.template)")
+                    answer.headers[.allow] = allowed.map(\.method).joined(separator: ", ")
+                    return answer
                 }
                 return APIError(.notFound, "no such route")
             case .contentTooLarge:

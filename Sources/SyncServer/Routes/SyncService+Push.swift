@@ -93,7 +93,7 @@ extension SyncService {
         for (index, record) in batch.records.enumerated() {
             let details = ErrorDetails(collection: record.collection, id: record.id, index: index)
             guard let schema = schemas[record.collection] else {
-                throw APIError(.invalidValue, "unknown collection '\(record.collection)'", details: details)
+                throw APIError(.invalidValue, "unknown collection", details: details)
             }
             do {
                 try schema.validate(record)

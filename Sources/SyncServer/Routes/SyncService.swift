@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOHTTP1
 import SyncProtocol
 import Synchronization
 
@@ -58,11 +59,28 @@ public final class SyncService: Sendable {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw APIError.payloadTooLarge(limit: limit)
         }
+        let body = request.body
+        let deadline = configuration.bodyReadTimeout
         do {
-            let buffer = try await request.body.collect(upTo: limit)
+            // The body races the read deadline; the loser is cancelled (a cancelled read ends the body stream,
+            // so the connection is closed after the answer).
+            let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask { try await body.collect(upTo: limit) }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let buffer = first else {
+                    throw APIError(.requestTimeout, "the request body did not arrive in time")
+                }
+                return buffer
+            }
             return Data(buffer: buffer)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw APIError.payloadTooLarge(limit: limit)
+        } catch let error as HTTPParserError {
+            throw APIError.malformedRequest(error)
         }
     }
 
@@ -93,6 +111,11 @@ public final class SyncService: Sendable {
 extension APIError {
     static func payloadTooLarge(limit: Int) -> APIError {
         APIError(.payloadTooLarge, "the request body is larger than \(limit) bytes")
+    }
+
+    /// `400 malformed_request` for a request the HTTP/1 decoder refused (cut off, broken chunked framing).
+    static func malformedRequest(_ error: HTTPParserError) -> APIError {
+        APIError(.malformedRequest, HTTPParseErrorHandler.message(for: error))
     }
 }
 

@@ -20,11 +20,11 @@ struct APIHarness: Sendable {
         _ backend: Backend = .sqlite,
         configuration: ServerConfiguration = ServerConfiguration(port: 0),
         mode: TestingSetup = .router,
+        logger: Logger = TestEnvironment.logger,
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
         let storage = try backend.makeStorage()
-        let app = try SyncServerApplication.make(
-            storage: storage, configuration: configuration, logger: TestEnvironment.logger)
+        let app = try SyncServerApplication.make(storage: storage, configuration: configuration, logger: logger)
         try await app.test(mode) { client in
             let team = TestEnvironment.uniqueName("team")
             let adviser = TestEnvironment.uniqueName("adviser")

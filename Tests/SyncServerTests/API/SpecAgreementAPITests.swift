@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import SyncProtocol
+import SyncServer
+import Testing
+
+/// Points where an independent client found the server and protocol-spec/ disagreeing (issue 11).
+@Suite("Spec and server agree")
+struct SpecAgreementAPITests {
+    @Test(arguments: Backend.enabled)
+    func repeatedMemberNamesAreMalformedJSONEverywhere(backend: Backend) async throws {
+        try await APIHarness.run(backend) { api in
+            let device = try await api.enrol()
+            let hello = try await api.send(
+                .post, "/v1/hello", token: device.token,
+                json: Data(#"{"protocolVersions":[1],"protocolVersions":[9]}"#.utf8))
+            #expect(hello.status == .badRequest && hello.errorBody?.code == .malformedJSON, "\(hello.text)")
+            let enrol = try await api.send(
+                .post, "/v1/enroll",
+                json: Data(#"{"code":"\#(try await api.issueCode())","deviceName":"a","deviceName":"b"}"#.utf8))
+            #expect(enrol.status == .badRequest && enrol.errorBody?.code == .malformedJSON, "\(enrol.text)")
+            let note = try WireCoding.encodeString(try APIHarness.note("n-1", by: device.replica))
+            let twice = note.replacingOccurrences(of: #""kind":"walk""#, with: #""kind":"walk","kind":"talk""#)
+            let body = #"{"batchId":"b-1","protocolVersion":1,"records":["# + twice
+                + #"],"replica":"\#(device.replica)"}"#
+            let push = try await api.send(
+                .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(body.utf8))
+            #expect(push.status == .badRequest && push.errorBody?.code == .malformedJSON, "\(push.text)")
+            #expect(push.errorBody?.details?.path == "records[0].w[0].s.kind")
+        }
+    }
+
+    /// README §4.3: every record's schema (in batch order) before any record's stored state.
+    @Test(arguments: Backend.enabled)
+    func schemaChecksComeBeforeTheStoredStateOfAnyRecord(backend: Backend) async throws {
+        try await APIHarness.run(backend) { api in
+            let other = TestEnvironment.uniqueName("other")
+            let outsider = TestEnvironment.uniqueName("outsider")
+            _ = try await api.storage.createTeam(named: other, at: Date())
+            try await api.storage.addAdviser(named: outsider, toTeam: other, canPurge: nil, at: Date())
+            let mine = try await api.enrol("mine")
+            let theirs = try await api.enrol("theirs", adviser: outsider)
+            #expect(try await api.push([try APIHarness.note("taken", by: theirs.replica)], as: theirs, team: other)
+                .status == .ok)
+            let stolen = try APIHarness.note("taken", by: mine.replica)
+            let valid = try WireCoding.encodeString(try APIHarness.note("broken", by: mine.replica))
+            let broken = try WireCoding.decode(
+                Record.self, from: valid.replacingOccurrences(of: #""kind":"walk""#, with: #""kind":5"#))
+            let refused = try await api.push([stolen, broken], as: mine)
+            #expect(refused.status == .badRequest && refused.errorBody?.code == .invalidValue, "\(refused.text)")
+            #expect(refused.errorBody?.details?.index == 1)
+            // Without the schema violation, record 0's team is named.
+            let forbidden = try await api.push([stolen], as: mine)
+            #expect(forbidden.status == .forbidden && forbidden.errorBody?.code == .forbiddenRecord)
+        }
+    }
+
+    /// README §7, §11.6: an error message names the path and the rule, never the value; logs neither.
+    @Test(arguments: Backend.enabled)
+    func refusalsNeverEchoWhatTheyRefuse(backend: Backend) async throws {
+        let lines = CapturingLogHandler.Lines()
+        try await APIHarness.run(backend, logger: CapturingLogHandler.logger(into: lines)) { api in
+            let device = try await api.enrol()
+            let note = try WireCoding.encodeString(try APIHarness.note("n-1", by: device.replica))
+            let secret = "Zq7Secret"
+            let longTag = "substance-abuse-treatment-" + secret + String(repeating: "x", count: 130)
+            let replacements: [(String, String, String)] = [
+                ("reference", #""ref":"y-417""#, #""ref":"\#(secret) person""#),
+                ("tag", #""d":"0:1","#, #""d":"0:1","t":{"tags":["\#(longTag)"]},"#),
+                ("record id", #""i":"n-1""#, #""i":"\#(secret) id""#),
+                ("collection", #""c":"notes""#, #""c":"\#(secret) notes""#),
+                ("replica", #""v":{"#, #""v":{"\#(secret) replica":1,"#),
+                ("dot", #""d":"0:1""#, #""d":"\#(secret)""#),
+                ("decimal", #""kind":"walk""#, #""kind":{"dec":"\#(secret)"}"#),
+                ("text for a string", #""kind":"walk""#, #""kind":{"text":"\#(secret)"}"#),
+                ("value type", #""kind":"walk""#, #""kind":{"\#(secret)":1}"#),
+                ("field name", #""kind":"walk""#, #""kind":"walk","\#(secret) field":"x""#),
+            ]
+            var bodies: [(String, String)] = replacements.map { name, from, to in
+                let record = note.replacingOccurrences(of: from, with: to)
+                return (name, #"{"batchId":"b-1","protocolVersion":1,"records":["# + record
+                    + #"],"replica":"\#(device.replica)"}"#)
+            }
+            let lateTime = note.replacing(#/"time":[0-9]+/#, with: #""time":9007199254740993"#)
+            bodies.append(("time", #"{"batchId":"b-1","protocolVersion":1,"records":["# + lateTime
+                + #"],"replica":"\#(device.replica)"}"#))
+            bodies.append(("batch id", #"{"batchId":"\#(secret) b","protocolVersion":1,"records":[],"final":true,"#
+                + #""replica":"\#(device.replica)"}"#))
+            for (name, body) in bodies {
+                let answer = try await api.send(
+                    .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(body.utf8))
+                // Refused for the value, not for broken JSON.
+                #expect(
+                    answer.status == .badRequest && answer.errorBody?.code != .malformedJSON, "\(name): \(answer.text)")
+                #expect(
+                    !answer.text.contains(secret) && !answer.text.contains("9007199254740993"),
+                    "\(name): \(answer.text)")
+            }
+            let team = try await api.send(.post, "/v1/teams/\(secret)/push", token: device.token, json: Data("{}".utf8))
+            #expect(team.status == .forbidden && !team.text.contains(secret), "\(team.text)")
+            let method = try await api.send(.get, "/v1/teams/\(secret)/push", token: device.token)
+            #expect(method.status == .methodNotAllowed && !method.text.contains(secret), "\(method.text)")
+            #expect(method.headers[.allow] == "POST")
+            let logged = lines.all.filter { $0.contains(secret) || $0.contains("9007199254740993") }
+            #expect(logged.isEmpty, "\(logged)")
+        }
+    }
+}
