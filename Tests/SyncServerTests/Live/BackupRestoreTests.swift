@@ -68,6 +68,7 @@ struct BackupRestoreTests {
         let restore = try CommandResult.run(["admin", "restore", "--from", backupFile], environment: environment)
         #expect(restore.status == 0, "restore failed: \(restore.error)")
         #expect(restore.output.contains("restored 1 teams"))
+        #expect(restore.output.contains("advanced by \(SQLiteStorage.restorePositionGap)"))
         let restoredCount = try #require(Self.recordCount(in: restore.output))
         #expect(restoredCount == 40 || restoredCount == 45)
 
@@ -82,6 +83,16 @@ struct BackupRestoreTests {
             #expect(ids.isDisjoint(with: (0..<20).map { "b\($0)" }), "notes written after the backup are gone")
             // ...but the device that wrote them after the backup still holds them.
             #expect(await laptop.records().count == 65)
+
+            // That device's cursor is past the backup's positions, but not past the restored sequence: it
+            // carries on, and receives every change made after the restore.
+            try await SyncClientLiveTests.sync(laptop, device: device, team: fixture.team, baseURL: restarted.baseURL)
+            let other = try await fixture.enrolDevice(baseURL: restarted.baseURL)
+            let phone = InMemoryReplicaStorage(replica: other.replica)
+            try await Self.write(phone, ids: (0..<30).map { "c\($0)" }, word: word, subject: subject)
+            try await SyncClientLiveTests.sync(phone, device: other, team: fixture.team, baseURL: restarted.baseURL)
+            try await SyncClientLiveTests.sync(laptop, device: device, team: fixture.team, baseURL: restarted.baseURL)
+            #expect(await laptop.records().filter { $0.key.id.hasPrefix("c") }.count == 30)
         } catch {
             _ = try? await restarted.stop()
             throw error

@@ -23,6 +23,8 @@ public struct SQLiteBackupSummary: Sendable, Hashable {
     public var changePositions: Int64
     /// How long the copy took, in seconds.
     public var seconds: Double
+    /// By how much a restore advanced every team's change sequence (0 for a backup).
+    public var positionsSkipped: Int64 = 0
 }
 
 extension SQLiteStorage {
@@ -87,13 +89,25 @@ extension SQLiteStorage {
         }
     }
 
+    /// How far a restore advances every team's change sequence.
+    ///
+    /// Devices that synced after the backup was taken hold cursors past the backup's positions. Without the
+    /// gap, the first new changes after the restore would take those same numbers: such a device would first
+    /// be refused (`invalid_cursor`, the cursor is ahead) and then, once the sequence caught up, skip the new
+    /// changes numbered at or below its cursor; and a final push carrying such a cursor would vouch for
+    /// versions the device never received (the stable position of protocol README §4.4). After the gap every
+    /// new change is numbered above any cursor issued before the restore, so those devices simply continue.
+    /// Positions are opaque to clients and a pull may skip numbers (protocol README §5).
+    public static let restorePositionGap: Int64 = 1_000_000_000
+
     /// Puts the backup `backupPath` in place of the database at `path`, atomically.
     ///
     /// Takes the database's ``DatabaseLock`` first, so it refuses while a server has the database open. The
     /// backup must open with `encryptionKey` (the key the server will use) and pass `PRAGMA quick_check`; it is
     /// copied next to `path`, made durable, the old database's WAL, shared-memory and journal files are removed
-    /// (they belong to the old file and must never be applied to the restored one), and the copy is renamed
-    /// over `path`. A crash at any point leaves either the old database or the restored one.
+    /// (they belong to the old file and must never be applied to the restored one), every team's change
+    /// sequence in the copy is advanced by ``restorePositionGap``, and the copy is renamed over `path`. A crash
+    /// at any point leaves either the old database or the restored one.
     public static func restore(
         from backupPath: String, encryptionKey: DatabaseKey?, toDatabaseAt path: String
     ) throws(StorageError) -> SQLiteBackupSummary {
@@ -106,6 +120,12 @@ extension SQLiteStorage {
             let counts = try verify(path: backupPath, key: encryptionKey)
             try FileManager.default.copyItem(atPath: backupPath, toPath: temporary)
             _ = chmod(temporary, 0o600)
+            let copy = try openQueue(path: temporary, key: encryptionKey, readonly: false)
+            try copy.write { db in
+                try db.execute(
+                    sql: "UPDATE teams SET last_seq = last_seq + ?", arguments: [restorePositionGap])
+            }
+            try copy.close()
             try syncFile(temporary)
             for suffix in ["-wal", "-shm", "-journal"] where FileManager.default.fileExists(atPath: path + suffix) {
                 try FileManager.default.removeItem(atPath: path + suffix)
@@ -117,7 +137,7 @@ extension SQLiteStorage {
             return SQLiteBackupSummary(
                 path: path, bytes: fileSize(path), encrypted: encryptionKey != nil, teams: counts.teams,
                 records: counts.records, changePositions: counts.positions,
-                seconds: (ContinuousClock.now - started).seconds)
+                seconds: (ContinuousClock.now - started).seconds, positionsSkipped: restorePositionGap)
         } catch let error as StorageError {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
