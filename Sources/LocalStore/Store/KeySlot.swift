@@ -80,6 +80,13 @@ final class KeySlot: @unchecked Sendable {
 
     deinit { release() }
 
+    /// Whether the file system holding `directory` has no room left for a small file.
+    static func isFull(_ directory: URL) -> Bool {
+        var info = statvfs()
+        guard statvfs(directory.path, &info) == 0 else { return false }
+        return UInt64(info.f_bavail) * UInt64(info.f_bsize) < 64 * 1024
+    }
+
     private static func check(_ code: Int32, keyFile url: URL) throws {
         switch Int(code) {
         case Int(FIELDVFS_OK): return
@@ -87,6 +94,8 @@ final class KeySlot: @unchecked Sendable {
         case Int(FIELDVFS_DAMAGED): throw LocalStoreError.damaged("key file \(url.lastPathComponent)")
         case Int(FIELDVFS_NOT_FOUND): throw LocalStoreError.storeMissing(url.deletingLastPathComponent())
         case Int(FIELDVFS_EXISTS): throw LocalStoreError.storeAlreadyExists(url.deletingLastPathComponent())
+        case Int(FIELDVFS_IO) where isFull(url.deletingLastPathComponent()):
+            throw LocalStoreError.diskFull
         default: throw LocalStoreError.io("key file \(url.path): \(String(cString: fieldvfs_errstr(code)))")
         }
     }

@@ -236,7 +236,12 @@ public final class LocalStore: @unchecked Sendable {
         logger: Logger
     ) throws -> LocalStore {
         let writer = try openDatabase(location, keySlot: keySlot, journalMode: options.journalMode)
-        try migrator.migrate(writer)
+        // Only migrate when a migration is pending: checking reads, migrating writes, and a store must open for
+        // reading on a full disk.
+        let migrator = Self.migrator
+        if try !writer.read({ db in try migrator.hasCompletedMigrations(db) }) {
+            try migrator.migrate(writer)
+        }
         return try LocalStore(
             location: location, writer: writer, lock: lock, keySlot: keySlot, lentKey: lentKey, logger: logger)
     }
@@ -294,7 +299,13 @@ public final class LocalStore: @unchecked Sendable {
         let uri = databaseURI(location, keySlot: keySlot)
         switch journalMode {
         case .wal:
-            return try DatabasePool(path: uri, configuration: config)
+            do {
+                return try DatabasePool(path: uri, configuration: config)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+                // Opening a pool writes (GRDB makes sure the log is not empty), which a full disk refuses. One
+                // connection needs no such write, so notes stay readable; a change still fails as disk full.
+                return try DatabaseQueue(path: uri, configuration: config)
+            }
         case .rollback:
             var rollbackConfig = config
             rollbackConfig.journalMode = .default
@@ -388,6 +399,8 @@ public final class LocalStore: @unchecked Sendable {
                 return LocalStoreError.damaged("a page failed authentication")
             case .SQLITE_BUSY, .SQLITE_LOCKED:
                 return LocalStoreError.io("the database is busy: \(dbError.message ?? "")")
+            case .SQLITE_FULL:
+                return LocalStoreError.diskFull
             default:
                 return LocalStoreError.io("database error: \(dbError)")
             }

@@ -26,6 +26,8 @@ public enum LocalStoreError: Error, Equatable, Sendable {
     /// The text of a note changed while it was being edited (a sync in another terminal), on the same lines as
     /// the edit: nothing was saved. `current` is the note's text now, for the person to merge with their edit.
     case changedMeanwhile(id: String, current: String)
+    /// The disk is full: the change was rolled back and nothing of it was saved. What was stored before is intact.
+    case diskFull
     /// An I/O or cryptographic failure that is none of the above.
     case io(String)
 }
@@ -53,6 +55,8 @@ extension LocalStoreError: LocalizedError {
             return message
         case .changedMeanwhile(let id, _):
             return "note \(id.prefix(8)) changed on the same lines while it was being edited; nothing saved"
+        case .diskFull:
+            return "the disk is full: nothing was saved (what was saved before is intact); free some space and try again"
         case .io(let message):
             return message
         }
