@@ -69,9 +69,10 @@ extension EnrollRequest: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.code = try container.decodeText(forKey: .code, maxBytes: WireLimits.maxSecretBytes)
-        self.deviceName = try container.decodeText(forKey: .deviceName, maxBytes: WireLimits.maxLabelBytes)
+        self.deviceName = try container.decodeLabel(forKey: .deviceName)
         self.protocolVersions = try container.decodeVersionList(forKey: .protocolVersions)
-        self.replica = try container.decodeIfPresent(ReplicaID.self, forKey: .replica)
+        // Left out when absent; `null` is wrong_type (decode, not decodeIfPresent, which takes null as absent).
+        self.replica = container.contains(.replica) ? try container.decode(ReplicaID.self, forKey: .replica) : nil
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -47,7 +47,7 @@ extension HelloRequest: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.protocolVersions = try container.decodeVersionList(forKey: .protocolVersions)
-        self.client = try container.decodeTextIfPresent(forKey: .client, maxBytes: WireLimits.maxLabelBytes)
+        self.client = try container.decodeLabelIfPresent(forKey: .client)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -126,11 +126,10 @@ private struct EnvelopeFields {
                 batchID = text
             case "records": records = try Self.scanRecords(&scanner)
             case "cursor":
-                if try scanner.readNull() { break }
+                // Optional members are left out when absent; `null` is a wrong type (README §7).
                 cursor = try Self.scanCursor(&scanner)
             case "nextCursor": nextCursor = try Self.scanCursor(&scanner)
             case "final":
-                if try scanner.readNull() { break }
                 final = try scanner.readBool()
             case "more": more = try scanner.readBool()
             default: break

@@ -26,7 +26,10 @@ public struct PullRequest: Sendable, Hashable {
         }
         var parsedLimit: Int?
         if let limit {
-            guard let value = Int(limit), (1...WireLimits.maxRecordsPerMessage).contains(value) else {
+            // Decimal digits only: `Int` would also take "+5".
+            guard limit.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int(limit),
+                (1...WireLimits.maxRecordsPerMessage).contains(value)
+            else {
                 throw WireDecodingError(
                     kind: .invalidValue, path: "limit",
                     reason: "must be an integer between 1 and \(WireLimits.maxRecordsPerMessage)"

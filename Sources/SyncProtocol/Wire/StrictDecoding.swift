@@ -57,10 +57,28 @@ extension KeyedDecodingContainer {
         return value
     }
 
-    /// Decodes an optional string of at most `maxBytes` UTF-8 bytes.
+    /// Decodes an optional string of at most `maxBytes` UTF-8 bytes. An optional member is left out when
+    /// absent: `null` is `wrong_type`, like `null` anywhere a value is required (README §7).
     func decodeTextIfPresent(forKey key: Key, maxBytes: Int) throws -> String? {
-        guard contains(key), try !decodeNil(forKey: key) else { return nil }
+        guard contains(key) else { return nil }
         return try decodeText(forKey: key, maxBytes: maxBytes, allowEmpty: true)
+    }
+
+    /// Decodes a label (a device name, a client name): at most `WireLimits.maxLabelBytes` bytes, not empty
+    /// unless `allowEmpty`, and without control characters (U+0000-U+001F, U+007F-U+009F), which storage
+    /// backends truncate or refuse and terminals interpret (README §8).
+    func decodeLabel(forKey key: Key, allowEmpty: Bool = false) throws -> String {
+        let value = try decodeText(forKey: key, maxBytes: WireLimits.maxLabelBytes, allowEmpty: allowEmpty)
+        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw invalid(key, "must not contain control characters")
+        }
+        return value
+    }
+
+    /// An optional label (see ``decodeLabel(forKey:allowEmpty:)``); `null` is `wrong_type`.
+    func decodeLabelIfPresent(forKey key: Key) throws -> String? {
+        guard contains(key) else { return nil }
+        return try decodeLabel(forKey: key, allowEmpty: true)
     }
 
     /// Decodes an integer and checks that it lies in `range`.

@@ -31,6 +31,37 @@ struct SpecAgreementAPITests {
         }
     }
 
+    /// README §7, §8, §10: null for an optional member, control characters in labels, a signed limit.
+    @Test(arguments: Backend.enabled)
+    func nullOptionalMembersControlCharactersAndSignedLimitsAreRefused(backend: Backend) async throws {
+        try await APIHarness.run(backend) { api in
+            let device = try await api.enrol()
+            let hello = try await api.send(
+                .post, "/v1/hello", token: device.token, json: Data(#"{"client":null,"protocolVersions":[1]}"#.utf8))
+            #expect(hello.status == .badRequest && hello.errorBody?.code == .wrongType, "\(hello.text)")
+            for member in [#""cursor":null"#, #""final":null"#] {
+                let body = #"{"batchId":"b-1","protocolVersion":1,"records":[],"replica":"\#(device.replica)","#
+                    + member + "}"
+                let push = try await api.send(
+                    .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(body.utf8))
+                #expect(push.status == .badRequest && push.errorBody?.code == .wrongType, "\(member): \(push.text)")
+            }
+            let code = try await api.issueCode()
+            let nul = try await api.send(
+                .post, "/v1/enroll", json: Data(#"{"code":"\#(code)","deviceName":"laptop\u0000anna"}"#.utf8))
+            #expect(nul.status == .badRequest && nul.errorBody?.code == .invalidValue, "\(nul.text)")
+            #expect(nul.errorBody?.details?.path == "deviceName")
+            // The refused enrolment did not spend the code.
+            #expect(try await api.send(
+                .post, "/v1/enroll", json: try WireCoding.encode(EnrollRequest(code: code, deviceName: "b")))
+                .status == .ok)
+            for limit in ["+5", "%2B5", "5.0"] {
+                let pull = try await api.send(.get, "/v1/teams/\(api.team)/pull?limit=\(limit)", token: device.token)
+                #expect(pull.status == .badRequest && pull.errorBody?.code == .invalidValue, "\(limit): \(pull.text)")
+            }
+        }
+    }
+
     /// README §4.3: every record's schema (in batch order) before any record's stored state.
     @Test(arguments: Backend.enabled)
     func schemaChecksComeBeforeTheStoredStateOfAnyRecord(backend: Backend) async throws {
