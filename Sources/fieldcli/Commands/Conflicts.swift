@@ -28,7 +28,10 @@ struct Conflicts: ParsableCommand {
             printConflict(conflict)
             print("")
         }
-        print("Settle one with: fieldcli resolve ID [--field F] (--keep N | --mine | --theirs | --text T)")
+        let example = conflicts[0]
+        let field = example.fields.count > 1 ? " --field \(displayName(ofField: example.fields[0].field))" : ""
+        print("Settle one with, e.g.: fieldcli resolve \(example.id.prefix(8))\(field) --keep 1   "
+              + "(or --mine, --theirs, --text T; no option opens your editor on all values)")
     }
 }
 
@@ -42,6 +45,11 @@ extension ConflictCandidate {
     }
 }
 
+/// A field as people call it: a note's `body` is its text (`--text` everywhere else).
+func displayName(ofField field: String) -> String {
+    field == "body" ? "text" : field
+}
+
 func printConflict(_ conflict: RecordConflict) {
     let kind = conflict.collection == "notes" ? "note" : "subject"
     print("\(kind) \(conflict.id.prefix(8))  (subject \(Output.clean(conflict.subjectReference)))")
@@ -49,7 +57,7 @@ func printConflict(_ conflict: RecordConflict) {
         print("  deleted on one device while edited on another: keep it (--keep-record) or delete it (--delete)")
     }
     for field in conflict.fields {
-        print("  field '\(field.field)':")
+        print("  \(displayName(ofField: field.field)):")
         for (index, candidate) in field.candidates.enumerated() {
             let who = candidate.writer
             let lines = candidate.value.split(separator: "\n", omittingEmptySubsequences: false)
@@ -87,6 +95,8 @@ struct Resolve: ParsableCommand {
     }
 
     func run() throws {
+        // A note's text is the field `body` underneath; people call it text, as --text does.
+        let field = self.field.map { $0 == "text" ? "body" : $0 }
         let key = try storeOptions.unlock()
         if keepRecord || delete {
             try storeOptions.withStore(key) { try $0.resolveDeletion(id: id, keep: keepRecord) }
