@@ -65,8 +65,9 @@ extension Admin {
                 Refuses while a server has the database open (it holds DATABASE.lock). The backup is checked \
                 with the key the server uses (--encryption-key-file), copied next to the database and renamed \
                 over it, so a crash leaves either the old database or the restored one. The old database is \
-                replaced: back it up first if you may want it. Every team's change sequence is advanced by \
-                1000000000, so devices that synced after the backup carry on. What was done after the backup is \
+                replaced: back it up first if you may want it. Every team's change sequence continues \
+                1000000000 above the highest position the backup or the replaced database issued, so devices \
+                that synced after the backup carry on. What was done after the backup is \
                 lost to the server (revocations, enrolments, pushes): see 'After a restore' in the README. \
                 PostgreSQL: use \
                 pg_restore. Example: 'sync-server admin --database sqlite:/srv/fs.sqlite --encryption-key-file \
@@ -94,7 +95,7 @@ extension SQLiteBackupSummary {
     func line(verb: String) -> String {
         let megabytes = String(format: "%.1f", Double(bytes) / 1_000_000)
         let duration = String(format: "%.2f", seconds)
-        let gap = positionsSkipped > 0 ? "; every team's change sequence advanced by \(positionsSkipped)" : ""
+        let gap = positionsSkipped > 0 ? "; change sequences continue \(positionsSkipped) above any issued" : ""
         return "\(verb) \(teams) teams, \(records) records (change positions \(changePositions)) "
             + "to \(path): \(megabytes) MB, \(encrypted ? "encrypted" : "plain"), in \(duration) s\(gap)"
     }

@@ -68,7 +68,7 @@ struct BackupRestoreTests {
         let restore = try CommandResult.run(["admin", "restore", "--from", backupFile], environment: environment)
         #expect(restore.status == 0, "restore failed: \(restore.error)")
         #expect(restore.output.contains("restored 1 teams"))
-        #expect(restore.output.contains("advanced by \(SQLiteStorage.restorePositionGap)"))
+        #expect(restore.output.contains("continue \(SQLiteStorage.restorePositionGap) above"))
         let restoredCount = try #require(Self.recordCount(in: restore.output))
         #expect(restoredCount == 40 || restoredCount == 45)
 

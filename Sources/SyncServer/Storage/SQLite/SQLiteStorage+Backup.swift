@@ -89,7 +89,8 @@ extension SQLiteStorage {
         }
     }
 
-    /// How far a restore advances every team's change sequence.
+    /// How far a restore advances every team's change sequence (beyond the higher of the backup's and, when it
+    /// can still be read, the replaced database's).
     ///
     /// Devices that synced after the backup was taken hold cursors past the backup's positions. Without the
     /// gap, the first new changes after the restore would take those same numbers: such a device would first
@@ -106,7 +107,8 @@ extension SQLiteStorage {
     /// backup must open with `encryptionKey` (the key the server will use) and pass `PRAGMA quick_check`; it is
     /// copied next to `path`, made durable, the old database's WAL, shared-memory and journal files are removed
     /// (they belong to the old file and must never be applied to the restored one), every team's change
-    /// sequence in the copy is advanced by ``restorePositionGap``, and the copy is renamed over `path`. A crash
+    /// sequence in the copy starts ``restorePositionGap`` above the higher of the backup's and the replaced
+    /// database's, and the copy is renamed over `path`. A crash
     /// at any point leaves either the old database or the restored one.
     public static func restore(
         from backupPath: String, encryptionKey: DatabaseKey?, toDatabaseAt path: String
@@ -120,10 +122,17 @@ extension SQLiteStorage {
             let counts = try verify(path: backupPath, key: encryptionKey)
             try FileManager.default.copyItem(atPath: backupPath, toPath: temporary)
             _ = chmod(temporary, 0o600)
+            // The database being replaced may have numbered further than the backup (even past an earlier
+            // restore's gap): start above the higher of the two where it can still be read.
+            let replaced =
+                FileManager.default.fileExists(atPath: path)
+                ? try? lastPositions(path: path, key: encryptionKey) : nil
             let copy = try openQueue(path: temporary, key: encryptionKey, readonly: false)
             try copy.write { db in
-                try db.execute(
-                    sql: "UPDATE teams SET last_seq = last_seq + ?", arguments: [restorePositionGap])
+                for (team, position) in try lastPositions(db) {
+                    let start = max(position, replaced?[team] ?? 0) + restorePositionGap
+                    try db.execute(sql: "UPDATE teams SET last_seq = ? WHERE name = ?", arguments: [start, team])
+                }
             }
             try copy.close()
             try syncFile(temporary)
@@ -173,6 +182,21 @@ extension SQLiteStorage {
             let positions = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(last_seq), 0) FROM teams") ?? 0
             return (teams, records, positions)
         }
+    }
+
+    /// Every team's last change position in the database at `path`.
+    static func lastPositions(path: String, key: DatabaseKey?) throws -> [String: Int64] {
+        let queue = try openQueue(path: path, key: key, readonly: false)
+        defer { try? queue.close() }
+        return try queue.read { db in try lastPositions(db) }
+    }
+
+    static func lastPositions(_ db: Database) throws -> [String: Int64] {
+        var positions: [String: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT name, last_seq FROM teams") {
+            positions[row["name"]] = row["last_seq"]
+        }
+        return positions
     }
 
     /// One connection to a database file, through the VFS when `key` is given.
