@@ -49,9 +49,16 @@ public final class DatabaseKey: @unchecked Sendable {
         var secret = (0..<(keyByteCount + databaseIDByteCount)).map { _ in
             UInt8.random(in: .min ... .max, using: &generator)
         }
-        var line = Array((header + " ").utf8)
-        line += hex(secret[0..<keyByteCount]) + Array(" ".utf8) + hex(secret[keyByteCount...]) + Array(" ".utf8)
-        line += hex(check(secret)) + Array("\n".utf8)
+        // Built in one buffer reserved up front, so no copy of the key is left behind by a reallocation.
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        line.append(contentsOf: Array((header + " ").utf8))
+        appendHex(secret[0..<keyByteCount], to: &line)
+        line.append(0x20)
+        appendHex(secret[keyByteCount...], to: &line)
+        line.append(0x20)
+        appendHex(check(secret), to: &line)
+        line.append(0x0A)
         defer {
             wipe(&secret)
             wipe(&line)
@@ -186,15 +193,12 @@ public final class DatabaseKey: @unchecked Sendable {
         }
     }
 
-    private static func hex<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [UInt8] {
+    private static func appendHex<Bytes: Collection<UInt8>>(_ bytes: Bytes, to out: inout [UInt8]) {
         let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])
         }
-        return out
     }
 
     /// Overwrites a buffer that held key material.
