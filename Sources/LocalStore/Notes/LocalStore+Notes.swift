@@ -93,10 +93,8 @@ extension LocalStore {
     @discardableResult
     public func editNote(id: String, _ changes: NoteChanges) throws -> Note {
         try write { db in
-            let fullID = try resolveID(db, table: "note", kind: "note", prefix: id)
-            guard let record = try loadRecord(db, collection: Collection.notes, id: fullID) else {
-                throw LocalStoreError.notFound(kind: "note", id: id)
-            }
+            let record = try liveNoteRecord(db, prefix: id)
+            let fullID = record.id
             var values: [String: FieldValue] = [:]
             if let kind = changes.kind { values["kind"] = .string(kind.rawValue) }
             if let occurredAt = changes.occurredAt { values["occurredAt"] = .timestamp(Timestamp(occurredAt)) }
@@ -138,12 +136,9 @@ extension LocalStore {
     @discardableResult
     public func deleteNote(id: String) throws -> String {
         try write { db in
-            let fullID = try resolveID(db, table: "note", kind: "note", prefix: id)
-            guard let record = try loadRecord(db, collection: Collection.notes, id: fullID) else {
-                throw LocalStoreError.notFound(kind: "note", id: id)
-            }
+            let record = try liveNoteRecord(db, prefix: id)
             try saveRecord(db, record.deleting(by: replicaID), local: true)
-            return fullID
+            return record.id
         }
     }
 
@@ -181,6 +176,15 @@ extension LocalStore {
     }
 
     // MARK: Helpers
+
+    /// The causal state of the live note with this id or unique id prefix.
+    func liveNoteRecord(_ db: Database, prefix: String) throws -> SyncRecord {
+        let fullID = try resolveID(db, table: "note", kind: "note", prefix: prefix)
+        guard let record = try loadRecord(db, collection: Collection.notes, id: fullID) else {
+            throw LocalStoreError.notFound(kind: "note", id: prefix)
+        }
+        return record
+    }
 
     static let noteSelect = """
         SELECT note.*, subject.reference AS subjectReference FROM note

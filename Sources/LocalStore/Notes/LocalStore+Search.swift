@@ -92,10 +92,8 @@ extension LocalStore {
     @discardableResult
     public func markFollowUpDone(noteID: String) throws -> Note {
         try write { db in
-            let fullID = try resolveID(db, table: "note", kind: "note", prefix: noteID)
-            guard let record = try loadRecord(db, collection: Collection.notes, id: fullID) else {
-                throw LocalStoreError.notFound(kind: "note", id: noteID)
-            }
+            let record = try liveNoteRecord(db, prefix: noteID)
+            let fullID = record.id
             guard let due = record.timestamp("followUp") else {
                 throw LocalStoreError.invalidInput("note \(fullID.prefix(8)) has no follow-up")
             }
