@@ -22,7 +22,7 @@ struct PullCursor: Hashable {
         guard parts.count == 3, parts[0] == "1", let seq = Int64(parts[1]), seq >= 0,
             String(seq) == parts[1], parts[2] == Self.check(team: team, seq: seq)
         else {
-            throw APIError(.invalidCursor, "the cursor was not issued by this server for team '\(team)'")
+            throw APIError(.invalidCursor, "the cursor was not issued by this server for this team")
         }
         self.seq = seq
     }

@@ -33,18 +33,37 @@ extension SyncService {
         let audit = AuditEvent(
             at: Date(), action: .pull, deviceID: identity.deviceID, adviser: identity.adviser, team: team,
             detail: "after=\(cursor.seq) limit=\(limit)")
-        let slice = try await storage.pull(team: team, after: cursor.seq, limit: limit, audit: audit)
+        var slice = try await storage.pull(team: team, after: cursor.seq, limit: limit, audit: audit)
         guard cursor.seq <= slice.lastSeq else {
             // A cursor ahead of the sequence means the database went back in time (a restore): the device
             // must start over rather than silently miss the changes that will reuse those numbers.
             throw APIError(.invalidCursor, "the cursor is ahead of the team's change sequence; pull from the start")
         }
+        Self.boundPage(&slice, maxBytes: limits.maxBodyBytes)
         metrics.pulls.increment()
         metrics.recordsPulled.increment(by: Int64(slice.records.count))
         context.logger.debug(
             "pull served",
             metadata: ["team": "\(team)", "records": "\(slice.records.count)", "more": "\(slice.hasMore)"])
         return .json(Self.encodePage(slice, nextCursor: PullCursor(seq: slice.nextSeq).encoded(team: team)))
+    }
+
+    /// Bounds a page in bytes as well as in records (README §5): records are kept, in order, while the page
+    /// stays within `maxBytes` (the announced `maxBodyBytes`); the first record is always kept, so a page
+    /// holds at least one record and the cursor always advances. A cut page says `more` and continues
+    /// after its last record.
+    static func boundPage(_ slice: inout PullSlice, maxBytes: Int) {
+        var bytes = 128  // the envelope: more, nextCursor, protocolVersion
+        var kept = 0
+        for record in slice.records {
+            if kept > 0, bytes + record.body.count + 1 > maxBytes { break }
+            bytes += record.body.count + 1
+            kept += 1
+        }
+        guard kept < slice.records.count else { return }
+        slice.records.removeLast(slice.records.count - kept)
+        slice.hasMore = true
+        slice.nextSeq = slice.records[kept - 1].seq
     }
 
     /// Writes a ``PullPage`` around the stored record bodies without decoding them again.

@@ -43,6 +43,11 @@ extension SyncService {
 
         // The applied cursor of a final batch tells which changes the device had seen (compaction input).
         let applied = try batch.cursor.map { try PullCursor(parsing: $0, team: team).seq }
+        // A cursor beyond the team's sequence was never issued (the sequence only grows, so reading it before
+        // the push's transaction is enough): refused, so a forged checkpoint cannot hold up compaction's input.
+        if let applied, applied > 0, try await storage.lastSeq(team: team) < applied {
+            throw APIError(.invalidCursor, "the cursor is ahead of the team's change sequence")
+        }
         let checkpoint = batch.final ? (applied ?? 0) : nil
         let records = batch.records
         let canPurge = identity.canPurge

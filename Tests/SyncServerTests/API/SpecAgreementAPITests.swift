@@ -62,6 +62,61 @@ struct SpecAgreementAPITests {
         }
     }
 
+    /// README §5: a cursor beyond the team's sequence was never issued, also as a push's checkpoint.
+    @Test(arguments: Backend.enabled)
+    func aCheckpointBeyondTheTeamsSequenceIsRefused(backend: Backend) async throws {
+        try await APIHarness.run(backend) { api in
+            let device = try await api.enrol()
+            #expect(try await api.push([try APIHarness.note("n-1", by: device.replica)], as: device).status == .ok)
+            // A cursor in the reference server's form with a correct check: anyone can compute one.
+            let far: Int64 = 1 << 50
+            let forged = "1.\(far).\(SHA256.hexDigest("cursor:\(api.team):\(far)").prefix(12))"
+            let body = #"{"batchId":"cp-1","cursor":"\#(forged)","final":true,"protocolVersion":1,"records":[],"#
+                + #""replica":"\#(device.replica)"}"#
+            let push = try await api.send(
+                .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(body.utf8))
+            #expect(push.status == .badRequest && push.errorBody?.code == .invalidCursor, "\(push.text)")
+            #expect(try await api.storage.stablePosition(team: api.team) < far)
+            // The team's own position is accepted.
+            let page = try WireCoding.decode(PullPage.self, from: try await api.pull(as: device).data)
+            let honest = #"{"batchId":"cp-2","cursor":"\#(page.nextCursor)","final":true,"protocolVersion":1,"#
+                + #""records":[],"replica":"\#(device.replica)"}"#
+            let accepted = try await api.send(
+                .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(honest.utf8))
+            #expect(accepted.status == .ok, "\(accepted.text)")
+        }
+    }
+
+    /// README §5: pages are bounded in bytes as well as in records; a page holds at least one record.
+    @Test(arguments: Backend.enabled)
+    func pagesAreBoundedInBytes(backend: Backend) async throws {
+        let limits = ServerLimits(
+            maxBodyBytes: 4_096, maxBatchRecords: 10, maxPageRecords: 100, defaultPageRecords: 100)
+        try await APIHarness.run(backend, configuration: ServerConfiguration(port: 0, limits: limits)) { api in
+            let device = try await api.enrol()
+            let text = String(repeating: "A line of a long note.\n", count: 60)  // ~1.4 KB per record
+            for index in 0..<5 {
+                let note = try APIHarness.note("n-\(index)", by: device.replica, body: text)
+                #expect(try await api.push([note], as: device, batchID: "b-\(index)").status == .ok)
+            }
+            var cursor: String?
+            var seen: [String] = []
+            var pages = 0
+            repeat {
+                let answer = try await api.pull(as: device, cursor: cursor)
+                #expect(answer.data.count <= limits.maxBodyBytes, "a page of \(answer.data.count) bytes")
+                let page = try WireCoding.decode(PullPage.self, from: answer.data)
+                #expect(!page.records.isEmpty || !page.more)
+                seen += page.records.map(\.id)
+                cursor = page.nextCursor
+                pages += 1
+                if !page.more { break }
+            } while pages < 10
+            #expect(seen == (0..<5).map { "n-\($0)" })
+            #expect(pages >= 3)
+        }
+    }
+
     /// README §4.3: every record's schema (in batch order) before any record's stored state.
     @Test(arguments: Backend.enabled)
     func schemaChecksComeBeforeTheStoredStateOfAnyRecord(backend: Backend) async throws {
