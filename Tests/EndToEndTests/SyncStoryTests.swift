@@ -135,6 +135,32 @@ struct SyncStoryTests {
         #expect(synced["unsyncedChanges"] as? Int == 0)
     }
 
+    /// issue #11: a store put back from an older copy used to reuse its own dots, so its next edit was silently
+    /// "merged" away. Now the server refuses the push (409 replica_rolled_back) and the edit stays on the device.
+    @Test func aStoreRestoredFromAnOlderCopyIsCaughtAndLosesNothing() throws {
+        let server = try SyncServerProcess()
+        defer { server.stop() }
+        try twoEnrolledDevices(server)
+        try on("a", "subject", "add", "ung-7")
+        let id = try on("a", "note", "add", "ung-7", "v1").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try on("a", "sync")
+        let store = home.url.appendingPathComponent("a")
+        let copy = home.url.appendingPathComponent("a-copy")
+        try FileManager.default.copyItem(at: store, to: copy)
+        try on("a", "note", "edit", id, "--text", "v2-first")
+        try on("a", "sync")
+        try FileManager.default.removeItem(at: store)
+        try FileManager.default.moveItem(at: copy, to: store)
+
+        try on("a", "note", "edit", id, "--text", "v2-second")
+        let refused = try on("a", "sync", expect: 8)
+        #expect(refused.stderr.contains("restored from a backup"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("nothing was lost"))
+        #expect(try on("a", "note", "show", id).stdout.contains("v2-second"))
+        try on("b", "sync")
+        #expect(try on("b", "note", "show", id).stdout.contains("v2-first"))
+    }
+
     @Test func aRevokedDeviceIsRefusedAndAWrongCodeIsReported() throws {
         let server = try SyncServerProcess()
         defer { server.stop() }

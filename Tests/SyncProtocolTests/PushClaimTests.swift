@@ -32,6 +32,27 @@ struct PushClaimTests {
         try claim.checkPushClaims(by: anna, stored: claim)
     }
 
+    /// A store put back from a copy and edited again counts up past the server's entry: the clock looks fine,
+    /// but its new dot names another write than the server's, and that gives it away.
+    @Test func aReusedDotIsRefusedAsARollBackEvenWhenTheClockCaughtUp() throws {
+        let anna = try ReplicaID("anna")
+        let synced = Fixture.note(by: anna)
+        let first = synced.updating(["body": .text("v2-first")], by: anna)
+        let second = synced.updating(["body": .text("v2-second")], by: anna)
+        #expect(first.clock == second.clock)
+        #expect(throws: PushClaimError(kind: .rolledBack, key: synced.key, replica: anna,
+                                       claimed: second.clock[anna], received: first.clock[anna])) {
+            try second.checkPushClaims(by: anna, stored: first)
+        }
+        // The same write again (a retried push) and a later write on top are accepted.
+        try first.checkPushClaims(by: anna, stored: first)
+        try first.updating(["body": .text("v3")], by: anna).checkPushClaims(by: anna, stored: first)
+        // A delete under the dot the server knows as an edit is a reuse too.
+        #expect(throws: PushClaimError.self) {
+            try synced.deleting(by: anna).checkPushClaims(by: anna, stored: first)
+        }
+    }
+
     @Test func theReferenceServerRefusesAnInflatedColleagueAndKeepsTheirLaterEdit() async throws {
         let world = EngineWorld()
         let anna = try await world.device("anna")

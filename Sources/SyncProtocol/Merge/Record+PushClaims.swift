@@ -99,6 +99,10 @@ extension Record {
     /// presence entry or purge is contained in its clock, see ``validateStructure()``), so no dot can name an
     /// operation beyond its clock.
     ///
+    /// The clock alone cannot tell a store that was put back and has since counted up past the server's entry:
+    /// its dots then name other operations than the server's, which ``reusesDots(of:against:)`` finds in the
+    /// writes both states still hold.
+    ///
     /// - Throws: ``PushClaimError``: ``PushClaimError/Kind/unreceivedWrites`` naming the first replica (byte
     ///   order) whose entry is ahead, checked first; else ``PushClaimError/Kind/rolledBack``.
     public func checkPushClaims(by pusher: ReplicaID, stored: Record?) throws(PushClaimError) {
@@ -108,9 +112,27 @@ extension Record {
                 kind: .unreceivedWrites, key: key, replica: replica, claimed: clock[replica],
                 received: received[replica])
         }
-        if clock[pusher] < received[pusher] {
+        if clock[pusher] < received[pusher] || (stored.map { reusesDots(of: pusher, against: $0) } ?? false) {
             throw PushClaimError(
                 kind: .rolledBack, key: key, replica: pusher, claimed: clock[pusher], received: received[pusher])
         }
+    }
+
+    /// Whether `replica` used one of its dots for a different operation here than in `other`: the same dot
+    /// writing another value into the same field, or marking the record live in one and deleted in the other.
+    /// A dot names one operation, so this happens only when a store lost operations it had synced and then
+    /// counted up again past them (restored from a backup or copied, and edited the same record since): its
+    /// own entry is no longer below the server's, yet its new writes would merge as if they were the old ones.
+    func reusesDots(of replica: ReplicaID, against other: Record) -> Bool {
+        for (field, writes) in registers {
+            guard let theirs = other.registers[field] else { continue }
+            for write in writes where write.dot.replica == replica {
+                if let same = theirs.first(where: { $0.dot == write.dot }), same.value != write.value { return true }
+            }
+        }
+        for (dot, live) in presence where dot.replica == replica {
+            if let theirs = other.presence[dot], theirs != live { return true }
+        }
+        return false
     }
 }

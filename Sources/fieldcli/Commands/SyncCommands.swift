@@ -44,6 +44,12 @@ func syncFailure(_ error: any Error, server: String, queued: Int?) -> CLIError {
                 : "the server refused: \(body.message) (\(body.code))"
         case .invalidResponse: reason = "the server's answer was not understood (\(transport.message))"
         }
+    } else if let syncError = error as? SyncError, case .replicaRolledBack = syncError.reason {
+        // The server holds later changes from this device than the store does: the store was put back from an
+        // older copy. Pushing on would overwrite those changes, so the server refuses; nothing is lost either way.
+        reason = "the server has later changes from this device than this store holds (was the store restored from "
+            + "a backup or copied?); nothing was lost, but this store cannot sync as it is: keep it and ask your "
+            + "administrator (continuing as a new device is not supported yet)"
     } else if let syncError = error as? SyncError {
         reason = syncError.description
     } else {
