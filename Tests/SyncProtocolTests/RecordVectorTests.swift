@@ -63,10 +63,15 @@ struct RecordVectorTests {
             if code != .replicaRolledBack {
                 #expect(pushed.firstEntryAhead(of: stored ?? VersionVector(), except: pusher) == refused, "\(name)")
             }
-            // The rule on records: the pushed clock on a record, the stored one on the server's copy.
-            let record = Self.record(clock: pushed)
+            // The rule on records: the pushed clock on a record, the stored one on the server's copy; or whole
+            // records (`pushedRecord`, `storedRecord`) where the rule reads more than the clock.
+            let record = try item["pushedRecord"].map { try VectorFile.decode(Record.self, $0) }
+                ?? Self.record(clock: pushed)
+            let storedRecord = try item["storedRecord"].map { try VectorFile.decode(Record.self, $0) }
+                ?? stored.map { Self.record(clock: $0) }
+            #expect(record.clock == pushed && storedRecord?.clock == stored, "\(name): clocks and records disagree")
             do {
-                try record.checkPushClaims(by: pusher, stored: stored.map { Self.record(clock: $0) })
+                try record.checkPushClaims(by: pusher, stored: storedRecord)
                 #expect(refused == nil && code == nil, "\(name)")
             } catch {
                 #expect(error.replica == refused, "\(name)")
