@@ -36,6 +36,14 @@ extension Schema {
             }
             try check(.tags(Set(elements.keys)), for: spec)
         }
+        // A record that is not purged holds a non-null live write of every required field (merge.md, Schemas):
+        // creation writes them all and an update never clears one, and a merge of two such states keeps one.
+        guard !record.isPurged else { return }
+        for spec in fields where spec.required && spec.type.isRegister {
+            guard record.registers[spec.name]?.contains(where: { $0.value != .null }) == true else {
+                throw .missingRequiredField(collection: collection, field: spec.name)
+            }
+        }
     }
 
     func check(_ value: FieldValue, for spec: FieldSpec) throws(ModelError) {

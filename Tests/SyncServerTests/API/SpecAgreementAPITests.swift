@@ -20,7 +20,8 @@ struct SpecAgreementAPITests {
                 .post, "/v1/enroll",
                 json: Data(#"{"code":"\#(try await api.issueCode())","deviceName":"a","deviceName":"b"}"#.utf8))
             #expect(enrol.status == .badRequest && enrol.errorBody?.code == .malformedJSON, "\(enrol.text)")
-            let note = try WireCoding.encodeString(try APIHarness.note("n-1", by: device.replica))
+            let id = TestEnvironment.uniqueName("n")
+            let note = try WireCoding.encodeString(try APIHarness.note(id, by: device.replica))
             let twice = note.replacingOccurrences(of: #""kind":"walk""#, with: #""kind":"walk","kind":"talk""#)
             let body = #"{"batchId":"b-1","protocolVersion":1,"records":["# + twice
                 + #"],"replica":"\#(device.replica)"}"#
@@ -67,7 +68,8 @@ struct SpecAgreementAPITests {
     func aCheckpointBeyondTheTeamsSequenceIsRefused(backend: Backend) async throws {
         try await APIHarness.run(backend) { api in
             let device = try await api.enrol()
-            #expect(try await api.push([try APIHarness.note("n-1", by: device.replica)], as: device).status == .ok)
+            let id = TestEnvironment.uniqueName("n")
+            #expect(try await api.push([try APIHarness.note(id, by: device.replica)], as: device).status == .ok)
             // A cursor in the reference server's form with a correct check: anyone can compute one.
             let far: Int64 = 1 << 50
             let forged = "1.\(far).\(SHA256.hexDigest("cursor:\(api.team):\(far)").prefix(12))"
@@ -95,9 +97,11 @@ struct SpecAgreementAPITests {
         try await APIHarness.run(backend, configuration: ServerConfiguration(port: 0, limits: limits)) { api in
             let device = try await api.enrol()
             let text = String(repeating: "A line of a long note.\n", count: 60)  // ~1.4 KB per record
+            let prefix = TestEnvironment.uniqueName("n")
             for index in 0..<5 {
-                let note = try APIHarness.note("n-\(index)", by: device.replica, body: text)
-                #expect(try await api.push([note], as: device, batchID: "b-\(index)").status == .ok)
+                let note = try APIHarness.note("\(prefix)-\(index)", by: device.replica, body: text)
+                let pushed = try await api.push([note], as: device, batchID: "b-\(index)")
+                #expect(pushed.status == .ok, "\(pushed.text)")
             }
             var cursor: String?
             var seen: [String] = []
@@ -112,8 +116,42 @@ struct SpecAgreementAPITests {
                 pages += 1
                 if !page.more { break }
             } while pages < 10
-            #expect(seen == (0..<5).map { "n-\($0)" })
+            #expect(seen == (0..<5).map { "\(prefix)-\($0)" })
             #expect(pages >= 3)
+        }
+    }
+
+    /// merge.md Schemas: a record that is not purged holds every required field; unknown kinds pass as they are.
+    @Test(arguments: Backend.enabled)
+    func requiredFieldsAreRequiredAndValueSetsAreOpen(backend: Backend) async throws {
+        try await APIHarness.run(backend) { api in
+            let device = try await api.enrol()
+            let note = try WireCoding.encodeString(
+                try APIHarness.note(TestEnvironment.uniqueName("n"), by: device.replica))
+            let variants = [
+                ("no kind", note.replacingOccurrences(of: #""kind":"walk","#, with: "")),
+                ("kind null", note.replacingOccurrences(of: #""kind":"walk""#, with: #""kind":null"#)),
+            ]
+            for (name, record) in variants {
+                #expect(record != note, "\(name)")
+                let body = #"{"batchId":"b-1","protocolVersion":1,"records":["# + record
+                    + #"],"replica":"\#(device.replica)"}"#
+                let push = try await api.send(
+                    .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(body.utf8))
+                #expect(push.status == .badRequest && push.errorBody?.code == .invalidValue, "\(name): \(push.text)")
+            }
+            let emptyID = TestEnvironment.uniqueName("e")
+            let empty = #"{"batchId":"b-2","protocolVersion":1,"records":[{"c":"notes","i":"\#(emptyID)","v":{}}],"#
+                + #""replica":"\#(device.replica)"}"#
+            let refused = try await api.send(
+                .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(empty.utf8))
+            #expect(refused.status == .badRequest, "\(refused.text)")
+            let workshop = note.replacingOccurrences(of: #""kind":"walk""#, with: #""kind":"a-kind-from-the-future""#)
+            let body = #"{"batchId":"b-3","protocolVersion":1,"records":["# + workshop
+                + #"],"replica":"\#(device.replica)"}"#
+            let accepted = try await api.send(
+                .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(body.utf8))
+            #expect(accepted.status == .ok, "\(accepted.text)")
         }
     }
 
@@ -127,10 +165,12 @@ struct SpecAgreementAPITests {
             try await api.storage.addAdviser(named: outsider, toTeam: other, canPurge: nil, at: Date())
             let mine = try await api.enrol("mine")
             let theirs = try await api.enrol("theirs", adviser: outsider)
-            #expect(try await api.push([try APIHarness.note("taken", by: theirs.replica)], as: theirs, team: other)
+            let taken = TestEnvironment.uniqueName("taken")
+            #expect(try await api.push([try APIHarness.note(taken, by: theirs.replica)], as: theirs, team: other)
                 .status == .ok)
-            let stolen = try APIHarness.note("taken", by: mine.replica)
-            let valid = try WireCoding.encodeString(try APIHarness.note("broken", by: mine.replica))
+            let stolen = try APIHarness.note(taken, by: mine.replica)
+            let valid = try WireCoding.encodeString(
+                try APIHarness.note(TestEnvironment.uniqueName("broken"), by: mine.replica))
             let broken = try WireCoding.decode(
                 Record.self, from: valid.replacingOccurrences(of: #""kind":"walk""#, with: #""kind":5"#))
             let refused = try await api.push([stolen, broken], as: mine)
@@ -148,13 +188,14 @@ struct SpecAgreementAPITests {
         let lines = CapturingLogHandler.Lines()
         try await APIHarness.run(backend, logger: CapturingLogHandler.logger(into: lines)) { api in
             let device = try await api.enrol()
-            let note = try WireCoding.encodeString(try APIHarness.note("n-1", by: device.replica))
+            let id = TestEnvironment.uniqueName("n")
+            let note = try WireCoding.encodeString(try APIHarness.note(id, by: device.replica))
             let secret = "Zq7Secret"
             let longTag = "substance-abuse-treatment-" + secret + String(repeating: "x", count: 130)
             let replacements: [(String, String, String)] = [
                 ("reference", #""ref":"y-417""#, #""ref":"\#(secret) person""#),
                 ("tag", #""d":"0:1","#, #""d":"0:1","t":{"tags":["\#(longTag)"]},"#),
-                ("record id", #""i":"n-1""#, #""i":"\#(secret) id""#),
+                ("record id", #""i":"\#(id)""#, #""i":"\#(secret) id""#),
                 ("collection", #""c":"notes""#, #""c":"\#(secret) notes""#),
                 ("replica", #""v":{"#, #""v":{"\#(secret) replica":1,"#),
                 ("dot", #""d":"0:1""#, #""d":"\#(secret)""#),
