@@ -24,13 +24,13 @@ extension VersionVector: Codable {
         for key in container.allKeys {
             guard ReplicaID.isValid(key.stringValue) else {
                 throw DecodingError.dataCorruptedError(
-                    forKey: key, in: container, debugDescription: "invalid replica id '\(key.stringValue)'"
+                    forKey: key, in: container, debugDescription: "invalid replica id"
                 )
             }
             let counter = try container.decode(UInt64.self, forKey: key)
             guard counter <= ProtocolLimits.maxCounter else {
                 throw DecodingError.dataCorruptedError(
-                    forKey: key, in: container, debugDescription: "counter \(counter) above the limit"
+                    forKey: key, in: container, debugDescription: "counter above 2^53 - 1"
                 )
             }
             if counter > 0 { entries[ReplicaID(unchecked: key.stringValue)] = counter }

@@ -68,7 +68,7 @@ public struct ExactDecimal: Hashable, Sendable, Codable, CustomStringConvertible
         }
         guard canonical == text else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "decimal '\(text)' is not canonical")
+                .init(codingPath: decoder.codingPath, debugDescription: "decimal is not canonical")
             )
         }
     }

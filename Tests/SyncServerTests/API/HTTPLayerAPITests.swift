@@ -10,14 +10,20 @@ import Testing
 @Suite("HTTP layer: broken requests")
 struct HTTPLayerAPITests {
     /// Runs `body` with a live server (raw sockets need a port) and the port.
+    /// Also checks that nothing was logged as an error: a client's broken request is not the server's fault.
     func live(
         _ backend: Backend = .sqlite, configuration: ServerConfiguration = ServerConfiguration(port: 0),
         _ body: @Sendable (APIHarness, Int) async throws -> Void
     ) async throws {
-        try await APIHarness.run(backend, configuration: configuration, mode: .live) { api in
+        let lines = CapturingLogHandler.Lines()
+        try await APIHarness.run(
+            backend, configuration: configuration, mode: .live, logger: CapturingLogHandler.logger(into: lines)
+        ) { api in
             let port = try #require(api.client.port)
             try await body(api, port)
         }
+        let errors = lines.all.filter { $0.hasPrefix("error") || $0.hasPrefix("critical") }
+        #expect(errors.isEmpty, "\(errors)")
     }
 
     @Test(arguments: Backend.enabled)
