@@ -11,6 +11,8 @@ import SyncProtocol
 /// Sits in the channel pipeline after the HTTP/1 decoder, where the decoder's `HTTPParserError`s arrive.
 /// While a request is being handled (its head was read and no answer has been written), the error goes on
 /// up to the request's body stream: the route fails reading the body and the ``ErrorMiddleware`` answers it.
+/// An answer written before its request's body ended closes the connection once written: the server does not
+/// wait for the rest of a body it will not read.
 /// Between requests (a broken request line, header or `Content-Length`) there is no route to answer it, so
 /// this handler writes the answer itself and closes the connection. After an answer was written but before
 /// the request's body ended, the connection is closed without a second answer.
@@ -46,6 +48,15 @@ final class HTTPParseErrorHandler: ChannelDuplexHandler, RemovableChannelHandler
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data), case .open(let requestEnded, _) = state {
             state = requestEnded ? .idle : .open(requestEnded: false, answered: true)
+            if !requestEnded {
+                // Answered before the body ended (401, 413, a route that reads no body): the rest of the body is
+                // not waited for, so a client trickling it cannot hold the connection (README §10).
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                promise.map { written.futureResult.cascade(to: $0) }
+                context.write(data, promise: written)
+                return
+            }
         }
         context.write(data, promise: promise)
     }

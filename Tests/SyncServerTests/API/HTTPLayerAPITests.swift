@@ -73,6 +73,22 @@ struct HTTPLayerAPITests {
         }
     }
 
+    @Test func anAnswerBeforeTheBodyEndedClosesTheConnection() async throws {
+        // The routes answer without reading the body: a trickled rest must not hold the connection.
+        try await live { api, port in
+            let requests = [
+                ("unauthenticated push", 401,
+                 "POST /v1/teams/\(api.team)/push HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n{"),
+                ("health with a body", 200, "GET /health HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n{"),
+            ]
+            for (name, status, request) in requests {
+                let answer = try await RawHTTPClient.exchange(port: port, request, readTimeout: 10)
+                #expect(answer.status == status, "\(name): \(answer)")
+                #expect(answer.closedByServer, "\(name): the connection waits for the rest of the body")
+            }
+        }
+    }
+
     @Test(arguments: Backend.enabled)
     func aBodyThatDoesNotArriveInTimeIsCutOff(backend: Backend) async throws {
         // A tiny deadline and a client that stops sending: no sleeping in the test.
