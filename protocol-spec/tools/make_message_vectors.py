@@ -203,6 +203,8 @@ invalid = [
      "Labels (device and client names) hold no control characters (README 8).",
      '{"code":"K7QF-2MZP-9WXD","deviceName":"laptop\\u0000anna","protocolVersions":[1]}', "invalid_value",
      "deviceName"),
+    ("reject-integer-with-fraction-hello", "HelloRequest", "Also in the messages without records.",
+     '{"protocolVersions":[1.0]}', "invalid_value", "protocolVersions[0]"),
     ("reject-zero-limit", "PullRequest", "A page of zero records is absurd.", '{"limit":0}', "invalid_value", "limit"),
     ("reject-merged-without-record", "PushResult", "A merged outcome must carry the merged record.",
      canonical({"protocolVersion": 1, "batchId": "b-2", "sequence": 1,

@@ -368,9 +368,11 @@ struct WireScanError: Error, Sendable {
 // MARK: Repeated member names
 
 extension JSONScanner {
-    /// Walks one JSON value and fails with `malformed_json` at the first object that repeats a member name.
+    /// Walks one JSON value and fails with `malformed_json` at the first object that repeats a member name, and
+    /// with `invalid_value` at the first number that is not an integer within ±(2^53 - 1).
     ///
-    /// For messages read with Foundation's `JSONDecoder`, which keeps one of the repeated members silently.
+    /// For messages read with Foundation's `JSONDecoder`, which keeps one of the repeated members silently and
+    /// reads `1.0` as an integer.
     /// Other faults (bad syntax, deep nesting) end the walk without an error: the decoder reports them.
     mutating func checkRepeatedNames(depth: Int = 0) throws(WireScanError) {
         guard depth < 64, let byte = peek() else { return }
@@ -399,8 +401,15 @@ extension JSONScanner {
             }
         case UInt8(ascii: "\""):
             _ = try? readStringUnchecked()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            // Every number of the protocol is an integer within ±(2^53 - 1), written without fraction or
+            // exponent (README §8); Foundation would read 1.0 as 1.
+            let value = try readInteger()
+            guard value.magnitude <= ProtocolLimits.maxCounter else {
+                throw failure(.invalidValue, "integer outside ±(2^53 - 1)")
+            }
         default:
-            // A literal or a number: skip its bytes.
+            // A literal: skip its bytes.
             let start = position
             while position < bytes.count {
                 switch bytes[position] {
