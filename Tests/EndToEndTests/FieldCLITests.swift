@@ -249,10 +249,21 @@ struct InterruptedInitTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Not a wait: the kill lands at a different step of init for each seed (key derivation, key file,
-        // schema, meta rows, the rename).
-        var generator = SeededGenerator(seed: UInt64(seed))
-        Thread.sleep(forTimeInterval: Double.random(in: 0.0...0.12, using: &generator))
+        // The kill lands at a different step of init for each seed: as soon as a file of that step shows up
+        // (or the process ends first), so every step is hit without guessing at timings.
+        let steps: [(String) -> Bool] = [
+            { _ in true },  // at once
+            { $0.hasPrefix(".store.init-") },  // the staging directory
+            { $0 == "store.key" },  // the key file, inside it
+            { $0 == "store.db" },  // the database
+            { $0 == "store.db-wal" },  // its log: schema and meta being written
+            { $0 == "store" },  // renamed into place
+        ]
+        let step = steps[seed % steps.count]
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning, Date() < deadline, !Self.files(under: home.url).contains(where: step) {
+            sched_yield()
+        }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
 
@@ -270,17 +281,12 @@ struct InterruptedInitTests {
         let siblings = try FileManager.default.contentsOfDirectory(atPath: home.path)
         #expect(siblings.filter { $0.hasPrefix(".store.init-") }.isEmpty || whole, "\(siblings)")
     }
-}
 
-/// A small seeded generator (SplitMix64), so a failing seed replays.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+    /// The names of the files and directories under `root`, one level into its subdirectories.
+    static func files(under root: URL) -> [String] {
+        let names = { (url: URL) in (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [] }
+        let top = names(root)
+        return top + top.flatMap { names(root.appendingPathComponent($0)) }
     }
 }
+
