@@ -16,7 +16,8 @@ struct FieldCLI: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Init.self, Unlock.self, Lock.self, NoteCommand.self, SubjectCommand.self, Search.self, FollowUps.self, Export.self, Passwd.self,
+            Init.self, Unlock.self, Lock.self, NoteCommand.self, SubjectCommand.self, Search.self, FollowUps.self,
+            Export.self, Passwd.self,
             Enroll.self, Sync.self, Status.self, Conflicts.self, Resolve.self, Simulate.self, Verify.self,
             Debug.self, Agent.self,
         ]

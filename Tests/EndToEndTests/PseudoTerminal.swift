@@ -51,7 +51,8 @@ final class PseudoTerminalProcess: @unchecked Sendable {
         let code = posix_spawn(&child, executable.path, &actions, &attributes, argv, envp)
         guard code == 0 else {
             Glibc.close(master)
-            throw PseudoTerminalError("cannot start \(executable.lastPathComponent): \(String(cString: strerror(code)))")
+            let reason = String(cString: strerror(code))
+            throw PseudoTerminalError("cannot start \(executable.lastPathComponent): \(reason)")
         }
         pid = child
         startReading()

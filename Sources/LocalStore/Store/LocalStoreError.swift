@@ -56,7 +56,8 @@ extension LocalStoreError: LocalizedError {
         case .changedMeanwhile(let id, _):
             return "note \(id.prefix(8)) changed on the same lines while it was being edited; nothing saved"
         case .diskFull:
-            return "the disk is full: nothing was saved (what was saved before is intact); free some space and try again"
+            return "the disk is full: nothing was saved (what was saved before is intact); "
+                + "free some space and try again"
         case .io(let message):
             return message
         }

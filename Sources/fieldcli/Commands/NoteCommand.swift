@@ -49,7 +49,9 @@ extension NoteCommand {
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The subject's reference, then the note's text.") var words: [String] = []
         @Option(help: "The subject's reference (instead of the first word).") var subject: String?
-        @Option(name: .shortAndLong, help: "The kind of encounter: \(NoteKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+        @Option(
+            name: .shortAndLong,
+            help: "The kind of encounter: \(NoteKind.allCases.map(\.rawValue).joined(separator: ", ")).")
         var kind: String?
         @Option(name: [.customShort("t"), .customLong("tag")], help: "A tag (repeatable).") var tags: [String] = []
         @Option(name: .shortAndLong, parsing: .unconditional, help: "When it happened (default: now).") var at: String?
@@ -255,7 +257,9 @@ extension NoteCommand {
                 do {
                     return try storeOptions.withStore(key) { try $0.editNote(id: id, changes) }
                 } catch LocalStoreError.changedMeanwhile(_, let current) {
-                    guard let edited = changes.body else { throw LocalStoreError.changedMeanwhile(id: id, current: current) }
+                    guard let edited = changes.body else {
+                        throw LocalStoreError.changedMeanwhile(id: id, current: current)
+                    }
                     printError("fieldcli: the note changed while you edited it; merge both versions and save")
                     let draft = "<<<<<<< your edit\n\(edited)\n=======\n\(current)\n>>>>>>> changed meanwhile\n"
                     let merged = try Editor.fromEnvironment().edit(draft)
@@ -282,7 +286,8 @@ extension NoteCommand {
 
         func validate() throws {
             guard id.count >= 4 else {
-                throw ValidationError("give at least 4 characters of the note's id (a shorter prefix is too easy to mistype)")
+                throw ValidationError(
+                    "give at least 4 characters of the note's id (a shorter prefix is too easy to mistype)")
             }
         }
 
@@ -294,8 +299,8 @@ extension NoteCommand {
                     throw CLIError("deleting needs --yes when there is no terminal to ask on", status: .usage)
                 }
                 defer { terminal.close() }
-                print("\(note.id.prefix(8))  \(DateParsing.display(note.occurredAt))  \(Output.clean(note.subjectReference))"
-                      + "  \(note.kind.rawValue)")
+                print("\(note.id.prefix(8))  \(DateParsing.display(note.occurredAt))  "
+                      + "\(Output.clean(note.subjectReference))  \(note.kind.rawValue)")
                 print("  " + Output.summary(note.body, width: 70))
                 guard terminal.confirm("Delete this note on every device of your team? [y/N] ") else {
                     print("Not deleted.")

@@ -93,7 +93,8 @@ struct Enroll: AsyncParsableCommand {
                 throw CLIError("enrolment refused: \(body.message)", status: .syncFailed)
             }
             if let transportError = error as? SyncTransportError, transportError.kind == .cannotConnect {
-                throw CLIError("enrolment failed: cannot reach \(server): \(transportError.message)", status: .syncFailed)
+                throw CLIError(
+                    "enrolment failed: cannot reach \(server): \(transportError.message)", status: .syncFailed)
             }
             throw CLIError("enrolment failed: \((error as? SyncTransportError)?.message ?? "\(error)")",
                            status: .syncFailed)
@@ -267,7 +268,8 @@ struct Status: ParsableCommand {
             return
         }
         if let unlocked = AgentClient.local()?.status(for: storeOptions.directory) {
-            let idle = unlocked.idleUntil < unlocked.until ? ", or \(DateParsing.display(unlocked.idleUntil)) if unused" : ""
+            let idle = unlocked.idleUntil < unlocked.until
+                ? ", or \(DateParsing.display(unlocked.idleUntil)) if unused" : ""
             print("Unlocked until    \(DateParsing.display(unlocked.until))\(idle)")
         } else {
             print("Unlocked          no ('fieldcli unlock' asks once for the day)")

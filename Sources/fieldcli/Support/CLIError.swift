@@ -52,7 +52,8 @@ struct CLIError: Error, CustomStringConvertible {
             case .lockedByAnotherProcess: return CLIError(message, status: .storeLocked)
             case .notFound, .ambiguousID: return CLIError(message, status: .notFound)
             case .invalidInput: return CLIError(message, status: .usage)
-            case .storeAlreadyExists, .closed, .io, .changedMeanwhile, .diskFull: return CLIError(message, status: .failure)
+            case .storeAlreadyExists, .closed, .io, .changedMeanwhile, .diskFull:
+                return CLIError(message, status: .failure)
             }
         }
         if let localized = error as? LocalizedError, let description = localized.errorDescription {

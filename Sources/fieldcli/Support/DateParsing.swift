@@ -41,7 +41,8 @@ enum DateParsing {
     /// Weekday names, in the order of `Calendar`'s weekday numbers (1 = Sunday).
     private static let weekdays: [[String]] = [
         ["sunday", "sun", "søndag", "søn"], ["monday", "mon", "mandag", "man"], ["tuesday", "tue", "tirsdag", "tir"],
-        ["wednesday", "wed", "onsdag", "ons"], ["thursday", "thu", "torsdag", "tor"], ["friday", "fri", "fredag", "fre"],
+        ["wednesday", "wed", "onsdag", "ons"], ["thursday", "thu", "torsdag", "tor"],
+        ["friday", "fri", "fredag", "fre"],
         ["saturday", "sat", "lørdag", "lør"],
     ]
 

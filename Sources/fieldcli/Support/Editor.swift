@@ -97,7 +97,9 @@ struct Editor {
 
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 {
-            guard errno == EINTR else { throw CLIError("cannot wait for the editor: \(String(cString: strerror(errno)))") }
+            guard errno == EINTR else {
+                throw CLIError("cannot wait for the editor: \(String(cString: strerror(errno)))")
+            }
         }
         child.withLock { $0 = 0 }
         let signalled = received.withLock { $0 }
