@@ -116,17 +116,20 @@ extension LocalStore {
                 }
                 values["body"] = .text(body)
             }
-            if !changes.addTags.isEmpty || !changes.removeTags.isEmpty {
-                var tags = record.value("tags")?.tagsValue ?? []
-                tags.formUnion(try Self.normalizedTags(changes.addTags))
-                tags.subtract(changes.removeTags.map { $0.lowercased() })
-                values["tags"] = .tags(tags)
-            }
+            // Tags are added and removed as tag operations, not by writing the whole set: an add (also of a tag
+            // already there) then wins over a colleague's concurrent removal, as merge.md's add-wins set says.
+            let added = Set(try Self.normalizedTags(changes.addTags))
+            let removed = Set(changes.removeTags.map { $0.lowercased() }).subtracting(added)
+                .intersection(record.value("tags")?.tagsValue ?? [])
             if let followUp = changes.followUp {
                 values["followUp"] = followUp.map { .timestamp(Timestamp($0)) } ?? .null
             }
-            if !values.isEmpty {
-                try saveRecord(db, record.updating(values, by: replicaID), local: true)
+            var updated = record
+            if !values.isEmpty { updated = updated.updating(values, by: replicaID) }
+            if !added.isEmpty { updated = updated.addingTags(added, to: "tags", by: replicaID) }
+            if !removed.isEmpty { updated = updated.removingTags(removed, from: "tags", by: replicaID) }
+            if updated != record {
+                try saveRecord(db, updated, local: true)
             }
             return try fetchNote(db, id: fullID)
         }
