@@ -29,6 +29,8 @@ final class AgentServer {
     private let vault: UnsafeMutableRawPointer
     private let vaultSize = 4096
     private var entries: [String: Entry] = [:]
+    /// Whether a key was ever put: once the last one is gone the agent ends.
+    private var hadKeys = false
     private var wake: (read: Int32, write: Int32) = (-1, -1)
     /// A new agent waits this long for its first key, then ends.
     private let firstKeyGrace: UInt64 = 30
@@ -88,8 +90,8 @@ final class AgentServer {
         while true {
             let now = Self.now()
             expire(at: now)
-            if entries.isEmpty && now >= started + firstKeyGrace { return }
-            if entries.isEmpty && started != now && hadKeys { return }
+            // No key left (all expired), or none came after the start: nothing to serve.
+            if entries.isEmpty && (hadKeys || now >= started + firstKeyGrace) { return }
             let deadline = entries.values.map(\.idleExpiresAt).min() ?? (started + firstKeyGrace)
             // Wake at least once a minute to notice a removed socket.
             let waitMilliseconds = Int32(clamping: min(deadline > now ? deadline - now : 0, 60) * 1000 + 50)
@@ -106,8 +108,6 @@ final class AgentServer {
             }
         }
     }
-
-    private var hadKeys = false
 
     private enum Next { case serve, stop }
 
