@@ -25,6 +25,10 @@ struct FieldCLI: AsyncParsableCommand {
 
     /// Runs the command line, mapping every error to one line on stderr and a documented exit code.
     static func main() async {
+        if let typo = unknownSubcommand(in: Array(CommandLine.arguments.dropFirst())) {
+            printError("fieldcli: \(typo)")
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -43,6 +47,48 @@ struct FieldCLI: AsyncParsableCommand {
             printError("fieldcli: \(mapped.message)")
             Foundation.exit(mapped.status.rawValue)
         }
+    }
+
+    /// A mistyped command word (`fieldcli notes add`), said as such with the nearest command, where ArgumentParser
+    /// would complain about the first option it cannot place instead.
+    static func unknownSubcommand(in arguments: [String]) -> String? {
+        var configuration = FieldCLI.configuration
+        var path = "fieldcli"
+        for word in arguments {
+            let subcommands = configuration.subcommands.map {
+                (name: commandName(of: $0), configuration: configurationOf($0))
+            }
+            guard !word.hasPrefix("-"), !subcommands.isEmpty, word != "help" else { return nil }
+            guard let next = subcommands.first(where: { $0.name == word }) else {
+                if configuration.defaultSubcommand != nil { return nil }
+                let names = subcommands.filter(\.configuration.shouldDisplay).map(\.name)
+                let nearest = names.min { distance($0, word) < distance($1, word) }
+                let hint = nearest.map { distance($0, word) <= 2 ? "; did you mean '\(path) \($0)'?" : "" } ?? ""
+                return "unknown command '\(word)' for '\(path)'\(hint) (see '\(path) --help')"
+            }
+            configuration = next.configuration
+            path += " " + word
+        }
+        return nil
+    }
+
+    private static func commandName<C: ParsableCommand>(of type: C.Type) -> String { C._commandName }
+    private static func configurationOf<C: ParsableCommand>(_ type: C.Type) -> CommandConfiguration { C.configuration }
+
+    /// Levenshtein distance, for suggestions.
+    private static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[b.count]
     }
 
     /// Errors ArgumentParser knows how to report itself (usage, help, version, exit codes).

@@ -169,6 +169,10 @@ struct FieldCLITests {
         let usage = try fieldcli("note", "add", "--subject", "ung-1", "--kind", "teleport", "--text", "x", env: newPassphrase)
         #expect(usage.status == 64)
         #expect(usage.stderr.contains("teleport"))
+        // A mistyped command word is named as such, with the nearest command.
+        let typo = try fieldcli("notes", "add", "--subject", "ung-1", "--text", "x")
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains("unknown command 'notes'") && typo.stderr.contains("did you mean 'fieldcli note'"))
         let missing = try fieldcli("note", "show", "ffff", env: newPassphrase)
         #expect(missing.status == 7)
         let noStore = try fieldcli("subject", "list", "--store", home.url.appendingPathComponent("nowhere").path)
