@@ -185,12 +185,8 @@ struct APITests {
 
     @Test func devicesOnlyReachTheirAdvisersTeams() async throws {
         try await APIHarness.run { api in
-            let other = TestEnvironment.uniqueName("other")
-            let outsider = TestEnvironment.uniqueName("outsider")
-            _ = try await api.storage.createTeam(named: other, at: Date())
-            try await api.storage.addAdviser(named: outsider, toTeam: other, canPurge: nil, at: Date())
+            let (other, theirs) = try await api.enrolOutsider()
             let mine = try await api.enrol("mine")
-            let theirs = try await api.enrol("theirs", adviser: outsider)
 
             let note = try APIHarness.note("secret", by: theirs.replica)
             #expect(try await api.push([note], as: theirs, team: other).status == .ok)

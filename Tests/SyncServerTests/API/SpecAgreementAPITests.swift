@@ -159,12 +159,8 @@ struct SpecAgreementAPITests {
     @Test(arguments: Backend.enabled)
     func schemaChecksComeBeforeTheStoredStateOfAnyRecord(backend: Backend) async throws {
         try await APIHarness.run(backend) { api in
-            let other = TestEnvironment.uniqueName("other")
-            let outsider = TestEnvironment.uniqueName("outsider")
-            _ = try await api.storage.createTeam(named: other, at: Date())
-            try await api.storage.addAdviser(named: outsider, toTeam: other, canPurge: nil, at: Date())
+            let (other, theirs) = try await api.enrolOutsider()
             let mine = try await api.enrol("mine")
-            let theirs = try await api.enrol("theirs", adviser: outsider)
             let taken = TestEnvironment.uniqueName("taken")
             #expect(try await api.push([try APIHarness.note(taken, by: theirs.replica)], as: theirs, team: other)
                 .status == .ok)

@@ -52,6 +52,15 @@ struct APIHarness: Sendable {
         return try WireCoding.decode(EnrollResponse.self, from: response.data)
     }
 
+    /// A new team with one adviser and a device of theirs: someone this harness's devices must not reach.
+    func enrolOutsider(_ name: String = "theirs") async throws -> (team: String, device: EnrollResponse) {
+        let team = TestEnvironment.uniqueName("other")
+        let adviser = TestEnvironment.uniqueName("outsider")
+        _ = try await storage.createTeam(named: team, at: Date())
+        try await storage.addAdviser(named: adviser, toTeam: team, canPurge: nil, at: Date())
+        return (team, try await enrol(name, adviser: adviser))
+    }
+
     /// Sends a request; `token` becomes the bearer token.
     func send(
         _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: Data? = nil,
