@@ -70,6 +70,7 @@ public final class HTTPSyncTransport: SyncTransport {
         var query: [String] = []
         if let cursor = request.cursor { query.append("cursor=" + Self.queryValue(cursor)) }
         if let limit = request.limit { query.append("limit=\(limit)") }
+        if request.protocolVersion != 1 { query.append("protocolVersion=\(request.protocolVersion)") }
         let path =
             "/v1/teams/\(try Self.pathSegment(team))/pull" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         return try await send(.GET, path: path, body: Optional<PullRequest>.none, expecting: PullPage.self)

@@ -20,8 +20,9 @@ public protocol ReplicaStorage: Sendable {
     /// The cursor stored with the last applied page, or `nil` before the first pull.
     func pullCursor() async throws -> String?
 
-    /// Merges every record of `page` into the local state and stores `page.nextCursor`, in one
-    /// transaction: either both happen or neither.
+    /// Merges every record of `page` into the local state, drops every record of ``PullPage/removed`` with all
+    /// its local state (setting aside unpushed local changes of it, never sending them), and stores
+    /// `page.nextCursor`, in one transaction: either all of it happens or none.
     func apply(page: PullPage) async throws -> ApplyOutcome
 
     /// How many outbox entries are waiting, for status displays.
@@ -93,11 +94,20 @@ public struct ApplyOutcome: Hashable, Sendable {
     public var merged: Int
     /// Records that are in conflict after the merge (a person must decide).
     public var conflicted: Set<RecordKey>
+    /// Records dropped because the team stopped reading them (``PullPage/removed``).
+    public var removed: Int
+    /// Of the removed records, those that held local changes not yet pushed: kept aside in the store, never
+    /// sent, for a person to see (never silently lost).
+    public var setAside: Int
 
     /// Creates an outcome.
-    public init(changed: Int = 0, merged: Int = 0, conflicted: Set<RecordKey> = []) {
+    public init(
+        changed: Int = 0, merged: Int = 0, conflicted: Set<RecordKey> = [], removed: Int = 0, setAside: Int = 0
+    ) {
         self.changed = changed
         self.merged = merged
         self.conflicted = conflicted
+        self.removed = removed
+        self.setAside = setAside
     }
 }

@@ -6,12 +6,13 @@ extension SyncEngine {
         var cursor = try await store(&run) { try await self.storage.pullCursor() }
         let serverMax = negotiated?.server.limits.maxPageRecords
         let limit = configuration.pageLimit.map { requested in serverMax.map { min(requested, $0) } ?? requested }
+        let version = negotiated?.protocolVersion ?? 1
         var restarted = false
         // The request for the page after the one being applied, already on its way (see `prefetchPages`).
         var ahead: Task<PullPage, any Error>?
         defer { ahead?.cancel() }
         while true {
-            let request = PullRequest(cursor: cursor, limit: limit)
+            let request = PullRequest(cursor: cursor, limit: limit, protocolVersion: version)
             let page: PullPage
             do {
                 var prefetched = ahead
@@ -32,14 +33,14 @@ extension SyncEngine {
                 cursor = nil
                 continue
             }
-            if page.more && page.records.isEmpty && page.nextCursor == cursor {
+            if page.more && page.records.isEmpty && page.removed.isEmpty && page.nextCursor == cursor {
                 throw SyncError(
                     phase: .pulling, reason: .invalidResponse("page with more=true does not advance the cursor"),
                     partial: run.summary(now: environment.now())
                 )
             }
             if page.more && configuration.prefetchPages {
-                let next = PullRequest(cursor: page.nextCursor, limit: limit)
+                let next = PullRequest(cursor: page.nextCursor, limit: limit, protocolVersion: version)
                 let transport = self.transport
                 let team = configuration.team
                 ahead = Task { try await transport.pull(next, team: team) }
@@ -50,6 +51,8 @@ extension SyncEngine {
             run.updated += outcome.changed
             run.merged += outcome.merged
             run.conflicted.formUnion(outcome.conflicted)
+            run.removed += outcome.removed
+            run.setAside += outcome.setAside
             run.pages += 1
             await run.report()
             if !page.more { return }

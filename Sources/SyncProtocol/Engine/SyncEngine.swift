@@ -194,6 +194,8 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
         var retries = 0
         var pendingAtStart = 0
         var conflicted: Set<RecordKey> = []
+        var removed = 0
+        var setAside = 0
 
         func report() async {
             guard let progress else { return }
@@ -206,7 +208,8 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
         func summary(now: ContinuousClock.Instant) -> SyncSummary {
             SyncSummary(
                 sent: sent, received: received, updated: updated, merged: merged, conflictedRecords: conflicted,
-                batches: batches, pages: pages, retries: retries, duration: started.duration(to: now)
+                batches: batches, pages: pages, retries: retries, duration: started.duration(to: now),
+                removed: removed, setAside: setAside
             )
         }
     }

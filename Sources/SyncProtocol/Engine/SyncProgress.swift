@@ -93,6 +93,10 @@ public struct SyncSummary: Sendable, Hashable {
     public var conflicts: Int
     /// The conflicted records.
     public var conflictedRecords: Set<RecordKey>
+    /// Records dropped because the team's access to them ended (protocol version 2).
+    public var removed: Int
+    /// Of those, records with unpushed local changes, set aside in the store instead of sent.
+    public var setAside: Int
     /// Push batches sent.
     public var batches: Int
     /// Pull pages applied.
@@ -105,8 +109,11 @@ public struct SyncSummary: Sendable, Hashable {
     /// Creates a summary.
     public init(
         sent: Int = 0, received: Int = 0, updated: Int = 0, merged: Int = 0, conflictedRecords: Set<RecordKey> = [],
-        batches: Int = 0, pages: Int = 0, retries: Int = 0, duration: Duration = .zero
+        batches: Int = 0, pages: Int = 0, retries: Int = 0, duration: Duration = .zero, removed: Int = 0,
+        setAside: Int = 0
     ) {
+        self.removed = removed
+        self.setAside = setAside
         self.sent = sent
         self.received = received
         self.updated = updated

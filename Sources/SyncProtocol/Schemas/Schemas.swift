@@ -16,6 +16,13 @@ public enum Schemas {
             FieldSpec("goals", .text),
             FieldSpec("nextStep", .text),
             FieldSpec("team", .string),
+            // Protocol version 2 (README §14): who may read the course, what the young person agreed to share,
+            // and when a team's access ends; a duplicate folded into another subject points to it.
+            FieldSpec("scope", .tags),
+            FieldSpec("consent", .tags),
+            FieldSpec("consentLog", .text),
+            FieldSpec("accessEnds", .tags),
+            FieldSpec("mergedInto", .reference),
         ])
 
     /// One encounter with a young person.
@@ -34,7 +41,15 @@ public enum Schemas {
             FieldSpec("followUpDone", .timestamp),
             FieldSpec("author", .string),
             FieldSpec("device", .string),
+            // Protocol version 2: the teams that may read the note, within its subject's scope.
+            FieldSpec("scope", .tags),
         ])
+
+    /// The fields protocol version 2 added; a record holding one is not sent to a version-1 client.
+    public static let fieldsSinceVersion2: [String: Set<String>] = [
+        subjects.collection: ["scope", "consent", "consentLog", "accessEnds", "mergedInto"],
+        notes.collection: ["scope"],
+    ]
 
     /// Both collections, by name.
     public static let all: [String: Schema] = [subjects.collection: subjects, notes.collection: notes]

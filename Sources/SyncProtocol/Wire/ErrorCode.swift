@@ -58,6 +58,12 @@ extension ErrorCode {
     /// A record in the batch belongs to another team, or the operation (such as a purge) needs a right
     /// the device does not have. Nothing in the batch was written. `403`.
     public static let forbiddenRecord = ErrorCode(rawValue: "forbidden_record")
+    /// Protocol version 2: the push widens a scope to a team the pushing team may not share with (not a
+    /// partner), or a note beyond its subject's scope. Nothing in the batch was written. `403`.
+    public static let forbiddenScope = ErrorCode(rawValue: "forbidden_scope")
+    /// Protocol version 2: the push widens a subject's scope to a team the young person's consent does not
+    /// name (the subject's `consent` field). Nothing in the batch was written. `403`.
+    public static let consentRequired = ErrorCode(rawValue: "consent_required")
     /// No such route. `404`.
     public static let notFound = ErrorCode(rawValue: "not_found")
     /// The route exists but not with this HTTP method. `405`.
@@ -83,11 +89,12 @@ extension ErrorCode {
     /// The server is starting, stopping, or its storage is unreachable. `503`, retryable.
     public static let unavailable = ErrorCode(rawValue: "unavailable")
 
-    /// Every code defined by protocol version 1, in the order of the specification's table.
+    /// Every code the protocol defines (version 2 added `forbidden_scope` and `consent_required`), in the order
+    /// of the specification's table.
     public static let allDefined: [ErrorCode] = [
         .malformedJSON, .unknownField, .missingField, .wrongType, .invalidValue, .unsupportedVersion,
         .invalidCursor, .clockAhead, .malformedRequest, .unauthorized, .deviceRevoked, .invalidEnrollmentCode,
-        .forbiddenTeam, .forbiddenRecord, .notFound, .methodNotAllowed, .requestTimeout, .cursorExpired,
+        .forbiddenTeam, .forbiddenRecord, .forbiddenScope, .consentRequired, .notFound, .methodNotAllowed, .requestTimeout, .cursorExpired,
         .batchIDReused, .replicaInUse,
         .replicaRolledBack, .payloadTooLarge, .batchTooLarge, .rateLimited, .internalError, .unavailable,
     ]
@@ -99,7 +106,7 @@ extension ErrorCode {
             .invalidCursor, .clockAhead, .malformedRequest:
             400
         case .unauthorized, .deviceRevoked, .invalidEnrollmentCode: 401
-        case .forbiddenTeam, .forbiddenRecord: 403
+        case .forbiddenTeam, .forbiddenRecord, .forbiddenScope, .consentRequired: 403
         case .notFound: 404
         case .methodNotAllowed: 405
         case .requestTimeout: 408

@@ -13,12 +13,21 @@ extension Record: WireScannable, WireWritable {}
 extension PullPage: WireScannable, WireWritable {
     static func scan(_ scanner: inout JSONScanner) throws(WireScanError) -> PullPage {
         var fields = EnvelopeFields()
-        try fields.scan(&scanner, known: ["protocolVersion", "records", "nextCursor", "more"])
+        try fields.scan(&scanner, known: ["protocolVersion", "records", "nextCursor", "more", "removed"])
+        let version: Int = try fields.require("protocolVersion")
+        // Version 2 pages always say which records the team stopped reading; version 1 pages never do.
+        if version >= 2, fields.removed == nil {
+            throw WireScanError(kind: .missingField, path: [.key("removed")], reason: "required field is missing")
+        }
+        if version < 2, fields.removed != nil {
+            throw WireScanError(kind: .unknownField, path: [.key("removed")], reason: "unknown field")
+        }
         return PullPage(
-            protocolVersion: try fields.require("protocolVersion"),
+            protocolVersion: version,
             records: try fields.require("records"),
             nextCursor: try fields.require("nextCursor"),
-            more: try fields.require("more"))
+            more: try fields.require("more"),
+            removed: fields.removed ?? [])
     }
 
     func write(to writer: inout JSONWriter) {
@@ -30,8 +39,26 @@ extension PullPage: WireScannable, WireWritable {
         writer.integer(protocolVersion)
         writer.raw(",\"records\":")
         writeRecords(records, to: &writer)
+        if protocolVersion >= 2 {
+            writer.raw(",\"removed\":")
+            writeKeys(removed, to: &writer)
+        }
         writer.byte(UInt8(ascii: "}"))
     }
+}
+
+/// Writes record keys as `[{"c":"notes","id":"..."}]` (the order of the wire form's keys).
+func writeKeys(_ keys: [RecordKey], to writer: inout JSONWriter) {
+    writer.byte(UInt8(ascii: "["))
+    for (index, key) in keys.enumerated() {
+        if index > 0 { writer.comma() }
+        writer.rawKey("{\"c\"")
+        writer.string(key.collection)
+        writer.raw(",\"id\":")
+        writer.string(key.id)
+        writer.byte(UInt8(ascii: "}"))
+    }
+    writer.byte(UInt8(ascii: "]"))
 }
 
 extension PushBatch: WireScannable, WireWritable {
@@ -90,6 +117,7 @@ private struct EnvelopeFields {
     var final: Bool?
     var nextCursor: String?
     var more: Bool?
+    var removed: [RecordKey]?
     var seen = Set<String>()
 
     mutating func scan(_ scanner: inout JSONScanner, known: Set<String>) throws(WireScanError) {
@@ -132,6 +160,7 @@ private struct EnvelopeFields {
             case "final":
                 final = try scanner.readBool()
             case "more": more = try scanner.readBool()
+            case "removed": removed = try Self.scanKeys(&scanner)
             default: break
             }
             scanner.pop()
@@ -165,6 +194,51 @@ private struct EnvelopeFields {
             scanner.pop()
         }
         return records
+    }
+
+    /// At most ``WireLimits/maxRecordsPerMessage`` record keys `{"c":...,"id":...}`, each at most once.
+    private static func scanKeys(_ scanner: inout JSONScanner) throws(WireScanError) -> [RecordKey] {
+        var keys: [RecordKey] = []
+        var seen = Set<RecordKey>()
+        try scanner.beginArray()
+        while try scanner.nextElement(first: keys.isEmpty) {
+            guard keys.count < WireLimits.maxRecordsPerMessage else {
+                throw scanner.failure(.invalidValue, "more than \(WireLimits.maxRecordsPerMessage) keys")
+            }
+            scanner.push(.index(keys.count))
+            try scanner.beginObject()
+            var collection: String?
+            var id: String?
+            var first = true
+            while let member = try scanner.nextKey(first: first) {
+                first = false
+                scanner.push(.key(member))
+                switch member {
+                case "c":
+                    guard collection == nil else { throw scanner.failure(.malformedJSON, "repeated member name") }
+                    let text = try scanner.readString()
+                    guard Names.isValidName(text) else { throw scanner.failure(.invalidValue, "invalid collection name") }
+                    collection = text
+                case "id":
+                    guard id == nil else { throw scanner.failure(.malformedJSON, "repeated member name") }
+                    let text = try scanner.readString()
+                    guard Names.isValidRecordID(text) else { throw scanner.failure(.invalidValue, "invalid record id") }
+                    id = text
+                default: throw scanner.failure(.unknownField, "unknown field")
+                }
+                scanner.pop()
+            }
+            guard let collection, let id else {
+                throw WireScanError(
+                    kind: .missingField, path: scanner.path + [.key(collection == nil ? "c" : "id")],
+                    reason: "required field is missing")
+            }
+            let key = RecordKey(collection: collection, id: id)
+            guard seen.insert(key).inserted else { throw scanner.failure(.invalidValue, "a key appears twice") }
+            keys.append(key)
+            scanner.pop()
+        }
+        return keys
     }
 
     /// The value read for `key`, or a `missing_field` error naming it.

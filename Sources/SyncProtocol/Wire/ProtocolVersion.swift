@@ -5,10 +5,10 @@
 /// changes only when a message changes incompatibly; adding an optional field does not change it.
 public enum ProtocolVersion {
     /// The version this build writes.
-    public static let current = 1
+    public static let current = 2
 
     /// Every version this build can read and write, ascending.
-    public static let supported: [Int] = [1]
+    public static let supported: [Int] = [1, 2]
 
     /// The highest version in both lists, or `nil` when the two sides share none.
     ///

@@ -8,17 +8,39 @@ public struct PullRequest: Sendable, Hashable {
     /// The most records wanted; the server uses its default when `nil` and lowers a larger value to its
     /// `maxPageRecords`.
     public var limit: Int?
+    /// The protocol version negotiated in `hello` (the query's `protocolVersion`; 1 when absent): a version-2
+    /// page also lists the records the team stopped reading, a version-1 page leaves out what version 1
+    /// cannot represent.
+    public var protocolVersion: Int
 
     /// Creates a pull request.
-    public init(cursor: String? = nil, limit: Int? = nil) {
+    public init(cursor: String? = nil, limit: Int? = nil, protocolVersion: Int = 1) {
         self.cursor = cursor
         self.limit = limit
+        self.protocolVersion = protocolVersion
     }
 
     /// Checks a cursor and limit as they arrive in a query string; the server answers a failure with `400`.
     ///
     /// - Throws: ``WireDecodingError`` with kind `invalidValue` and the parameter's name as the path.
-    public static func validated(cursor: String?, limit: String?) throws(WireDecodingError) -> PullRequest {
+    public static func validated(
+        cursor: String?, limit: String?, protocolVersion: String? = nil
+    ) throws(WireDecodingError) -> PullRequest {
+        var version = 1
+        if let protocolVersion {
+            guard protocolVersion.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int(protocolVersion),
+                (1...1_000).contains(value)
+            else {
+                throw WireDecodingError(
+                    kind: .invalidValue, path: "protocolVersion", reason: "must be an integer between 1 and 1000")
+            }
+            guard ProtocolVersion.supported.contains(value) else {
+                throw WireDecodingError(
+                    kind: .unsupportedVersion, path: "protocolVersion",
+                    reason: "protocol version \(value) is not supported (supported: \(ProtocolVersion.supported))")
+            }
+            version = value
+        }
         if let cursor, cursor.isEmpty || cursor.utf8.count > WireLimits.maxCursorBytes {
             throw WireDecodingError(
                 kind: .invalidValue, path: "cursor", reason: "must be 1-\(WireLimits.maxCursorBytes) bytes"
@@ -37,7 +59,7 @@ public struct PullRequest: Sendable, Hashable {
             }
             parsedLimit = value
         }
-        return PullRequest(cursor: cursor, limit: parsedLimit)
+        return PullRequest(cursor: cursor, limit: parsedLimit, protocolVersion: version)
     }
 }
 
@@ -58,21 +80,26 @@ public struct PullPage: Sendable, Hashable {
     public var nextCursor: String
     /// Whether more changes were already waiting when the page was cut.
     public var more: Bool
+    /// Version 2: the records the team stopped reading after the request's cursor (its access ended): a device
+    /// drops them with all their local state. Always empty in a version-1 page.
+    public var removed: [RecordKey]
 
     /// Creates a page at the current protocol version.
     public init(
-        protocolVersion: Int = ProtocolVersion.current, records: [Record], nextCursor: String, more: Bool
+        protocolVersion: Int = ProtocolVersion.current, records: [Record], nextCursor: String, more: Bool,
+        removed: [RecordKey] = []
     ) {
         self.protocolVersion = protocolVersion
         self.records = records
         self.nextCursor = nextCursor
         self.more = more
+        self.removed = removed
     }
 }
 
 extension PullRequest: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case cursor, limit
+        case cursor, limit, protocolVersion
     }
 
     public init(from decoder: any Decoder) throws {
@@ -80,18 +107,27 @@ extension PullRequest: Codable {
         self.cursor = try container.decodeTextIfPresent(forKey: .cursor, maxBytes: WireLimits.maxCursorBytes)
         if cursor?.isEmpty == true { throw container.invalid(.cursor, "must not be empty") }
         self.limit = try container.decodeIntIfPresent(forKey: .limit, in: 1...WireLimits.maxRecordsPerMessage)
+        self.protocolVersion =
+            container.contains(.protocolVersion) ? try container.decodeProtocolVersion(forKey: .protocolVersion) : 1
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encodeIfPresent(cursor, forKey: .cursor)
         try container.encodeIfPresent(limit, forKey: .limit)
+        if protocolVersion != 1 { try container.encode(protocolVersion, forKey: .protocolVersion) }
     }
 }
 
 extension PullPage: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case protocolVersion, records, nextCursor, more
+        case protocolVersion, records, nextCursor, more, removed
+    }
+
+    /// A record key as version 2 pages list it: `{"c":"notes","id":"..."}`.
+    struct WireKey: Codable {
+        var c: String
+        var id: String
     }
 
     public init(from decoder: any Decoder) throws {
@@ -100,6 +136,16 @@ extension PullPage: Codable {
         self.records = try container.decodeRecords(forKey: .records, allowEmpty: true)
         self.nextCursor = try container.decodeText(forKey: .nextCursor, maxBytes: WireLimits.maxCursorBytes)
         self.more = try container.decode(Bool.self, forKey: .more)
+        if protocolVersion >= 2 {
+            let keys = try container.decode([WireKey].self, forKey: .removed)
+            guard keys.count <= WireLimits.maxRecordsPerMessage,
+                keys.allSatisfy({ Names.isValidName($0.c) && Names.isValidRecordID($0.id) })
+            else { throw container.invalid(.removed, "must be at most \(WireLimits.maxRecordsPerMessage) record keys") }
+            self.removed = keys.map { RecordKey(collection: $0.c, id: $0.id) }
+        } else {
+            guard !container.contains(.removed) else { throw container.invalid(.removed, "unknown field") }
+            self.removed = []
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -108,5 +154,8 @@ extension PullPage: Codable {
         try container.encode(records, forKey: .records)
         try container.encode(nextCursor, forKey: .nextCursor)
         try container.encode(more, forKey: .more)
+        if protocolVersion >= 2 {
+            try container.encode(removed.map { WireKey(c: $0.collection, id: $0.id) }, forKey: .removed)
+        }
     }
 }

@@ -29,6 +29,8 @@ public actor InMemoryReplicaStorage: ReplicaStorage {
     private var failures: [Operation: Int] = [:]
     /// The summary of the last completed sync.
     public private(set) var lastSync: SyncSummary?
+    /// Records the team stopped reading while they held unpushed local changes: kept aside, never sent.
+    public private(set) var setAside: Set<RecordKey> = []
     /// How many pages were applied, in total.
     public private(set) var pagesApplied = 0
 
@@ -141,6 +143,13 @@ public actor InMemoryReplicaStorage: ReplicaStorage {
         var outcome = ApplyOutcome()
         for record in page.records {
             merge(record, into: &outcome)
+        }
+        for key in page.removed where store.removeValue(forKey: key) != nil {
+            outcome.removed += 1
+            if outbox.removeValue(forKey: key) != nil {
+                setAside.insert(key)
+                outcome.setAside += 1
+            }
         }
         cursor = page.nextCursor
         pagesApplied += 1
