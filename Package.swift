@@ -44,6 +44,8 @@ let package = Package(
             dependencies: ["CSQLite", "COpenSSL"],
             cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror=implicit-function-declaration"])]
         ),
+        // The release version both executables print with --version.
+        .target(name: "FieldsyncVersion"),
         // Pure sync logic: clocks, records, merge, wire messages, engine. No I/O.
         .target(name: "SyncProtocol"),
         // The encrypted on-device store.
@@ -65,6 +67,7 @@ let package = Package(
                 "SyncProtocol",
                 "SyncClient",
                 "SyncSimulator",
+                "FieldsyncVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -98,6 +101,7 @@ let package = Package(
             name: "sync-server",
             dependencies: [
                 "SyncServer",
+                "FieldsyncVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

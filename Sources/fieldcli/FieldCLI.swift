@@ -1,4 +1,5 @@
 import ArgumentParser
+import FieldsyncVersion
 import Foundation
 
 /// `fieldcli`: write notes offline into an encrypted store, and sync them with the team's server.
@@ -14,7 +15,7 @@ struct FieldCLI: AsyncParsableCommand {
 
             \(ExitStatus.documentation)
             """,
-        version: "0.1.0",
+        version: FieldsyncVersion.line(for: "fieldcli"),
         subcommands: [
             Init.self, Unlock.self, Lock.self, NoteCommand.self, SubjectCommand.self, Search.self, FollowUps.self,
             Export.self, Passwd.self,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FieldsyncVersion
 
 /// `sync-server`: the fieldsync team server and its administration commands.
 @main
@@ -10,6 +11,7 @@ struct SyncServerCommand: AsyncParsableCommand {
             Every option can also be set with an environment variable, named in its help \
             (the command line wins). The default database is an SQLite file in the data directory.
             """,
+        version: FieldsyncVersion.line(for: "sync-server"),
         subcommands: [Serve.self, Admin.self]
     )
 }

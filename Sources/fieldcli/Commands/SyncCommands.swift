@@ -1,4 +1,5 @@
 import ArgumentParser
+import FieldsyncVersion
 import Foundation
 import LocalStore
 import Logging
@@ -23,7 +24,7 @@ func makeTransport(serverURL: String, token: String?, caCertificate: String?) th
     return try HTTPSyncTransport(
         configuration: SyncClientConfiguration(
             baseURL: serverURL, token: token, trustedCertificatesPEM: pem, requestTimeout: .seconds(30),
-            userAgent: "fieldcli/\(FieldCLI.configuration.version)"),
+            userAgent: "fieldcli/\(FieldsyncVersion.number)"),
         logger: logger)
 }
 
@@ -158,7 +159,7 @@ struct Sync: AsyncParsableCommand {
             storage: store, transport: transport,
             configuration: .init(
                 team: enrolment.team, replica: store.replicaID,
-                clientName: "fieldcli/\(FieldCLI.configuration.version)"))
+                clientName: "fieldcli/\(FieldsyncVersion.number)"))
         let progressLine = ProgressLine()
         let summary: SyncSummary
         do {
