@@ -24,6 +24,15 @@ public struct Subject: Codable, Equatable, Sendable {
     public var hasConflict: Bool
     /// When this device last changed or received the record.
     public var updatedAt: Date
+    /// The teams that read the course (its scope, protocol version 2), sorted; empty while only its home team
+    /// (the team it was first synced with) reads it.
+    public var scope: [String] = []
+    /// The teams the young person agreed to share the course with, sorted.
+    public var consent: [String] = []
+    /// One line per consent given or withdrawn: who recorded it, when, for which team, to what.
+    public var consentLog: String = ""
+    /// When teams' access ends, as `TEAM@YYYY-MM-DD` (from that UTC day on), sorted by day.
+    public var accessEnds: [String] = []
 }
 
 /// The values of a new subject.

@@ -73,6 +73,30 @@ extension LocalStore {
             // A follow-up stays open until someone marks it done (it used to close when any later note came).
             try db.execute(sql: "ALTER TABLE note ADD COLUMN followUpDone INTEGER")
         }
+        migrator.registerMigration("v3-set-aside-and-subject-sharing") { db in
+            // Records this team stopped reading while they held local changes not yet pushed (protocol version 2,
+            // `removed`): their whole local state, kept for a person to see and never pushed. Inside the encrypted
+            // database like everything else. Not unique: a record can be set aside again after a later removal.
+            try db.execute(sql: """
+                CREATE TABLE set_aside (
+                    rowid INTEGER PRIMARY KEY,
+                    collection TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    state BLOB NOT NULL,
+                    setAsideAt INTEGER NOT NULL,
+                    reason TEXT NOT NULL
+                );
+                """)
+            // Who a subject is shared with, what the young person agreed to, and when access ends, projected from
+            // the record like its other fields (JSON arrays of strings; the log as text). Stores of version 1 hold
+            // no such values, so the defaults are their projection.
+            try db.execute(sql: """
+                ALTER TABLE subject ADD COLUMN scope TEXT NOT NULL DEFAULT '[]';
+                ALTER TABLE subject ADD COLUMN consent TEXT NOT NULL DEFAULT '[]';
+                ALTER TABLE subject ADD COLUMN consentLog TEXT NOT NULL DEFAULT '';
+                ALTER TABLE subject ADD COLUMN accessEnds TEXT NOT NULL DEFAULT '[]';
+                """)
+        }
         return migrator
     }
 }

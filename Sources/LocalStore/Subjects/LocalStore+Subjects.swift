@@ -132,5 +132,9 @@ extension Subject {
         nextStep = row["nextStep"]
         hasConflict = row["hasConflict"]
         updatedAt = Date(timeIntervalSince1970: Double(row["updatedAt"] as Int64) / 1000)
+        scope = LocalStore.stringArray(json: row["scope"])
+        consent = LocalStore.stringArray(json: row["consent"])
+        consentLog = row["consentLog"] ?? ""
+        accessEnds = LocalStore.stringArray(json: row["accessEnds"])
     }
 }

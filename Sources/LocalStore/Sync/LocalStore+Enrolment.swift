@@ -34,6 +34,9 @@ public struct SyncStatus: Codable, Equatable, Sendable {
     public var replica: String
     /// Records in conflict, waiting for a person.
     public var conflicts: Int
+    /// Records kept aside because access to them ended while they held unsynced changes
+    /// (``LocalStore/setAsideRecords()``).
+    public var setAside: Int = 0
 }
 
 extension LocalStore {
@@ -74,7 +77,7 @@ extension LocalStore {
             return SyncStatus(
                 unsyncedChanges: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0,
                 lastSuccessfulSync: last, server: current?.serverURL, team: current?.team, deviceID: current?.deviceID,
-                replica: replicaID.rawValue, conflicts: conflicts)
+                replica: replicaID.rawValue, conflicts: conflicts, setAside: try setAsideCount(db))
         }
     }
 }

@@ -91,8 +91,9 @@ extension LocalStore {
         try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO subject (id, reference, displayName, status, responsibleAdviser,
-                    consentRecorded, consentAt, goals, nextStep, hasConflict, updatedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    consentRecorded, consentAt, goals, nextStep, hasConflict, updatedAt,
+                    scope, consent, consentLog, accessEnds)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(
             arguments: [
@@ -101,6 +102,8 @@ extension LocalStore {
                 record.string("responsibleAdviser") ?? "", record.bool("consentRecorded") ?? false,
                 record.timestamp("consentAt")?.millisecondsSince1970, record.string("goals") ?? "",
                 record.string("nextStep") ?? "", record.isInConflict, now,
+                Self.jsonArray(record.scopeTeams.sorted()), Self.jsonArray(record.consentTeams.sorted()),
+                record.string(ScopeFields.consentLog) ?? "", Self.jsonArray(record.accessEnds.map(\.tag)),
             ])
         // The subject's reference and name are searchable through its notes.
         let searchText = Self.subjectSearchText(
@@ -177,6 +180,12 @@ extension LocalStore {
             .execute(arguments: [
                 rowid, body, tags.joined(separator: " "), place, try subjectSearchText(db, subjectID: subjectID),
             ])
+    }
+
+    /// The strings of a JSON array column (``jsonArray(_:)``); none for a missing or unreadable value.
+    static func stringArray(json: String?) -> [String] {
+        guard let json, json != "[]" else { return [] }
+        return (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
     }
 
     /// A JSON array of strings, as the `note.tags` column holds it (read back with SQLite's `json_each`).

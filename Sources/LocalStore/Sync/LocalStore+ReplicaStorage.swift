@@ -45,6 +45,9 @@ extension LocalStore: ReplicaStorage {
             for record in page.records {
                 try mergeRemote(db, record, into: &outcome)
             }
+            if !page.removed.isEmpty {
+                try removeRecords(db, page.removed, into: &outcome, at: Date())
+            }
             try setMetaValue(db, MetaKey.pullCursor, page.nextCursor)
             return outcome
         }
