@@ -10,6 +10,9 @@ public enum NoteKind: String, CaseIterable, Codable, Sendable {
     case group = "group"
     case placementFollowUp = "placement-follow-up"
     case informal = "informal"
+    /// The note that hands a young person's course to the next responsible adviser (`subject handover`): what
+    /// passes on, as little history as possible.
+    case handover = "handover"
 
     /// Parses a kind, accepting the canonical names and a few spellings people type.
     public init?(parsing text: String) {
@@ -27,6 +30,7 @@ public enum NoteKind: String, CaseIterable, Codable, Sendable {
         case "escort-to-appointment", "appointment": self = .escort
         case "group-activity": self = .group
         case "placement": self = .placementFollowUp
+        case "hand-over", "overlevering": self = .handover
         default: return nil
         }
     }
