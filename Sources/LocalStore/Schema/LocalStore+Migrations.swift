@@ -97,6 +97,19 @@ extension LocalStore {
                 ALTER TABLE subject ADD COLUMN accessEnds TEXT NOT NULL DEFAULT '[]';
                 """)
         }
+        migrator.registerMigration("v4-subject-folds") { db in
+            // Subjects merged into another (`mergedInto`, merge.md "Duplicate subjects"), and the subject their
+            // notes are shown under once chains and cycles are followed. Derived from the records.
+            try db.execute(sql: """
+                CREATE TABLE subject_fold (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    mergedInto TEXT NOT NULL,
+                    keptID TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX subject_fold_kept ON subject_fold(keptID);
+                """)
+            try rebuildSubjectFolds(db)
+        }
         return migrator
     }
 }

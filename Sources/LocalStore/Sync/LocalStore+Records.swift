@@ -73,6 +73,7 @@ extension LocalStore {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         switch record.collection {
         case Collection.subjects:
+            try projectSubjectFold(db, record)
             try projectSubject(db, record, now: now)
         case Collection.notes:
             try projectNote(db, record, now: now, isNew: isNew)
@@ -84,7 +85,8 @@ extension LocalStore {
 
     private func projectSubject(_ db: Database, _ record: SyncRecord, now: Int64) throws {
         subjectWordsCache[record.id] = nil
-        guard !record.isDeleted, !record.isPurged else {
+        // The kept subject of a cycle of merges stays, although the opposite merge deleted it (merge.md).
+        guard !record.isPurged, try !record.isDeleted || isKeptDespiteDeletion(db, subjectID: record.id) else {
             try db.execute(sql: "DELETE FROM subject WHERE id = ?", arguments: [record.id])
             return
         }
@@ -121,11 +123,15 @@ extension LocalStore {
         displayName.isEmpty || displayName == reference ? reference : reference + " " + displayName
     }
 
-    /// The search text of a live subject, read from its projection (no record decoding), or "" if there is none.
+    /// The search text of a live subject, read from its projection (no record decoding), or "" if there is none;
+    /// for a subject merged into another, the kept subject's.
     /// Remembered for the rest of the transaction: a pulled page holds hundreds of notes about a few subjects.
     private func subjectSearchText(_ db: Database, subjectID: String) throws -> String {
         if let cached = subjectWordsCache[subjectID] { return cached }
-        let statement = try db.cachedStatement(sql: "SELECT reference, displayName FROM subject WHERE id = ?")
+        let statement = try db.cachedStatement(sql: """
+            SELECT reference, displayName FROM subject
+            WHERE id = COALESCE((SELECT keptID FROM subject_fold WHERE id = ?1), ?1)
+            """)
         let text = try Row.fetchOne(statement, arguments: [subjectID]).map {
             Self.subjectSearchText(reference: $0[0], displayName: $0[1])
         } ?? ""
