@@ -33,6 +33,9 @@ public struct Subject: Codable, Equatable, Sendable {
     public var consentLog: String = ""
     /// When teams' access ends, as `TEAM@YYYY-MM-DD` (from that UTC day on), sorted by day.
     public var accessEnds: [String] = []
+    /// The ids of other subjects with the same reference: duplicates created on different devices, to be merged
+    /// (`fieldcli subject merge KEEP OTHER`). Empty for a subject read by id alone.
+    public var duplicates: [String] = []
 }
 
 /// The values of a new subject.
