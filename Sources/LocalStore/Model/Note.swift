@@ -126,4 +126,7 @@ public struct FollowUp: Codable, Equatable, Sendable {
     public var note: Note
     public var due: Date
     public var daysOverdue: Int
+    /// A subject handed over to this adviser and not taken up yet: `note` is the handover note, due at once
+    /// (``LocalStore/handoversToMe()``).
+    public var handover: Bool = false
 }

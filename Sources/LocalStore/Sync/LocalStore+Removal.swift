@@ -26,8 +26,8 @@ extension LocalStore {
     /// Why a note left with its subject (readers of a note are within its subject's).
     static let subjectAccessEndedReason = "access ended: the team no longer reads its subject"
 
-    /// Drops every record of `keys` with all its local state: the record, its projection rows, its search rows and
-    /// its outbox entry. A record with an outbox entry (a local change not yet pushed) is first kept aside in
+    /// Drops every record of `keys` with all its local state: the record, its projection rows (a subject's merge
+    /// fold too), its search rows and its outbox entry. A record with an outbox entry (a local change not yet pushed) is first kept aside in
     /// `set_aside`. A removed subject takes with it the local notes about it that the page does not name (written
     /// here and never pushed, so the server cannot name them): a team that stops reading a subject reads none of
     /// its notes. Runs in the caller's transaction, the page's.
@@ -73,6 +73,8 @@ extension LocalStore {
             }
         case Collection.subjects:
             subjectWordsCache[key.id] = nil
+            // Its merge into another subject goes too: projected as a record that holds nothing.
+            try projectSubjectFold(db, SyncRecord(collection: Collection.subjects, id: key.id))
             try db.cachedStatement(sql: "DELETE FROM subject WHERE id = ?").execute(arguments: [key.id])
         default:
             break
