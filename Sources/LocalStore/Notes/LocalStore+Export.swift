@@ -3,6 +3,9 @@ import Foundation
 /// The readable summary of one young person's course, which they are entitled to see.
 public struct SubjectExport: Codable, Equatable, Sendable {
     public var subject: Subject
+    /// Other subjects with the same reference, not merged yet (created on different devices): their notes are in
+    /// `notes` too, and their own values are part of what was written about the young person.
+    public var duplicates: [Subject] = []
     /// The notes, oldest first, as a course is read.
     public var notes: [Note]
     public var exportedAt: Date
@@ -25,6 +28,14 @@ public struct SubjectExport: Codable, Equatable, Sendable {
         lines.append("- Consent recorded: \(subject.consentRecorded ? "yes" : "no")")
         if !subject.goals.isEmpty { lines.append("- Goals: \(subject.goals)") }
         if !subject.nextStep.isEmpty { lines.append("- Next step: \(subject.nextStep)") }
+        for duplicate in duplicates {
+            lines.append("- Also recorded separately (id \(duplicate.id.prefix(8)), to be merged):")
+            lines.append("  - Status: \(duplicate.status.rawValue)")
+            lines.append("  - Responsible adviser: \(duplicate.responsibleAdviser)")
+            lines.append("  - Consent recorded: \(duplicate.consentRecorded ? "yes" : "no")")
+            if !duplicate.goals.isEmpty { lines.append("  - Goals: \(duplicate.goals)") }
+            if !duplicate.nextStep.isEmpty { lines.append("  - Next step: \(duplicate.nextStep)") }
+        }
         lines.append("- Notes: \(notes.count), exported \(time.string(from: exportedAt))")
         for note in notes {
             lines.append("")
@@ -43,10 +54,12 @@ public struct SubjectExport: Codable, Equatable, Sendable {
 }
 
 extension LocalStore {
-    /// Everything the store holds about one subject, for the young person to read.
+    /// Everything the store holds about one subject, for the young person to read: with duplicates of it not yet
+    /// merged, all of them and all their notes; notes about a subject merged into it included.
     public func export(subjectReference: String) throws -> SubjectExport {
-        let subject = try self.subject(reference: subjectReference)
-        let notes = try self.notes(NoteQuery(subjectReference: subject.id)).reversed()
-        return SubjectExport(subject: subject, notes: Array(notes), exportedAt: Date())
+        let subjects = try self.subjects(reference: subjectReference)
+        let notes = try self.notes(NoteQuery(subjectReference: subjectReference)).reversed()
+        return SubjectExport(
+            subject: subjects[0], duplicates: Array(subjects.dropFirst()), notes: Array(notes), exportedAt: Date())
     }
 }

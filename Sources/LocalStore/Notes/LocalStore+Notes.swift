@@ -55,8 +55,10 @@ extension LocalStore {
             var clauses: [String] = []
             var arguments: StatementArguments = []
             if let reference = query.subjectReference {
-                clauses.append("note.subjectID = ?")
-                _ = arguments.append(contentsOf: [try resolveSubject(db, reference).id])
+                // Every duplicate the reference names, and every subject merged into one of them.
+                let ids = try noteSubjectIDs(db, shownUnder: try resolveSubjects(db, reference).map(\.id))
+                clauses.append("note.subjectID IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))")
+                _ = arguments.append(contentsOf: StatementArguments(ids))
             }
             if let tag = query.tag {
                 clauses.append("EXISTS (SELECT 1 FROM json_each(note.tags) WHERE json_each.value = ?)")
@@ -189,9 +191,13 @@ extension LocalStore {
         return record
     }
 
+    /// A note's row with its subject's reference; a note about a subject merged into another is shown under the
+    /// kept subject (`keptSubjectID`, merge.md "Duplicate subjects").
     static let noteSelect = """
-        SELECT note.*, subject.reference AS subjectReference FROM note
-        LEFT JOIN subject ON subject.id = note.subjectID
+        SELECT note.*, COALESCE(fold.keptID, note.subjectID) AS keptSubjectID, subject.reference AS subjectReference
+        FROM note
+        LEFT JOIN subject_fold AS fold ON fold.id = note.subjectID
+        LEFT JOIN subject ON subject.id = COALESCE(fold.keptID, note.subjectID)
         """
 
     func fetchNote(_ db: Database, id: String) throws -> Note {
@@ -225,7 +231,7 @@ extension LocalStore {
 extension Note {
     init(row: Row) throws {
         id = row["id"]
-        subjectID = row["subjectID"]
+        subjectID = row["keptSubjectID"] ?? row["subjectID"]
         subjectReference = row["subjectReference"] ?? subjectID
         kind = NoteKind(rawValue: row["kind"]) ?? .informal
         occurredAt = Date(timeIntervalSince1970: Double(row["occurredAt"] as Int64) / 1000)

@@ -17,13 +17,15 @@ extension LocalStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT note.*, subject.reference AS subjectReference, hit.excerpt
+                    SELECT note.*, COALESCE(fold.keptID, note.subjectID) AS keptSubjectID,
+                        subject.reference AS subjectReference, hit.excerpt
                     FROM (
                         SELECT rowid, snippet(note_fts, -1, '[', ']', '…', 10) AS excerpt
                         FROM note_fts WHERE note_fts MATCH ? ORDER BY rowid DESC LIMIT ?
                     ) AS hit
                     JOIN note ON note.rowid = hit.rowid
-                    LEFT JOIN subject ON subject.id = note.subjectID
+                    LEFT JOIN subject_fold AS fold ON fold.id = note.subjectID
+                    LEFT JOIN subject ON subject.id = COALESCE(fold.keptID, note.subjectID)
                     ORDER BY hit.rowid DESC
                     """,
                 arguments: [match, max(0, limit)]

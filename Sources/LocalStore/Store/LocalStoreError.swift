@@ -23,6 +23,9 @@ public enum LocalStoreError: Error, Equatable, Sendable {
     case ambiguousID(prefix: String, matches: [String])
     /// A value given by the caller is not acceptable.
     case invalidInput(String)
+    /// A reference names several subjects (duplicates created on different devices, merge.md "Duplicate
+    /// subjects"), and the operation needs one: merge them first, or name one by its id. `ids` in byte order.
+    case duplicateSubject(ids: [String])
     /// The text of a note changed while it was being edited (a sync in another terminal), on the same lines as
     /// the edit: nothing was saved. `current` is the note's text now, for the person to merge with their edit.
     case changedMeanwhile(id: String, current: String)
@@ -53,6 +56,12 @@ extension LocalStoreError: LocalizedError {
             return "id prefix '\(prefix)' is ambiguous: it matches \(matches.prefix(5).joined(separator: ", "))"
         case .invalidInput(let message):
             return message
+        case .duplicateSubject(let ids):
+            // Ids only: the reference is what the person typed, and this line may end up in a log.
+            let short = ids.map { String($0.prefix(8)) }
+            return "this reference names \(ids.count) subjects (duplicates from different devices); merge them "
+                + "first with 'fieldcli subject merge \(short.prefix(2).joined(separator: " "))', "
+                + "or name one by its id (\(short.joined(separator: ", ")))"
         case .changedMeanwhile(let id, _):
             return "note \(id.prefix(8)) changed on the same lines while it was being edited; nothing saved"
         case .diskFull:

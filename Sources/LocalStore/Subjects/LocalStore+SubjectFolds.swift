@@ -45,6 +45,17 @@ extension LocalStore {
         ) ?? false
     }
 
+    /// The subject ids whose notes are shown under these subjects: themselves and every subject folded into one.
+    func noteSubjectIDs(_ db: Database, shownUnder ids: [String]) throws -> [String] {
+        var result = ids
+        for id in ids {
+            result += try String.fetchAll(
+                db.cachedStatement(sql: "SELECT id FROM subject_fold WHERE keptID = ? AND id != keptID"),
+                arguments: [id])
+        }
+        return result
+    }
+
     /// The folds as they stand in `subject_fold`.
     func subjectFolds(_ db: Database) throws -> SubjectFolds {
         var mergedInto: [String: String] = [:]

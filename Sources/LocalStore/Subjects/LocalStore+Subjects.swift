@@ -38,16 +38,35 @@ extension LocalStore {
         }
     }
 
-    /// All live subjects, by reference.
+    /// All live subjects, by reference; subjects merged into another are not listed. Subjects that share their
+    /// reference with another (``Subject/duplicates``) are listed each.
     public func subjects() throws -> [Subject] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM subject ORDER BY reference, id").map(Subject.init(row:))
+            let subjects = try Row.fetchAll(
+                db, sql: "SELECT * FROM subject WHERE \(Self.shownSubject) ORDER BY reference, id"
+            ).map(Subject.init(row:))
+            let byReference = Dictionary(grouping: subjects, by: \.reference)
+            return subjects.map { subject in
+                var subject = subject
+                subject.duplicates = byReference[subject.reference, default: []].map(\.id).filter { $0 != subject.id }
+                return subject
+            }
         }
     }
 
-    /// The subject with this reference, or with this id or unique id prefix.
+    /// The subject with this reference, or with this id or unique id prefix (a subject merged into another
+    /// gives the one it was merged into).
+    ///
+    /// - Throws: `LocalStoreError.duplicateSubject` when the reference names several subjects: a caller that
+    ///   needs one (a write) must not pick one silently. Readers use ``subjects(reference:)``.
     public func subject(reference: String) throws -> Subject {
         try read { db in try resolveSubject(db, reference) }
+    }
+
+    /// The subjects a reference names: one, or every duplicate of it (created on different devices and not yet
+    /// merged), by id; a unique id prefix names one subject.
+    public func subjects(reference: String) throws -> [Subject] {
+        try read { db in try resolveSubjects(db, reference) }
     }
 
     /// Changes a subject and queues it for sync.
@@ -76,17 +95,53 @@ extension LocalStore {
 
     // MARK: Helpers
 
+    /// The one subject `reference` names (see ``subject(reference:)``).
     func resolveSubject(_ db: Database, _ reference: String) throws -> Subject {
-        let byReference = try Row.fetchAll(
-            db, sql: "SELECT * FROM subject WHERE reference = ? ORDER BY id", arguments: [reference])
-        if byReference.count == 1 { return try Subject(row: byReference[0]) }
-        if byReference.count > 1 {
+        let subjects = try resolveSubjects(db, reference)
+        guard subjects.count == 1 else {
             // Two devices created the same reference while offline: the id tells them apart.
-            throw LocalStoreError.ambiguousID(prefix: reference, matches: byReference.map { $0["id"] as String })
+            throw LocalStoreError.duplicateSubject(ids: subjects.map(\.id))
         }
-        let id = try resolveID(db, table: "subject", kind: "subject", prefix: reference)
-        return try fetchSubject(db, id: id)
+        return subjects[0]
     }
+
+    /// Every shown subject `reference` names: by reference (duplicates included), else by id or unique id prefix,
+    /// where a subject merged into another stands for the one it was merged into. Sorted by id, never empty.
+    func resolveSubjects(_ db: Database, _ reference: String) throws -> [Subject] {
+        let byReference = try Row.fetchAll(
+            db, sql: "SELECT * FROM subject WHERE reference = ? AND \(Self.shownSubject)", arguments: [reference]
+        ).map(Subject.init(row:)).sorted { SubjectFolds.precedesInByteOrder($0.id, $1.id) }
+        if !byReference.isEmpty {
+            guard byReference.count > 1 else { return byReference }
+            return byReference.map { subject in
+                var subject = subject
+                subject.duplicates = byReference.map(\.id).filter { $0 != subject.id }
+                return subject
+            }
+        }
+        let cleaned = reference.lowercased()
+        guard !cleaned.isEmpty, cleaned.count <= 64, cleaned.allSatisfy({ $0.isHexDigit }) else {
+            throw LocalStoreError.notFound(kind: "subject", id: reference)
+        }
+        // Folded subjects' rows are gone (their records are deleted), so their ids are looked up in the folds too.
+        let matches = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, id AS keptID FROM subject WHERE id >= ?1 AND id < ?2
+                UNION SELECT id, keptID FROM subject_fold WHERE id >= ?1 AND id < ?2
+                ORDER BY id LIMIT 6
+                """,
+            arguments: [cleaned, cleaned + "\u{FFFF}"])
+        let kept = Array(Set(matches.map { $0["keptID"] as String })).sorted()
+        switch kept.count {
+        case 0: throw LocalStoreError.notFound(kind: "subject", id: reference)
+        case 1: return [try fetchSubject(db, id: kept[0])]
+        default: throw LocalStoreError.ambiguousID(prefix: reference, matches: matches.map { $0["id"] as String })
+        }
+    }
+
+    /// The SQL condition of a `subject` row that is shown as a subject: not merged into another.
+    static let shownSubject = "id NOT IN (SELECT id FROM subject_fold WHERE keptID != id)"
 
     func fetchSubject(_ db: Database, id: String) throws -> Subject {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM subject WHERE id = ?", arguments: [id]) else {

@@ -51,7 +51,7 @@ struct CLIError: Error, CustomStringConvertible {
             case .storeMissing: return CLIError(message, status: .storeMissing)
             case .lockedByAnotherProcess: return CLIError(message, status: .storeLocked)
             case .notFound, .ambiguousID: return CLIError(message, status: .notFound)
-            case .invalidInput: return CLIError(message, status: .usage)
+            case .invalidInput, .duplicateSubject: return CLIError(message, status: .usage)
             case .storeAlreadyExists, .closed, .io, .changedMeanwhile, .diskFull:
                 return CLIError(message, status: .failure)
             }
