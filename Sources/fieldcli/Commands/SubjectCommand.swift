@@ -5,8 +5,8 @@ import LocalStore
 struct SubjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subject",
-        abstract: "Add, list, show and edit subjects (the young people you follow, by pseudonymous reference).",
-        subcommands: [Add.self, List.self, Show.self, Edit.self]
+        abstract: "Add, list, show, edit and merge subjects (the young people you follow, by pseudonymous reference).",
+        subcommands: [Add.self, List.self, Show.self, Edit.self, Merge.self]
     )
 }
 
@@ -65,12 +65,20 @@ extension SubjectCommand {
             } else if subjects.isEmpty {
                 print("No subjects.")
             } else {
+                // A duplicate is another subject with the same reference, created on another device while offline.
                 Output.table(
-                    ["REFERENCE", "NAME", "STATUS", "RESPONSIBLE", "CONSENT", "ID"],
+                    ["REFERENCE", "NAME", "STATUS", "RESPONSIBLE", "CONSENT", "ID", "DUPLICATE"],
                     subjects.map {
                         [$0.reference + ($0.hasConflict ? "!" : ""), $0.displayName, $0.status.rawValue,
-                         $0.responsibleAdviser, $0.consentRecorded ? "yes" : "no", String($0.id.prefix(8))]
+                         $0.responsibleAdviser, $0.consentRecorded ? "yes" : "no", String($0.id.prefix(8)),
+                         $0.duplicates.isEmpty ? "" : "duplicate of " + $0.duplicates.map { String($0.prefix(8)) }
+                            .joined(separator: ",")]
                     })
+                let groups = Set(subjects.filter { !$0.duplicates.isEmpty }.map(\.reference)).count
+                if groups > 0 {
+                    print("\(groups) reference(s) name more than one subject: merge each pair with "
+                          + "'fieldcli subject merge KEEP OTHER'.")
+                }
             }
         }
     }
@@ -83,14 +91,29 @@ extension SubjectCommand {
         @Argument(help: "The subject's reference, or its id or a unique id prefix.") var reference: String
 
         func run() throws {
-            let (subject, count) = try storeOptions.withStore { store in
-                let subject = try store.subject(reference: reference)
-                return (subject, try store.notes(NoteQuery(subjectReference: subject.reference)).count)
+            // Duplicates of a reference (not merged yet) are shown each, with the notes of all of them.
+            let shown = try storeOptions.withStore { store in
+                try store.subjects(reference: reference).map { subject in
+                    (subject, try store.notes(NoteQuery(subjectReference: subject.id)).count)
+                }
             }
+            let subjects = shown.map(\.0)
             if output.json {
-                try Output.json(subject)
+                if subjects.count == 1 { try Output.json(subjects[0]) } else { try Output.json(subjects) }
                 return
             }
+            for (index, (subject, count)) in shown.enumerated() {
+                if index > 0 { print("") }
+                show(subject, notes: count)
+            }
+            if subjects.count > 1 {
+                print("")
+                print("These are duplicates: merge them with 'fieldcli subject merge "
+                      + "\(subjects[0].id.prefix(8)) \(subjects[1].id.prefix(8))'.")
+            }
+        }
+
+        private func show(_ subject: Subject, notes count: Int) {
             print("Subject      \(subject.reference)\(subject.hasConflict ? "  (in conflict)" : "")")
             print("Name         \(subject.displayName)")
             print("Status       \(subject.status.rawValue)")
