@@ -187,6 +187,11 @@ struct Sync: AsyncParsableCommand {
             if summary.conflicts > 0 {
                 print("Some changes need a person: see 'fieldcli conflicts'.")
             }
+            // Two devices that each created the same young person offline meet here, after the pull.
+            if let duplicates = try? store.duplicateSubjects().count, duplicates > 0 {
+                print("\(duplicates) young \(duplicates == 1 ? "person has" : "people have") duplicate subjects: "
+                      + "see 'fieldcli subject list', then 'fieldcli subject merge KEEP OTHER'.")
+            }
         }
     }
 }
@@ -263,7 +268,9 @@ struct Status: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func run() throws {
-        let status = try storeOptions.withStore { try $0.syncStatus() }
+        let (status, duplicates) = try storeOptions.withStore { store in
+            (try store.syncStatus(), try store.duplicateSubjects().count)
+        }
         if output.json {
             try Output.json(status)
             return
@@ -282,5 +289,9 @@ struct Status: ParsableCommand {
         if let device = status.deviceID { print("Device            \(device)") }
         print("Replica           \(status.replica)")
         print("Conflicts         \(status.conflicts)\(status.conflicts > 0 ? " (see 'fieldcli conflicts')" : "")")
+        if duplicates > 0 {
+            print("Duplicates        \(duplicates) young \(duplicates == 1 ? "person has" : "people have") duplicate "
+                  + "subjects (see 'fieldcli subject list', then 'fieldcli subject merge KEEP OTHER')")
+        }
     }
 }
