@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     /// is answered `408 request_timeout` and the connection closed, so a client that trickles a body
     /// cannot hold a connection and a request task for long (README §10).
     public var bodyReadTimeout: Duration
+    /// How often the server ends the accesses that came due (``AccessExpiry``); it also runs at start-up.
+    public var accessExpiryInterval: Duration
 
     /// The PEM files of a TLS certificate chain and its private key.
     public struct TLSFiles: Sendable, Hashable {
@@ -55,8 +57,10 @@ public struct ServerConfiguration: Sendable {
         limits: ServerLimits = .standard,
         deviceRateLimit: RateLimit = RateLimit(burst: 120, perSecond: 30),
         anonymousRateLimit: RateLimit = RateLimit(burst: 20, perSecond: 1),
-        bodyReadTimeout: Duration = .seconds(30)
+        bodyReadTimeout: Duration = .seconds(30),
+        accessExpiryInterval: Duration = .seconds(600)
     ) {
+        self.accessExpiryInterval = accessExpiryInterval
         self.host = host
         self.port = port
         self.tls = tls

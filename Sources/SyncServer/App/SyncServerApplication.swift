@@ -40,7 +40,13 @@ public enum SyncServerApplication {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             // The storage runs as a service of the application's group: it is started before the HTTP
             // server and, on shutdown, stopped after the server has finished its in-flight requests.
-            services: [StorageService(storage: storage)],
+            // Accesses that come due (a handover's overlap) end while the server runs.
+            services: [
+                StorageService(storage: storage),
+                AccessExpiryService(
+                    expiry: AccessExpiry(storage: storage), interval: configuration.accessExpiryInterval,
+                    logger: logger),
+            ],
             onServerRunning: { channel in
                 let address = channel.localAddress
                 let host = address?.ipAddress ?? configuration.host

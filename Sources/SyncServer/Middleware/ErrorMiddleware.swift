@@ -76,10 +76,6 @@ struct ErrorMiddleware: RouterMiddleware {
         case .teamNotFound(let team):
             // A member of a team that was since removed: to the device it is simply not its team.
             return .forbiddenTeam(team)
-        case .recordInAnotherTeam(let key, let index):
-            return APIError(
-                .forbiddenRecord, "record \(key) belongs to another team; nothing in the batch was written",
-                details: ErrorDetails(collection: key.collection, id: key.id, index: index))
         case .replicaInUse(let replica):
             return APIError(
                 .replicaInUse, "replica id '\(replica)' is held by another device; make a new one and enrol again")

@@ -25,7 +25,6 @@ extension SyncService {
         case let error as WireDecodingError: error.code.rawValue
         case let error as StorageError:
             switch error {
-            case .recordInAnotherTeam: ErrorCode.forbiddenRecord.rawValue
             case .teamNotFound: ErrorCode.forbiddenTeam.rawValue
             case .invalidEnrolmentCode: ErrorCode.invalidEnrollmentCode.rawValue
             case .replicaInUse: ErrorCode.replicaInUse.rawValue

@@ -23,7 +23,8 @@ extension SyncService {
         let pullRequest: PullRequest
         do {
             pullRequest = try PullRequest.validated(
-                cursor: query["cursor"].map(String.init), limit: query["limit"].map(String.init))
+                cursor: query["cursor"].map(String.init), limit: query["limit"].map(String.init),
+                protocolVersion: query["protocolVersion"].map(String.init))
         } catch {
             throw APIError(error.errorBody)
         }
@@ -33,7 +34,9 @@ extension SyncService {
         let audit = AuditEvent(
             at: Date(), action: .pull, deviceID: identity.deviceID, adviser: identity.adviser, team: team,
             detail: "after=\(cursor.seq) limit=\(limit)")
-        var slice = try await storage.pull(team: team, after: cursor.seq, limit: limit, audit: audit)
+        let version = pullRequest.protocolVersion
+        var slice = try await storage.pull(
+            team: team, after: cursor.seq, limit: limit, version: version, audit: audit)
         guard cursor.seq <= slice.lastSeq else {
             // A cursor ahead of the sequence means the database went back in time (a restore): the device
             // must start over rather than silently miss the changes that will reuse those numbers.
@@ -45,7 +48,8 @@ extension SyncService {
         context.logger.debug(
             "pull served",
             metadata: ["team": "\(team)", "records": "\(slice.records.count)", "more": "\(slice.hasMore)"])
-        return .json(Self.encodePage(slice, nextCursor: PullCursor(seq: slice.nextSeq).encoded(team: team)))
+        return .json(
+            Self.encodePage(slice, nextCursor: PullCursor(seq: slice.nextSeq).encoded(team: team), version: version))
     }
 
     /// Bounds a page in bytes as well as in records (README §5): records are kept, in order, while the page
@@ -53,11 +57,13 @@ extension SyncService {
     /// holds at least one record and the cursor always advances. A cut page says `more` and continues
     /// after its last record.
     static func boundPage(_ slice: inout PullSlice, maxBytes: Int) {
-        var bytes = 128  // the envelope: more, nextCursor, protocolVersion
+        var bytes = 160  // the envelope: more, nextCursor, protocolVersion, removed
         var kept = 0
         for record in slice.records {
-            if kept > 0, bytes + record.body.count + 1 > maxBytes { break }
-            bytes += record.body.count + 1
+            // A removal is listed as {"c":...,"id":...}.
+            let size = record.removed ? record.key.collection.utf8.count + record.key.id.utf8.count + 16 : record.body.count
+            if kept > 0, bytes + size + 1 > maxBytes { break }
+            bytes += size + 1
             kept += 1
         }
         guard kept < slice.records.count else { return }
@@ -72,7 +78,7 @@ extension SyncService {
     /// ``WireCoding``), so splicing them keeps the page canonical: keys in code-point order
     /// (`more`, `nextCursor`, `protocolVersion`, `records`), no whitespace. This keeps a cold pull of
     /// many records cheap.
-    static func encodePage(_ slice: PullSlice, nextCursor: String) -> Data {
+    static func encodePage(_ slice: PullSlice, nextCursor: String, version: Int) -> Data {
         var data = Data()
         data.reserveCapacity(slice.records.reduce(64) { $0 + $1.body.count + 1 })
         data.append(contentsOf: #"{"more":"#.utf8)
@@ -81,13 +87,31 @@ extension SyncService {
         data.append(contentsOf: #","nextCursor":""#.utf8)
         data.append(contentsOf: nextCursor.utf8)
         data.append(contentsOf: #"","protocolVersion":"#.utf8)
-        data.append(contentsOf: String(ProtocolVersion.current).utf8)
+        data.append(contentsOf: String(version).utf8)
         data.append(contentsOf: #","records":["#.utf8)
-        for (index, record) in slice.records.enumerated() {
-            if index > 0 { data.append(UInt8(ascii: ",")) }
+        var first = true
+        for record in slice.records where !record.removed {
+            if !first { data.append(UInt8(ascii: ",")) }
+            first = false
             data.append(record.body)
         }
-        data.append(contentsOf: "]}".utf8)
+        data.append(UInt8(ascii: "]"))
+        if version >= 2 {
+            // Collections and record ids are plain identifiers: no escaping needed.
+            data.append(contentsOf: #","removed":["#.utf8)
+            first = true
+            for record in slice.records where record.removed {
+                if !first { data.append(UInt8(ascii: ",")) }
+                first = false
+                data.append(contentsOf: #"{"c":""#.utf8)
+                data.append(contentsOf: record.key.collection.utf8)
+                data.append(contentsOf: #"","id":""#.utf8)
+                data.append(contentsOf: record.key.id.utf8)
+                data.append(contentsOf: #""}"#.utf8)
+            }
+            data.append(UInt8(ascii: "]"))
+        }
+        data.append(UInt8(ascii: "}"))
         return data
     }
 }

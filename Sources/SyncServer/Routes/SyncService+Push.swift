@@ -56,14 +56,19 @@ extension SyncService {
         let audit = AuditEvent(
             at: Date(), action: .push, deviceID: identity.deviceID, adviser: identity.adviser, team: team,
             detail: "batch=\(batch.batchID) records=\(records.count) purged=\(purges) final=\(batch.final)")
+        // Whom this team may share with; read before the transaction (an administrator's concurrent change
+        // applies from the next push).
+        let partners = try await storage.partners(of: team)
+        let version = batch.protocolVersion
         let result = try await storage.applyPush(
-            team: team, keys: records.map(\.key), checkpoint: checkpoint, audit: audit
+            team: team, keys: records.map(\.key), subjects: Set(records.compactMap(\.subjectID)),
+            checkpoint: checkpoint, audit: audit
         ) {
-            index, storedBody in
+            index, stored, subjectScope in
             try Self.mergeStep(
-                incoming: records[index], index: index, storedBody: storedBody, pusher: pusher, canPurge: canPurge)
+                incoming: records[index], index: index, stored: stored, team: team, partners: partners,
+                subjectScope: subjectScope, version: version, pusher: pusher, canPurge: canPurge)
         }
-
         let merged = result.outcomes.count { $0.outcome.status == .merged }
         let conflicted = result.outcomes.count(where: \.conflicted)
         metrics.pushes.increment()
@@ -114,15 +119,16 @@ extension SyncService {
         var conflicted: Bool
     }
 
-    /// Merges one pushed record into the stored one: what to store and what to answer.
+    /// Merges one pushed record into the stored one: what to store, who reads it, and what to answer.
     ///
     /// Runs inside the storage's push transaction, on the stored state that transaction read, so the push
-    /// rule (a push advances only `pusher`'s clock entries, README §11.3) is checked against exactly the
-    /// state the record is merged into, also when pushes of other devices run concurrently.
+    /// rule (a push advances only `pusher`'s clock entries, README §11.3) and the scope rule (README §14) are
+    /// checked against exactly the state the record is merged into, also when other pushes run concurrently.
     static func mergeStep(
-        incoming: Record, index: Int, storedBody: Data?, pusher: ReplicaID, canPurge: Bool
+        incoming: Record, index: Int, stored state: StoredState?, team: String, partners: Set<String>,
+        subjectScope: SubjectScopeLookup, version: Int, pusher: ReplicaID, canPurge: Bool
     ) throws -> MergeStep<RecordOutcome> {
-        let stored = try storedBody.map { body in try WireCoding.decode(Record.self, from: body) }
+        let stored = try state.map { try WireCoding.decode(Record.self, from: $0.body) }
         if incoming.isPurged, stored?.isPurged != true, !canPurge {
             throw APIError(
                 .forbiddenRecord, "this device may not purge \(incoming.key); nothing in the batch was written",
@@ -134,10 +140,27 @@ extension SyncService {
             throw APIError(error.errorBody(index: index))
         }
         let result = stored.map { $0.merged(with: incoming) } ?? incoming
+        let home = state?.home ?? team
+        let decision: ScopeRule.Decision
+        do {
+            let subject = try result.subjectID.flatMap { try subjectScope($0) }
+            decision = try ScopeRule.decide(
+                merged: result, stored: stored, home: home, storedReaders: state?.readers ?? [], team: team,
+                partners: partners, subjectScope: subject, version: version)
+        } catch let violation as ScopeViolation {
+            throw APIError(violation.errorBody(key: incoming.key, index: index))
+        }
         let newBody = result == stored ? nil : try WireCoding.encode(result)
         let outcome: PushOutcome = result == incoming ? .accepted(incoming.key) : .merged(result)
         return MergeStep(
-            newBody: newBody,
+            newBody: newBody, routing: Self.routing(of: result, scope: decision.scope),
             outcome: RecordOutcome(outcome: outcome, conflicted: newBody != nil && result.isInConflict))
+    }
+
+    /// The routing columns of a record the server stores.
+    static func routing(of record: Record, scope: Set<String>) -> RecordRouting {
+        RecordRouting(
+            scope: scope, subject: record.subjectID, minimumVersion: record.isRepresentable(inVersion: 1) ? 1 : 2,
+            accessEnds: record.accessEnds.first?.day)
     }
 }

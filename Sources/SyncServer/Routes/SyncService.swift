@@ -43,6 +43,11 @@ public final class SyncService: Sendable {
         let id = try ReplicaID(stored)
         replica.withLock { $0 = id }
         logger.info("storage ready", metadata: ["server.replica": "\(id)"])
+        // Accesses that came due while the server was down end before it serves anyone.
+        let expired = try await AccessExpiry(storage: storage).run()
+        if expired.ended > 0 {
+            logger.notice("access ended", metadata: ["subjects": "\(expired.subjects)", "entries": "\(expired.ended)"])
+        }
     }
 
     /// What the server tells clients about itself.

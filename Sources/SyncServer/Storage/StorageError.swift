@@ -10,8 +10,6 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     case adviserNotFound(String)
     /// No device has this identifier.
     case deviceNotFound(String)
-    /// A pushed record already belongs to another team; `index` is its position in the batch.
-    case recordInAnotherTeam(RecordKey, index: Int)
     /// Another device (or the server itself) already holds the replica id an enrolling device brought.
     case replicaInUse(String)
     /// The enrolment code is unknown, already used, or expired (deliberately not saying which).
@@ -45,7 +43,6 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         case .teamExists(let name): "a team named '\(name)' exists already"
         case .adviserNotFound(let name): "no adviser named '\(name)'"
         case .deviceNotFound(let id): "no device with id '\(id)'"
-        case .recordInAnotherTeam(let key, _): "record \(key) belongs to another team"
         case .replicaInUse(let replica): "replica id '\(replica)' is held by another device"
         case .invalidEnrolmentCode: "the enrolment code is unknown, used or expired"
         case .invalidName(let name, let reason): "'\(name)' is not a valid name: \(reason)"

@@ -109,20 +109,61 @@ public struct NewDevice: Sendable, Hashable {
     }
 }
 
-/// A record as stored: its merged JSON and its position in the team's change sequence.
+/// An entry of a team's change feed: a record at its latest position, or the news that the team stopped
+/// reading it (protocol version 2).
 public struct StoredRecord: Sendable, Hashable {
     /// Where the record lives.
     public var key: RecordKey
-    /// The merged record, as the JSON the server hands to devices.
+    /// The merged record, as the JSON the server hands to devices (empty for a removal).
     public var body: Data
-    /// The position of the record's latest change in the team's change sequence.
+    /// The position of the entry in the team's change sequence.
     public var seq: Int64
+    /// Whether the team stopped reading the record at this position (its devices must drop it).
+    public var removed: Bool
 
-    /// Creates a stored record.
-    public init(key: RecordKey, body: Data, seq: Int64) {
+    /// Creates a feed entry.
+    public init(key: RecordKey, body: Data, seq: Int64, removed: Bool = false) {
         self.key = key
         self.body = body
         self.seq = seq
+        self.removed = removed
+    }
+}
+
+/// A record as a push transaction finds it before merging.
+public struct StoredState: Sendable, Hashable {
+    /// The stored merged record.
+    public var body: Data
+    /// The team the record was first pushed to (its readers while its scope names no team).
+    public var home: String
+    /// The teams reading the record now (whose feeds list it).
+    public var readers: Set<String>
+
+    /// Creates a stored state.
+    public init(body: Data, home: String, readers: Set<String>) {
+        self.body = body
+        self.home = home
+        self.readers = readers
+    }
+}
+
+/// What the storage needs to know about a record it stores, to route it into the right teams' feeds.
+public struct RecordRouting: Sendable, Hashable {
+    /// The record's scope (``SyncProtocol/Record/scope(home:)``).
+    public var scope: Set<String>
+    /// For a note, the subject it is about; its readers are its scope within the subject's.
+    public var subject: String?
+    /// The lowest protocol version that can represent the record (a version-1 pull leaves out the others).
+    public var minimumVersion: Int
+    /// For a subject, the earliest `accessEnds` entry (`YYYY-MM-DD`), so the expiry sweep finds it.
+    public var accessEnds: String?
+
+    /// Creates a routing.
+    public init(scope: Set<String>, subject: String? = nil, minimumVersion: Int = 1, accessEnds: String? = nil) {
+        self.scope = scope
+        self.subject = subject
+        self.minimumVersion = minimumVersion
+        self.accessEnds = accessEnds
     }
 }
 
@@ -130,15 +171,21 @@ public struct StoredRecord: Sendable, Hashable {
 public struct MergeStep<Outcome: Sendable>: Sendable {
     /// The body to store, or `nil` when the stored version already contains the incoming one.
     public var newBody: Data?
+    /// Who reads the new body; `nil` means the record's home team only (a record without a scope).
+    public var routing: RecordRouting?
     /// What the caller wants back for this record (for the push result).
     public var outcome: Outcome
 
     /// Creates a merge step.
-    public init(newBody: Data?, outcome: Outcome) {
+    public init(newBody: Data?, routing: RecordRouting? = nil, outcome: Outcome) {
         self.newBody = newBody
+        self.routing = routing
         self.outcome = outcome
     }
 }
+
+/// Looks up a subject's scope inside a push transaction (`nil` when the server does not hold the subject).
+public typealias SubjectScopeLookup = (String) throws -> Set<String>?
 
 /// The result of a push transaction.
 public struct PushApplied<Outcome: Sendable>: Sendable {
@@ -174,6 +221,13 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case revoke
     /// A device read its team's directory of devices (names of advisers and devices, no records).
     case directory
+    /// A team stopped reading records (a scope change, a consent withdrawn, a handover's access ending): its
+    /// devices are told to drop them on their next pull.
+    case remove
+    /// The server changed records itself (an access end that came due).
+    case expire
+    /// An administrator let two teams share records with each other.
+    case partner
 }
 
 /// One entry of the audit log: who did what to which records, and when.

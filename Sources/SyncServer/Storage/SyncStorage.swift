@@ -48,30 +48,58 @@ public protocol SyncStorage: Sendable {
 
     /// Applies a push batch to `team` in one transaction.
     ///
-    /// For each key, in order, the backend loads the stored body (seeing earlier writes of the same batch)
-    /// and calls `merge` with the record's index and that body. When the step returns a new body, the
-    /// backend stores it at the team's next sequence number. The audit event is written in the same
-    /// transaction, with the keys of the batch. Concurrent pushes to one team are serialized, so sequence
-    /// numbers become visible in increasing order and a pull never skips a change.
+    /// For each key, in order, the backend loads the stored state (body, home team, current readers) and calls
+    /// `merge` with the record's index, that state and a lookup of subject scopes (which sees the subjects the
+    /// batch wrote before). When the step returns a new body, the backend stores it with its routing and routes
+    /// it with ``FeedPlanner``: a new position in the feed of every team reading it, a removal in the feed of
+    /// every team that stopped reading it, and, for a subject whose readers changed, the same for its notes.
+    /// The audit event is written in the same transaction, with the keys of the batch, and one `remove` event
+    /// per team that stopped reading records. Concurrent writes are serialized, so positions become visible in
+    /// increasing order in every feed and a pull never skips a change.
     ///
-    /// `checkpoint`, given for a final batch, is the position the device had pulled to when its push began;
-    /// it is stored for the device and team in the same transaction (see ``stablePosition(team:)``).
-    ///
-    /// A record key belongs to the team that first stored it; pushing it to another team throws
-    /// ``StorageError/recordInAnotherTeam(_:index:)`` and writes nothing.
+    /// `subjects` names the subjects the merge may look up (the pushed notes' subjects), so a backend can read
+    /// them ahead. `checkpoint`, given for a final batch, is the position the device had pulled to when its push
+    /// began; it is stored for the device and team in the same transaction (see ``stablePosition(team:)``).
     ///
     /// - Throws: ``StorageError/teamNotFound(_:)``, or whatever `merge` throws (nothing is written then).
     func applyPush<Outcome: Sendable>(
         team: String,
         keys: [RecordKey],
+        subjects: Set<String>,
         checkpoint: Int64?,
         audit: AuditEvent,
-        merge: @Sendable (Int, Data?) throws -> MergeStep<Outcome>
+        merge: @Sendable (Int, StoredState?, SubjectScopeLookup) throws -> MergeStep<Outcome>
     ) async throws -> PushApplied<Outcome>
 
-    /// Reads up to `limit` records of `team` changed after sequence number `after`, and audits the read.
-    /// ``PullSlice/lastSeq`` is the team's sequence number read before the records.
-    func pull(team: String, after: Int64, limit: Int, audit: AuditEvent) async throws -> PullSlice
+    /// Applies the server's own writes to stored records (an access end that came due) in one transaction,
+    /// routed like a push; keys the server does not hold are passed to `merge` with no state and never stored.
+    func applyServerWrite<Outcome: Sendable>(
+        keys: [RecordKey], audit: AuditEvent,
+        merge: @Sendable (Int, StoredState?, SubjectScopeLookup) throws -> MergeStep<Outcome>
+    ) async throws -> PushApplied<Outcome>
+
+    /// Reads up to `limit` entries of `team`'s feed after position `after`, and audits the read. A version-1
+    /// read leaves out removals and records version 1 cannot represent. ``PullSlice/lastSeq`` is the team's
+    /// position read before the entries.
+    func pull(team: String, after: Int64, limit: Int, version: Int, audit: AuditEvent) async throws -> PullSlice
+
+    /// Lets `team` and `partner` widen scopes to each other (both ways); adding twice is harmless.
+    func addPartner(team: String, with partner: String, at date: Date) async throws
+
+    /// The teams `team` may share records with.
+    func partners(of team: String) async throws -> Set<String>
+
+    /// Subjects with an `accessEnds` entry on or before `day` (`YYYY-MM-DD`).
+    func subjectsWithAccessEnding(onOrBefore day: String) async throws -> [RecordKey]
+
+    /// Every stored record of a collection (for administration: the access report).
+    func records(inCollection collection: String) async throws -> [(key: RecordKey, body: Data)]
+
+    /// The notes that name `id` as their subject.
+    func notes(aboutSubject id: String) async throws -> [RecordKey]
+
+    /// Audit events that name one of `recordIDs` (`collection/id`), oldest first.
+    func auditEvents(touching recordIDs: Set<String>) async throws -> [AuditEvent]
 
     /// Every device ever enrolled for an adviser who is a member of `team`, revoked ones included, sorted by
     /// replica id (byte order), and audits the read. An unknown team has no members, so its list is empty.

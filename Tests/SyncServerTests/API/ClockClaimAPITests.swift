@@ -129,9 +129,9 @@ struct ClockClaimAPITests {
             }
             let body = try WireCoding.encode(note)
             _ = try await api.storage.applyPush(
-                team: api.team, keys: [note.key], checkpoint: nil,
+                team: api.team, keys: [note.key], subjects: [], checkpoint: nil,
                 audit: AuditEvent(at: Date(), action: .push, deviceID: nil, adviser: nil, team: nil)
-            ) { _, _ in MergeStep(newBody: body, outcome: true) }
+            ) { _, _, _ in MergeStep(newBody: body, outcome: true) }
 
             // Its clock is what the server knows of that replica in this record: a relay up to it passes...
             let pulled = try #require(try await Self.pulled(note.key, api, as: anna))

@@ -60,7 +60,7 @@ struct GracefulShutdownTests {
             var cursor: Int64 = 0
             while true {
                 let page = try await storage.pull(
-                    team: team, after: cursor, limit: 1_000,
+                    team: team, after: cursor, limit: 1_000, version: 2,
                     audit: AuditEvent(at: Date(), action: .pull, deviceID: nil, adviser: nil, team: team))
                 for record in page.records {
                     let batch = record.key.id.split(separator: "-").prefix(2).joined(separator: "-")

@@ -12,11 +12,13 @@ struct StorageConformanceTests {
     static func body(_ text: String) -> Data { Data("\"\(text)\"".utf8) }
 
     /// A merge step that stores the incoming body when it differs from the stored one.
-    static func replace(with bodies: [Data]) -> @Sendable (Int, Data?) throws -> MergeStep<Bool> {
-        { index, stored in
+    static func replace(
+        with bodies: [Data], routing: RecordRouting? = nil
+    ) -> @Sendable (Int, StoredState?, SubjectScopeLookup) throws -> MergeStep<Bool> {
+        { index, stored, _ in
             let incoming = bodies[index]
-            return stored == incoming
-                ? MergeStep(newBody: nil, outcome: false) : MergeStep(newBody: incoming, outcome: true)
+            return stored?.body == incoming
+                ? MergeStep(newBody: nil, outcome: false) : MergeStep(newBody: incoming, routing: routing, outcome: true)
         }
     }
 
@@ -125,13 +127,13 @@ struct StorageConformanceTests {
             let bodies = (0..<5).map { Self.body("v1-\($0)") }
 
             let first = try await storage.applyPush(
-                team: team, keys: keys, checkpoint: nil, audit: Self.audit(), merge: Self.replace(with: bodies))
+                team: team, keys: keys, subjects: [], checkpoint: nil, audit: Self.audit(), merge: Self.replace(with: bodies))
             #expect(first.outcomes == Array(repeating: true, count: 5))
             #expect(first.written == 5 && first.lastSeq == 5)
 
             // The same batch again changes nothing: idempotent.
             let again = try await storage.applyPush(
-                team: team, keys: keys, checkpoint: nil, audit: Self.audit(), merge: Self.replace(with: bodies))
+                team: team, keys: keys, subjects: [], checkpoint: nil, audit: Self.audit(), merge: Self.replace(with: bodies))
             #expect(again.written == 0 && again.lastSeq == 5)
             #expect(try await storage.lastSeq(team: team) == 5)
 
@@ -140,22 +142,22 @@ struct StorageConformanceTests {
             changed[1] = Self.body("v2-1")
             changed[3] = Self.body("v2-3")
             let second = try await storage.applyPush(
-                team: team, keys: keys, checkpoint: nil, audit: Self.audit(), merge: Self.replace(with: changed))
+                team: team, keys: keys, subjects: [], checkpoint: nil, audit: Self.audit(), merge: Self.replace(with: changed))
             #expect(second.written == 2 && second.lastSeq == 7)
 
-            let all = try await storage.pull(team: team, after: 0, limit: 100, audit: Self.audit(action: .pull))
+            let all = try await storage.pull(team: team, after: 0, limit: 100, version: 2, audit: Self.audit(action: .pull))
             #expect(all.records.map(\.key) == [keys[0], keys[2], keys[4], keys[1], keys[3]])
             #expect(all.records.map(\.seq) == [1, 3, 5, 6, 7])
             #expect(all.records[3].body == changed[1])
             #expect(!all.hasMore && all.nextSeq == 7 && all.lastSeq == 7)
 
-            let page = try await storage.pull(team: team, after: 3, limit: 2, audit: Self.audit(action: .pull))
+            let page = try await storage.pull(team: team, after: 3, limit: 2, version: 2, audit: Self.audit(action: .pull))
             #expect(page.records.map(\.seq) == [5, 6] && page.hasMore && page.nextSeq == 6)
-            let empty = try await storage.pull(team: team, after: 7, limit: 2, audit: Self.audit(action: .pull))
+            let empty = try await storage.pull(team: team, after: 7, limit: 2, version: 2, audit: Self.audit(action: .pull))
             #expect(empty.records.isEmpty && !empty.hasMore && empty.nextSeq == 7)
 
             await #expect(throws: StorageError.teamNotFound("nope-\(team)")) {
-                _ = try await storage.pull(team: "nope-\(team)", after: 0, limit: 1, audit: Self.audit())
+                _ = try await storage.pull(team: "nope-\(team)", after: 0, limit: 1, version: 2, audit: Self.audit())
             }
         }
     }
@@ -168,38 +170,91 @@ struct StorageConformanceTests {
             _ = try await storage.createTeam(named: team, at: Date())
             let keys = (0..<3).map { RecordKey(collection: "notes", id: "f\($0)-\(team)") }
             await #expect(throws: Refused.self) {
-                _ = try await storage.applyPush(team: team, keys: keys, checkpoint: nil, audit: Self.audit()) {
-                    index, _ in
+                _ = try await storage.applyPush(team: team, keys: keys, subjects: [], checkpoint: nil, audit: Self.audit()) {
+                    index, _, _ in
                     if index == 2 { throw Refused() }
                     return MergeStep(newBody: Self.body("x\(index)"), outcome: true)
                 }
             }
             #expect(try await storage.lastSeq(team: team) == 0)
-            let page = try await storage.pull(team: team, after: 0, limit: 10, audit: Self.audit(action: .pull))
+            let page = try await storage.pull(team: team, after: 0, limit: 10, version: 2, audit: Self.audit(action: .pull))
             #expect(page.records.isEmpty)
         }
     }
 
     @Test(arguments: Backend.enabled)
-    func aRecordBelongsToOneTeam(_ backend: Backend) async throws {
+    func aRecordIsRoutedToTheTeamsThatReadIt(_ backend: Backend) async throws {
         try await backend.withStorage { storage in
             let (north, south) = (TestEnvironment.uniqueName("north"), TestEnvironment.uniqueName("south"))
             _ = try await storage.createTeam(named: north, at: Date())
             _ = try await storage.createTeam(named: south, at: Date())
-            let key = RecordKey(collection: "notes", id: "shared-\(north)")
-            _ = try await storage.applyPush(
-                team: north, keys: [key], checkpoint: nil, audit: Self.audit(),
-                merge: Self.replace(with: [Self.body("north")]))
-
-            let other = RecordKey(collection: "notes", id: "other-\(south)")
-            await #expect(throws: StorageError.recordInAnotherTeam(key, index: 1)) {
-                _ = try await storage.applyPush(
-                    team: south, keys: [other, key], checkpoint: nil, audit: Self.audit(),
-                    merge: Self.replace(with: [Self.body("a"), Self.body("south")]))
+            func feed(_ team: String, after: Int64 = 0) async throws -> [StoredRecord] {
+                try await storage.pull(team: team, after: after, limit: 50, version: 2, audit: Self.audit(action: .pull)).records
             }
-            #expect(try await storage.lastSeq(team: south) == 0)
-            let northPage = try await storage.pull(team: north, after: 0, limit: 10, audit: Self.audit(action: .pull))
-            #expect(northPage.records.first?.body == Self.body("north"))
+            // A record without routing stays with its home team, and the merge step sees home and readers.
+            let key = RecordKey(collection: "subjects", id: "s-\(north)")
+            _ = try await storage.applyPush(
+                team: north, keys: [key], subjects: [], checkpoint: nil, audit: Self.audit(),
+                merge: Self.replace(with: [Self.body("v1")]))
+            #expect(try await feed(north).map(\.key) == [key])
+            #expect(try await feed(south).isEmpty)
+            _ = try await storage.applyPush(
+                team: south, keys: [key], subjects: [], checkpoint: nil, audit: Self.audit()
+            ) { _, stored, _ in
+                #expect(stored?.home == north && stored?.readers == [north])
+                return MergeStep(newBody: nil, outcome: false)
+            }
+
+            // A note about the subject, read by both teams once the subject is.
+            let note = RecordKey(collection: "notes", id: "n-\(north)")
+            _ = try await storage.applyPush(
+                team: north, keys: [note], subjects: [key.id], checkpoint: nil, audit: Self.audit(),
+                merge: Self.replace(
+                    with: [Self.body("note")], routing: RecordRouting(scope: [north, south], subject: key.id)))
+            #expect(try await feed(south).isEmpty, "the subject is not shared with south yet")
+
+            // Sharing the subject brings it and its note to south, without changing the note.
+            _ = try await storage.applyPush(
+                team: north, keys: [key], subjects: [], checkpoint: nil, audit: Self.audit(),
+                merge: Self.replace(with: [Self.body("v2")], routing: RecordRouting(scope: [north, south])))
+            let southFeed = try await feed(south)
+            #expect(Set(southFeed.map(\.key)) == [key, note] && southFeed.allSatisfy { !$0.removed })
+            #expect(southFeed.first { $0.key == note }?.body == Self.body("note"))
+            let northAfterShare = try await storage.lastSeq(team: north)
+
+            // North leaves: its feed lists both as removed, south keeps reading them.
+            _ = try await storage.applyPush(
+                team: north, keys: [key], subjects: [], checkpoint: nil, audit: Self.audit(),
+                merge: Self.replace(with: [Self.body("v3")], routing: RecordRouting(scope: [south])))
+            let removals = try await feed(north, after: northAfterShare)
+            #expect(Set(removals.map(\.key)) == [key, note] && removals.allSatisfy(\.removed))
+            #expect(removals.allSatisfy { $0.body.isEmpty })
+            #expect(try await feed(north).allSatisfy(\.removed))
+            #expect(try await feed(south).allSatisfy { !$0.removed })
+            // A version-1 reader is told nothing of removals.
+            let legacy = try await storage.pull(team: north, after: 0, limit: 50, version: 1, audit: Self.audit(action: .pull))
+            #expect(legacy.records.isEmpty)
+            // The removal is audited for the team that lost access.
+            let removedEvents = try await storage.auditEvents(touching: [note.description]).filter { $0.action == .remove }
+            #expect(removedEvents.map(\.team) == [north])
+            #expect(try await storage.notes(aboutSubject: key.id) == [note])
+        }
+    }
+
+    @Test(arguments: Backend.enabled)
+    func partnersAreMutual(_ backend: Backend) async throws {
+        try await backend.withStorage { storage in
+            let (north, south) = (TestEnvironment.uniqueName("north"), TestEnvironment.uniqueName("south"))
+            _ = try await storage.createTeam(named: north, at: Date())
+            _ = try await storage.createTeam(named: south, at: Date())
+            #expect(try await storage.partners(of: north).isEmpty)
+            try await storage.addPartner(team: north, with: south, at: Date())
+            try await storage.addPartner(team: south, with: north, at: Date())
+            #expect(try await storage.partners(of: north) == [south])
+            #expect(try await storage.partners(of: south) == [north])
+            await #expect(throws: StorageError.teamNotFound("nope-\(north)")) {
+                try await storage.addPartner(team: north, with: "nope-\(north)", at: Date())
+            }
         }
     }
 
@@ -211,9 +266,9 @@ struct StorageConformanceTests {
             let device = "dev-\(UUID().uuidString)"
             let key = RecordKey(collection: "notes", id: "a-\(team)")
             _ = try await storage.applyPush(
-                team: team, keys: [key], checkpoint: nil, audit: Self.audit(device),
+                team: team, keys: [key], subjects: [], checkpoint: nil, audit: Self.audit(device),
                 merge: Self.replace(with: [Self.body("x")]))
-            _ = try await storage.pull(team: team, after: 0, limit: 10, audit: Self.audit(device, action: .pull))
+            _ = try await storage.pull(team: team, after: 0, limit: 10, version: 2, audit: Self.audit(device, action: .pull))
             let events = try await storage.auditEvents(limit: 500).filter { $0.deviceID == device }
             #expect(events.map(\.action) == [.pull, .push])
             #expect(events.allSatisfy { $0.recordIDs == [key.description] && $0.team == team })
@@ -299,7 +354,7 @@ struct StorageConformanceTests {
                             let keys = (0..<3).map { RecordKey(collection: "notes", id: "w\(writer)-\($0)-\(team)") }
                             let bodies = keys.map { Self.body("\($0.id)-b\(batch)") }
                             _ = try await writerStorages[writer].applyPush(
-                                team: team, keys: keys, checkpoint: nil, audit: Self.audit(),
+                                team: team, keys: keys, subjects: [], checkpoint: nil, audit: Self.audit(),
                                 merge: Self.replace(with: bodies))
                         }
                         return [:]
@@ -312,7 +367,7 @@ struct StorageConformanceTests {
                     var quietRounds = 0
                     while quietRounds < 3 {
                         let page = try await writerStorages[0].pull(
-                            team: team, after: cursor, limit: 7, audit: Self.audit(action: .pull))
+                            team: team, after: cursor, limit: 7, version: 2, audit: Self.audit(action: .pull))
                         #expect(page.records.map(\.seq) == page.records.map(\.seq).sorted())
                         #expect(page.records.allSatisfy { $0.seq > cursor })
                         for record in page.records { state[record.key] = record.body }

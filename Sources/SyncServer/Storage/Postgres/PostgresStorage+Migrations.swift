@@ -100,7 +100,44 @@ extension PostgresStorage {
                 "ALTER TABLE audit_log ADD COLUMN detail TEXT",
             ]
         ),
+        (
+            // Protocol version 2: see the SQLite migration of the same name.
+            scopesMigration,
+            [
+                """
+                CREATE TABLE feed (
+                    team TEXT NOT NULL REFERENCES teams(name),
+                    collection TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    seq BIGINT NOT NULL,
+                    removed BOOLEAN NOT NULL DEFAULT FALSE,
+                    PRIMARY KEY (team, collection, id)
+                )
+                """,
+                "CREATE UNIQUE INDEX feed_by_seq ON feed(team, seq)",
+                "CREATE INDEX feed_by_record ON feed(collection, id)",
+                "INSERT INTO feed (team, collection, id, seq, removed) SELECT team, collection, id, seq, FALSE FROM records",
+                "DROP INDEX records_by_seq",
+                "ALTER TABLE records ADD COLUMN scope TEXT NOT NULL DEFAULT ''",
+                "UPDATE records SET scope = team",
+                "ALTER TABLE records ADD COLUMN subject TEXT",
+                "ALTER TABLE records ADD COLUMN min_version BIGINT NOT NULL DEFAULT 1",
+                "ALTER TABLE records ADD COLUMN access_ends TEXT",
+                "CREATE INDEX records_by_subject ON records(subject) WHERE subject IS NOT NULL",
+                "CREATE INDEX records_by_access_end ON records(access_ends) WHERE access_ends IS NOT NULL",
+                """
+                CREATE TABLE partners (
+                    team TEXT NOT NULL REFERENCES teams(name),
+                    partner TEXT NOT NULL REFERENCES teams(name),
+                    created_at TIMESTAMPTZ NOT NULL,
+                    PRIMARY KEY (team, partner)
+                )
+                """,
+            ]
+        ),
     ]
+
+    static let scopesMigration = "2026-11-30-1-scopes"
 
     /// An arbitrary constant: the advisory lock that keeps two starting servers from migrating at once.
     static let migrationLockKey: Int64 = 0x6669_656c_6473_796e
@@ -122,12 +159,34 @@ extension PostgresStorage {
                 for statement in migration.statements {
                     try await connection.query(statement, logger: logger)
                 }
+                if migration.name == Self.scopesMigration {
+                    try await backfillNoteSubjects(connection)
+                }
                 try await connection.query(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), \(Date()))",
                     logger: logger)
                 logger.info("applied postgres migration", metadata: ["migration": "\(migration.name)"])
             }
         }
+    }
+
+    /// Notes written before protocol version 2 name their subject only in their body: copy it to its column.
+    private func backfillNoteSubjects(_ connection: PostgresConnection) async throws {
+        let rows = try await connection.query("SELECT id, body FROM records WHERE collection = 'notes'", logger: logger)
+        var ids: [String] = []
+        var subjects: [String] = []
+        for try await (id, body) in rows.decode((String, String).self) {
+            guard let subject = (try? WireCoding.decode(Record.self, from: Data(body.utf8)))?.subjectID else { continue }
+            ids.append(id)
+            subjects.append(subject)
+        }
+        guard !ids.isEmpty else { return }
+        try await connection.query(
+            """
+            UPDATE records SET subject = u.s FROM unnest(\(ids)::text[], \(subjects)::text[]) AS u(i, s)
+            WHERE records.collection = 'notes' AND records.id = u.i
+            """,
+            logger: logger)
     }
 
     /// Parses a `postgres://` or `postgresql://` URL into a client configuration.

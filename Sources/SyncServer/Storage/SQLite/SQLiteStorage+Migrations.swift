@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import SyncProtocol
 
@@ -87,6 +88,54 @@ extension SQLiteStorage {
                 sql: """
                     ALTER TABLE audit_log ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ok';
                     ALTER TABLE audit_log ADD COLUMN detail TEXT;
+                    """)
+        }
+        migrator.registerMigration("2026-11-30-1-scopes") { db in
+            // Protocol version 2: a record's readers are a set of teams. Each team's feed lists what it reads at
+            // its latest position, and what it stopped reading as a removal; records keep their home team and
+            // the routing columns the feed planner needs without decoding bodies.
+            try db.execute(
+                sql: """
+                    CREATE TABLE feed (
+                        team TEXT NOT NULL REFERENCES teams(name),
+                        collection TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        removed INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (team, collection, id)
+                    );
+                    CREATE UNIQUE INDEX feed_by_seq ON feed(team, seq);
+                    CREATE INDEX feed_by_record ON feed(collection, id);
+                    INSERT INTO feed (team, collection, id, seq, removed)
+                        SELECT team, collection, id, seq, 0 FROM records;
+                    DROP INDEX records_by_seq;
+                    ALTER TABLE records ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+                    UPDATE records SET scope = team;
+                    ALTER TABLE records ADD COLUMN subject TEXT;
+                    ALTER TABLE records ADD COLUMN min_version INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE records ADD COLUMN access_ends TEXT;
+                    CREATE TABLE partners (
+                        team TEXT NOT NULL REFERENCES teams(name),
+                        partner TEXT NOT NULL REFERENCES teams(name),
+                        created_at REAL NOT NULL,
+                        PRIMARY KEY (team, partner)
+                    );
+                    """)
+            // Notes written before version 2 name their subject only in their body.
+            let notes = try Row.fetchAll(db, sql: "SELECT id, body FROM records WHERE collection = 'notes'")
+            for row in notes {
+                let body: String = row["body"]
+                guard let record = try? WireCoding.decode(Record.self, from: Data(body.utf8)),
+                    let subject = record.subjectID
+                else { continue }
+                try db.execute(
+                    sql: "UPDATE records SET subject = ? WHERE collection = 'notes' AND id = ?",
+                    arguments: [subject, row["id"] as String])
+            }
+            try db.execute(
+                sql: """
+                    CREATE INDEX records_by_subject ON records(subject) WHERE subject IS NOT NULL;
+                    CREATE INDEX records_by_access_end ON records(access_ends) WHERE access_ends IS NOT NULL;
                     """)
         }
         return migrator

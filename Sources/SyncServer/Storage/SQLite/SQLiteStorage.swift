@@ -86,7 +86,7 @@ public final class SQLiteStorage: SyncStorage {
         let plain = head == Array("SQLite format 3\0".utf8)
         switch key {
         case nil where !plain: throw .notPlainDatabase(path)
-        case let key? where plain: throw .notEncrypted(path)
+        case _? where plain: throw .notEncrypted(path)
         case let key? where head != key.databaseID: throw .wrongKey(database: path, keyFile: key.keyFile)
         default: return
         }

@@ -1,0 +1,82 @@
+import Foundation
+import PostgresNIO
+import SyncProtocol
+
+extension PostgresStorage {
+    public func addPartner(team: String, with partner: String, at date: Date) async throws {
+        try await transaction { connection in
+            let rows = try await connection.query(
+                "SELECT name FROM teams WHERE name = ANY(\([team, partner])::text[])", logger: logger)
+            var found: Set<String> = []
+            for try await name in rows.decode(String.self) { found.insert(name) }
+            for name in [team, partner] where !found.contains(name) { throw StorageError.teamNotFound(name) }
+            try await connection.query(
+                """
+                INSERT INTO partners (team, partner, created_at)
+                VALUES (\(team), \(partner), \(date)), (\(partner), \(team), \(date)) ON CONFLICT DO NOTHING
+                """,
+                logger: logger)
+            try await Self.insertAudit(
+                AuditEvent(at: date, action: .partner, deviceID: nil, adviser: nil, team: team, detail: "with=\(partner)"),
+                connection: connection, logger: logger)
+        }
+    }
+
+    public func partners(of team: String) async throws -> Set<String> {
+        let rows = try await client.query("SELECT partner FROM partners WHERE team = \(team)", logger: logger)
+        var result: Set<String> = []
+        for try await name in rows.decode(String.self) { result.insert(name) }
+        return result
+    }
+
+    public func subjectsWithAccessEnding(onOrBefore day: String) async throws -> [RecordKey] {
+        let rows = try await client.query(
+            """
+            SELECT id FROM records WHERE collection = 'subjects' AND access_ends IS NOT NULL AND access_ends <= \(day)
+            ORDER BY id
+            """,
+            logger: logger)
+        var result: [RecordKey] = []
+        for try await id in rows.decode(String.self) { result.append(RecordKey(collection: ScopeFields.subjects, id: id)) }
+        return result
+    }
+
+    public func records(inCollection collection: String) async throws -> [(key: RecordKey, body: Data)] {
+        let rows = try await client.query(
+            "SELECT id, body FROM records WHERE collection = \(collection) ORDER BY id", logger: logger)
+        var result: [(key: RecordKey, body: Data)] = []
+        for try await (id, body) in rows.decode((String, String).self) {
+            result.append((RecordKey(collection: collection, id: id), Data(body.utf8)))
+        }
+        return result
+    }
+
+    public func notes(aboutSubject id: String) async throws -> [RecordKey] {
+        let rows = try await client.query(
+            "SELECT id FROM records WHERE collection = 'notes' AND subject = \(id) ORDER BY id", logger: logger)
+        var result: [RecordKey] = []
+        for try await note in rows.decode(String.self) { result.append(RecordKey(collection: ScopeFields.notes, id: note)) }
+        return result
+    }
+
+    public func auditEvents(touching recordIDs: Set<String>) async throws -> [AuditEvent] {
+        guard !recordIDs.isEmpty else { return [] }
+        // The ids are kept as a JSON array in one column.
+        let rows = try await client.query(
+            """
+            SELECT at, action, device_id, adviser, team, record_ids, outcome, detail FROM audit_log
+            WHERE record_ids::jsonb ?| \(recordIDs.sorted())::text[] ORDER BY id
+            """,
+            logger: logger)
+        var result: [AuditEvent] = []
+        for try await (at, action, deviceID, adviser, team, ids, outcome, detail) in rows.decode(
+            (Date, String, String?, String?, String?, String, String, String?).self)
+        {
+            result.append(
+                AuditEvent(
+                    at: at, action: AuditAction(rawValue: action) ?? .push, deviceID: deviceID, adviser: adviser,
+                    team: team, recordIDs: AuditEvent.decodeRecordIDs(ids), outcome: outcome, detail: detail))
+        }
+        return result
+    }
+}
