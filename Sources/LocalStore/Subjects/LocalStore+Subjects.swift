@@ -127,7 +127,7 @@ extension LocalStore {
         let matches = try Row.fetchAll(
             db,
             sql: """
-                SELECT id, id AS keptID FROM subject WHERE id >= ?1 AND id < ?2
+                SELECT id, id AS keptID FROM subject WHERE id >= ?1 AND id < ?2 AND \(Self.shownSubject)
                 UNION SELECT id, keptID FROM subject_fold WHERE id >= ?1 AND id < ?2
                 ORDER BY id LIMIT 6
                 """,
