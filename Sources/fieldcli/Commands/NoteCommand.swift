@@ -6,7 +6,7 @@ struct NoteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "note",
         abstract: "Write, list, show, edit and delete notes.",
-        subcommands: [Add.self, List.self, Show.self, Edit.self, Delete.self, Restore.self]
+        subcommands: [Add.self, List.self, Show.self, Edit.self, Delete.self, Restore.self, Share.self]
     )
 }
 

@@ -36,7 +36,8 @@ struct FollowUps: ParsableCommand {
         abstract: "List follow-ups that are due or overdue, or mark one done.",
         discussion: """
             A follow-up stays until someone marks it done ('fieldcli followups done ID', or a note added with
-            --closes ID); marking it done syncs like any edit.
+            --closes ID); marking it done syncs like any edit. A young person handed over to you
+            ('fieldcli subject handover') is listed at once, marked HANDOVER, until you write a note about them.
             """,
         subcommands: [List.self, Done.self],
         defaultSubcommand: List.self
@@ -51,7 +52,11 @@ struct FollowUps: ParsableCommand {
         @Flag(help: "List every open follow-up, whenever it is due.") var all = false
 
         func run() throws {
-            let due = try storeOptions.withStore { try $0.followUps(asOf: Date(), withinDays: within, all: all) }
+            // Subjects handed over to you come first, due at once: one line each, HANDOVER in the OVERDUE column,
+            // until you write a note about them.
+            let due = try storeOptions.withStore {
+                try $0.handoversToMe() + $0.followUps(asOf: Date(), withinDays: within, all: all)
+            }
             if output.json {
                 try Output.json(due)
             } else if due.isEmpty {
@@ -60,11 +65,15 @@ struct FollowUps: ParsableCommand {
                 Output.table(
                     ["DUE", "OVERDUE", "SUBJECT", "NOTE", "AUTHOR", "TEXT"],
                     due.map {
-                        [DateParsing.displayDay($0.due), $0.daysOverdue > 0 ? "\($0.daysOverdue)d" : "-",
+                        [DateParsing.displayDay($0.due),
+                         $0.handover ? "HANDOVER" : $0.daysOverdue > 0 ? "\($0.daysOverdue)d" : "-",
                          $0.note.subjectReference, String($0.note.id.prefix(8)), $0.note.author,
                          Output.summary($0.note.body, width: 44)]
                     })
                 print("Mark one done with: fieldcli followups done NOTE")
+                if due.contains(where: \.handover) {
+                    print("A handover stays here until you write a note about the young person.")
+                }
             }
         }
     }

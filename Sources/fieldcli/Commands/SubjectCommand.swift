@@ -6,7 +6,9 @@ struct SubjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subject",
         abstract: "Add, list, show, edit and merge subjects (the young people you follow, by pseudonymous reference).",
-        subcommands: [Add.self, List.self, Show.self, Edit.self, Merge.self]
+        subcommands: [
+            Add.self, List.self, Show.self, Edit.self, Merge.self, Share.self, Unshare.self, Handover.self,
+        ]
     )
 }
 
@@ -53,13 +55,17 @@ extension SubjectCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List subjects.")
+        static let configuration = CommandConfiguration(
+            abstract: "List subjects.",
+            discussion: "Example: 'fieldcli subject list --mine' lists the young people you are responsible for.")
 
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: JSONOption
+        @Flag(help: "Only the subjects you are responsible for (handed over to you included).") var mine = false
 
         func run() throws {
-            let subjects = try storeOptions.withStore { try $0.subjects() }
+            let (all, me) = try storeOptions.withStore { (try $0.subjects(), $0.adviser) }
+            let subjects = mine ? all.filter { $0.responsibleAdviser == me } : all
             if output.json {
                 try Output.json(subjects)
             } else if subjects.isEmpty {
@@ -121,6 +127,12 @@ extension SubjectCommand {
             print("Consent      \(subject.consentRecorded ? "recorded" : "not recorded")")
             if !subject.goals.isEmpty { print("Goals        \(subject.goals)") }
             if !subject.nextStep.isEmpty { print("Next step    \(subject.nextStep)") }
+            if !subject.scope.isEmpty { print("Shared with  \(subject.scope.joined(separator: ", "))") }
+            for end in subject.accessEnds { print("Access ends  \(end.replacingOccurrences(of: "@", with: " on "))") }
+            if !subject.consentLog.isEmpty {
+                print("Consent log")
+                for line in subject.consentLog.split(separator: "\n") { print("  " + Output.clean(String(line))) }
+            }
             print("Notes        \(count)")
             print("Id           \(subject.id)")
         }

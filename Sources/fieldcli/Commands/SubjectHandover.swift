@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+
+extension SubjectCommand {
+    struct Handover: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "handover",
+            abstract: "Hand a young person's course to the next responsible adviser, with a handover note.",
+            usage: """
+                fieldcli subject handover ung-0142 --to lars --note "Wants to try the kitchen workshop"
+                fieldcli subject handover ung-0142 --to jonas --team jobcentre --note "Ready for a placement" \\
+                    --consent "the handover note and the plan" --keep-access 30d
+                """,
+            discussion: """
+                Writes a handover note (kind handover: the only history passed on) and makes the adviser \
+                responsible; they see the subject at once in 'fieldcli followups' and 'fieldcli subject list \
+                --mine'. To another team (--team), the young person's consent is required: the subject is shared \
+                with that team, the handover note is readable by both, and your team's access ends — at once \
+                (after the next sync the subject and its notes leave your team's devices), or after an overlap \
+                given with --keep-access (days or weeks, e.g. 30d, 4w). A handover to another team asks first on a \
+                terminal; --yes skips the question.
+                """
+        )
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: "The subject's reference, or its id or a unique id prefix.") var reference: String
+        @Option(help: "The adviser who takes over.") var to: String?
+        @Option(help: "The receiving team, when it is not yours.") var team: String?
+        @Option(help: "The handover note: what the next adviser needs to know (required).") var note: String?
+        @Option(help: "To another team: what the young person agreed to share (required there).") var consent: String?
+        @Option(help: "To another team: how long your team keeps reading, e.g. 30d or 4w (default: access ends now).")
+        var keepAccess: String?
+        @Flag(name: [.short, .long], help: "Hand over to another team without asking.") var yes = false
+
+        func run() throws {
+            guard let to, !to.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw CLIError("name the adviser who takes over: --to ADVISER", status: .usage)
+            }
+            guard let note, !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw CLIError("a handover needs a note: --note \"what the next adviser needs to know\"",
+                               status: .usage)
+            }
+            let now = Date()
+            let keepUntil = try keepAccess.map { try Self.parseKeepAccess($0, now: now) }
+            let key = try storeOptions.unlock()
+            let (subject, ownTeam) = try storeOptions.withStore(key) { store in
+                (try store.subject(reference: reference), try store.enrolment()?.enrolment.team)
+            }
+            let acrossTeams = team != nil && team != ownTeam
+            if acrossTeams {
+                // The store says what is missing (consent, enrolment) before anyone is asked.
+                guard consent != nil else {
+                    throw CLIError(
+                        "a handover to another team needs the young person's consent: --consent \"what they agreed "
+                            + "to\"", status: .usage)
+                }
+                if !yes { try confirm(subject: subject, team: team ?? "", ownTeam: ownTeam, keepUntil: keepUntil) }
+            }
+            let result = try storeOptions.withStore(key) { store in
+                try store.handOver(
+                    SubjectHandover(
+                        subjectReference: subject.id, toAdviser: to, team: team, note: note, consent: consent,
+                        keepAccessUntil: keepUntil),
+                    now: now)
+            }
+            let name = Output.clean(result.subject.reference)
+            guard result.acrossTeams, let team else {
+                print("Handed \(name) over to \(to); handover note \(result.noteID.prefix(8)).")
+                return
+            }
+            let access = result.accessEnd.flatMap(AccessEndText.init).map {
+                "your team keeps reading it until \($0.lastDay) (access ends \($0.day))"
+            } ?? "your team's access ends with your next 'fieldcli sync'"
+            print("Handed \(name) over to \(to) in team \(team), consent recorded; handover note "
+                  + "\(result.noteID.prefix(8)); \(access).")
+        }
+
+        /// Asks before the course leaves the team, saying what happens to this team's access.
+        private func confirm(subject: Subject, team: String, ownTeam: String?, keepUntil: Date?) throws {
+            guard let terminal = Terminal.open() else {
+                throw CLIError(
+                    "a handover to another team needs --yes when there is no terminal to ask on", status: .usage)
+            }
+            defer { terminal.close() }
+            let access = keepUntil.map { "your team keeps reading it until \(DateParsing.displayDay($0))" }
+                ?? "after your next sync it leaves your team's devices, with its notes"
+            print("Hand \(Output.clean(subject.reference)) (\(Output.clean(subject.displayName))) over to \(to ?? "") "
+                  + "in team \(team)? The handover note is shared with \(team); \(access).")
+            guard terminal.confirm("Hand over? [y/N] ") else {
+                throw CLIError("not handed over", status: .usage)
+            }
+        }
+
+        /// `30d`, `+30d`, `4w`: that long from `now` (days in UTC, as access ends are).
+        static func parseKeepAccess(_ text: String, now: Date) throws -> Date {
+            var utc = Calendar(identifier: .gregorian)
+            utc.timeZone = TimeZone(identifier: "UTC")!
+            let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+            let offset = trimmed.hasPrefix("+") ? trimmed : "+" + trimmed
+            guard offset.hasSuffix("d") || offset.hasSuffix("w"),
+                  let until = DateParsing.parse(offset, now: now, calendar: utc), until > now
+            else {
+                throw CLIError("--keep-access: give days or weeks from today, e.g. 30d or 4w", status: .usage)
+            }
+            return until
+        }
+    }
+}
+
+/// An access end (`TEAM@YYYY-MM-DD`) as people read it: the day access ends and the last day with access.
+private struct AccessEndText {
+    var day: String
+    var lastDay: String
+
+    init?(_ tag: String) {
+        guard let at = tag.lastIndex(of: "@") else { return nil }
+        day = String(tag[tag.index(after: at)...])
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = utc.timeZone
+        formatter.dateFormat = "yyyy-MM-dd"
+        guard let date = formatter.date(from: day), let before = utc.date(byAdding: .day, value: -1, to: date)
+        else { return nil }
+        lastDay = formatter.string(from: before)
+    }
+}

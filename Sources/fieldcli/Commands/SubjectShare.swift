@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+
+extension SubjectCommand {
+    struct Share: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Share a young person's course with another team, with their consent.",
+            usage: """
+                fieldcli subject share ung-0142 --team jobcentre --consent "the plan for the placement"
+                """,
+            discussion: """
+                Records the consent (the subject's consent log names you, your team, the day, the team and what the \
+                young person agreed to) and lets the team read the subject from the next sync. Its notes stay with \
+                your team until you share them one by one ('fieldcli note share'). The server accepts only teams \
+                your administrator made partners of yours. Needs an enrolled store.
+                """
+        )
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: "The subject's reference, or its id or a unique id prefix.") var reference: String
+        @Option(help: "The team to share with, e.g. jobcentre.") var team: String?
+        @Option(help: "What the young person agreed to share, in a line (required).") var consent: String?
+
+        func run() throws {
+            guard let team, !team.isEmpty else {
+                throw CLIError("name the team to share with: --team TEAM", status: .usage)
+            }
+            guard let consent, !consent.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw CLIError(
+                    "sharing needs the young person's consent: --consent \"what they agreed to share\"",
+                    status: .usage)
+            }
+            let subject = try storeOptions.withStore {
+                try $0.shareSubject(reference: reference, with: team, consent: consent)
+            }
+            print("Shared \(Output.clean(subject.reference)) with \(team), consent recorded; team \(team) reads it "
+                  + "after your next 'fieldcli sync'.")
+        }
+    }
+}
