@@ -195,8 +195,15 @@ fc sync
 grep -q 'sent' "$WORK/fieldcli.log" || fail "fieldcli sync reported nothing sent"
 admin devices | grep -q package-test || fail "the server does not list the device"
 
-step "checking that the database holds no plaintext"
-for file in "$DATABASE" "$DATABASE-wal"; do
+step "sync-server admin backup --to (online, while the server serves)"
+chmod 0711 "$WORK"
+install -d -o fieldsync -g fieldsync -m 0700 "$WORK/backups"
+BACKUP="$WORK/backups/fieldsync.sqlite"
+admin backup --to "$BACKUP" >/dev/null || fail "admin backup failed"
+[[ "$(stat -c '%a %U' "$BACKUP")" == "600 fieldsync" ]] || fail "the backup is $(stat -c '%a %U' "$BACKUP")"
+
+step "checking that the database and the backup hold no plaintext"
+for file in "$DATABASE" "$DATABASE-wal" "$BACKUP"; do
     [[ -e "$file" ]] || continue
     ! grep -aq zanzibarquokka "$file" || fail "the note's text is readable in $file"
 done
