@@ -218,6 +218,10 @@ else
     SERVER_PID=""
 fi
 
+step "sync-server admin restore --from the backup (the server stopped)"
+admin restore --from "$BACKUP" >/dev/null || fail "admin restore failed"
+admin devices | grep -q package-test || fail "the restored database does not list the device"
+
 step "dpkg --remove fieldsync-server: the data, key and user stay"
 dpkg --remove fieldsync-server >"$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log" >&2; fail "dpkg --remove failed"; }
 [[ ! -e /usr/bin/sync-server ]] || fail "/usr/bin/sync-server is still there"
