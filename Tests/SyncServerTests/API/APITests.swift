@@ -231,7 +231,7 @@ struct APITests {
                 (valid.replacingOccurrences(of: #""batchId""#, with: #""colour":1,"batchId""#), .unknownField),
                 (valid.replacingOccurrences(of: #""batchId":"b""#, with: #""batchId":7"#), .wrongType),
                 (
-                    valid.replacingOccurrences(of: #""protocolVersion":1"#, with: #""protocolVersion":99"#),
+                    valid.replacingOccurrences(of: #""protocolVersion":2"#, with: #""protocolVersion":99"#),
                     .unsupportedVersion
                 ),
                 (

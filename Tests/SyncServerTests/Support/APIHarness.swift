@@ -73,20 +73,22 @@ struct APIHarness: Sendable {
             uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(data: $0) })
     }
 
-    func push(_ records: [Record], as device: EnrollResponse, team: String? = nil, batchID: String = "b1")
-        async throws -> TestResponse
-    {
-        let batch = PushBatch(replica: device.replica, batchID: batchID, records: records)
+    func push(
+        _ records: [Record], as device: EnrollResponse, team: String? = nil, batchID: String = "b1",
+        version: Int = ProtocolVersion.current
+    ) async throws -> TestResponse {
+        let batch = PushBatch(protocolVersion: version, replica: device.replica, batchID: batchID, records: records)
         return try await send(
             .post, "/v1/teams/\(team ?? self.team)/push", token: device.token, json: try WireCoding.encode(batch))
     }
 
-    func pull(as device: EnrollResponse, team: String? = nil, cursor: String? = nil, limit: Int? = nil)
-        async throws -> TestResponse
-    {
+    func pull(
+        as device: EnrollResponse, team: String? = nil, cursor: String? = nil, limit: Int? = nil, version: Int? = nil
+    ) async throws -> TestResponse {
         var query: [String] = []
         if let cursor { query.append("cursor=\(cursor)") }
         if let limit { query.append("limit=\(limit)") }
+        if let version { query.append("protocolVersion=\(version)") }
         let uri = "/v1/teams/\(team ?? self.team)/pull" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         return try await send(.get, uri, token: device.token)
     }
