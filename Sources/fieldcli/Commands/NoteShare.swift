@@ -16,7 +16,7 @@ extension NoteCommand {
 
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The note's id or a unique prefix of it.") var id: String
-        @Option(help: "The team to share the note with.") var team: String?
+        @Option(help: ArgumentHelp("The team to share the note with.", valueName: "team")) var team: String?
 
         func run() throws {
             guard let team, !team.isEmpty else {

@@ -25,11 +25,17 @@ extension SubjectCommand {
 
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The subject's reference, or its id or a unique id prefix.") var reference: String
-        @Option(help: "The adviser who takes over.") var to: String?
-        @Option(help: "The receiving team, when it is not yours.") var team: String?
-        @Option(help: "The handover note: what the next adviser needs to know (required).") var note: String?
-        @Option(help: "To another team: what the young person agreed to share (required there).") var consent: String?
-        @Option(help: "To another team: how long your team keeps reading, e.g. 30d or 4w (default: access ends now).")
+        @Option(help: ArgumentHelp("The adviser who takes over.", valueName: "adviser")) var to: String?
+        @Option(help: ArgumentHelp("The receiving team, when it is not yours.", valueName: "team")) var team: String?
+        @Option(help: ArgumentHelp(
+            "The handover note: what the next adviser needs to know (required).", valueName: "text"))
+        var note: String?
+        @Option(help: ArgumentHelp(
+            "To another team: what the young person agreed to share (required there).", valueName: "text"))
+        var consent: String?
+        @Option(help: ArgumentHelp(
+            "To another team: how long your team keeps reading, e.g. 30d or 4w (default: access ends now).",
+            valueName: "duration"))
         var keepAccess: String?
         @Flag(name: [.short, .long], help: "Hand over to another team without asking.") var yes = false
 
@@ -45,7 +51,8 @@ extension SubjectCommand {
             let keepUntil = try keepAccess.map { try Self.parseKeepAccess($0, now: now) }
             let key = try storeOptions.unlock()
             let (subject, ownTeam) = try storeOptions.withStore(key) { store in
-                (try store.subject(reference: reference), try store.enrolment()?.enrolment.team)
+                // Naming a team needs the store's own (from its enrolment) to tell a handover within the team.
+                (try store.subject(reference: reference), team == nil ? nil : try store.ownTeam())
             }
             let acrossTeams = team != nil && team != ownTeam
             if acrossTeams {

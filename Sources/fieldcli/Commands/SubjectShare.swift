@@ -19,8 +19,9 @@ extension SubjectCommand {
 
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The subject's reference, or its id or a unique id prefix.") var reference: String
-        @Option(help: "The team to share with, e.g. jobcentre.") var team: String?
-        @Option(help: "What the young person agreed to share, in a line (required).") var consent: String?
+        @Option(help: ArgumentHelp("The team to share with, e.g. jobcentre.", valueName: "team")) var team: String?
+        @Option(help: ArgumentHelp("What the young person agreed to share, in a line (required).", valueName: "text"))
+        var consent: String?
 
         func run() throws {
             guard let team, !team.isEmpty else {

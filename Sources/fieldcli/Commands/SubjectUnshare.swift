@@ -16,7 +16,7 @@ extension SubjectCommand {
 
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The subject's reference, or its id or a unique id prefix.") var reference: String
-        @Option(help: "The team that stops reading the subject.") var team: String?
+        @Option(help: ArgumentHelp("The team that stops reading the subject.", valueName: "team")) var team: String?
 
         func run() throws {
             guard let team, !team.isEmpty else {

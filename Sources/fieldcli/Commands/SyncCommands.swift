@@ -145,6 +145,10 @@ struct Sync: AsyncParsableCommand {
         var pages: Int
         var retries: Int
         var seconds: Double
+        /// Records dropped because the team no longer reads them (access ended).
+        var removed: Int
+        /// Of those, records with unsynced changes, kept aside ('fieldcli status --set-aside').
+        var setAside: Int
     }
 
     func run() async throws {
@@ -179,13 +183,20 @@ struct Sync: AsyncParsableCommand {
             try Output.json(Report(
                 sent: summary.sent, received: summary.received, updated: summary.updated, merged: summary.merged,
                 conflicts: summary.conflicts,
-                batches: summary.batches, pages: summary.pages, retries: summary.retries, seconds: seconds))
+                batches: summary.batches, pages: summary.pages, retries: summary.retries, seconds: seconds,
+                removed: summary.removed, setAside: summary.setAside))
         } else {
             // Own changes come back in the team's change sequence; say how many received records were news.
             print("Synced with \(enrolment.serverURL): sent \(summary.sent), received \(summary.received) "
                   + "(\(summary.updated) new or changed), merged \(summary.merged), conflicts \(summary.conflicts).")
             if summary.conflicts > 0 {
                 print("Some changes need a person: see 'fieldcli conflicts'.")
+            }
+            // A young person's course shared with the team no more, or handed over: gone from this device.
+            if summary.removed > 0 {
+                let aside = summary.setAside > 0
+                    ? " (\(summary.setAside) with unsynced changes kept aside: see 'fieldcli status')" : ""
+                print("\(summary.removed) record\(summary.removed == 1 ? "" : "s") removed: access ended\(aside).")
             }
             // Two devices that each created the same young person offline meet here, after the pull.
             if let duplicates = try? store.duplicateSubjects().count, duplicates > 0 {
@@ -262,12 +273,22 @@ final class ProgressLine: @unchecked Sendable {
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show unsynced changes, the last successful sync, the server and open conflicts.")
+        abstract: "Show unsynced changes, the last successful sync, the server and open conflicts.",
+        discussion: """
+            Records your team stopped reading (access ended) while they held changes not synced yet are kept aside \
+            in the store, never sent: 'fieldcli status --set-aside' lists them, with --json in full.
+            """)
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: JSONOption
+    @Flag(help: "List the records kept aside when access ended while they held unsynced changes.")
+    var setAside = false
 
     func run() throws {
+        if setAside {
+            try showSetAside()
+            return
+        }
         let (status, duplicates) = try storeOptions.withStore { store in
             (try store.syncStatus(), try store.duplicateSubjects().count)
         }
@@ -289,9 +310,36 @@ struct Status: ParsableCommand {
         if let device = status.deviceID { print("Device            \(device)") }
         print("Replica           \(status.replica)")
         print("Conflicts         \(status.conflicts)\(status.conflicts > 0 ? " (see 'fieldcli conflicts')" : "")")
+        if status.setAside > 0 {
+            print("Set aside         \(status.setAside) (access ended before they synced; see 'fieldcli status "
+                  + "--set-aside')")
+        }
         if duplicates > 0 {
             print("Duplicates        \(duplicates) young \(duplicates == 1 ? "person has" : "people have") duplicate "
                   + "subjects (see 'fieldcli subject list', then 'fieldcli subject merge KEEP OTHER')")
+        }
+    }
+
+    /// The records kept aside: one line each, or every field with --json.
+    private func showSetAside() throws {
+        let records = try storeOptions.withStore { try $0.setAsideRecords() }
+        if output.json {
+            try Output.json(records)
+        } else if records.isEmpty {
+            print("Nothing kept aside.")
+        } else {
+            Output.table(
+                ["SET ASIDE", "RECORD", "ID", "SUBJECT", "WHY", "TEXT"],
+                records.map { record in
+                    let subject = record.collection == "subjects"
+                        ? record.values["reference"] : record.values["subjectReference"]
+                    let text = record.deleted ? "(deleted here)" : record.values["body"] ?? record.values["displayName"]
+                    return [DateParsing.display(record.setAsideAt), record.collection == "notes" ? "note" : "subject",
+                            String(record.id.prefix(8)), subject ?? "-", record.reason,
+                            Output.summary(text ?? "", width: 44)]
+                })
+            print("Never sent: your team no longer reads these. 'fieldcli status --set-aside --json' shows them "
+                  + "in full.")
         }
     }
 }
