@@ -18,4 +18,24 @@ public enum ProtocolVersion {
     public static func negotiate(client: [Int], server: [Int] = supported) -> Int? {
         Set(client).intersection(server).max()
     }
+
+    /// The version a GET request asks for in its `protocolVersion` query parameter: 1 when absent (version-1
+    /// clients never send it), else a supported version in decimal digits.
+    ///
+    /// - Throws: `invalid_value` for anything but digits in 1...1000, `unsupported_version` for a version this
+    ///   build does not speak.
+    public static func parseQuery(_ text: String?) throws(WireDecodingError) -> Int {
+        guard let text else { return 1 }
+        guard text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int(text), (1...1_000).contains(value)
+        else {
+            throw WireDecodingError(
+                kind: .invalidValue, path: "protocolVersion", reason: "must be an integer between 1 and 1000")
+        }
+        guard supported.contains(value) else {
+            throw WireDecodingError(
+                kind: .unsupportedVersion, path: "protocolVersion",
+                reason: "protocol version \(value) is not supported (supported: \(supported))")
+        }
+        return value
+    }
 }

@@ -26,21 +26,7 @@ public struct PullRequest: Sendable, Hashable {
     public static func validated(
         cursor: String?, limit: String?, protocolVersion: String? = nil
     ) throws(WireDecodingError) -> PullRequest {
-        var version = 1
-        if let protocolVersion {
-            guard protocolVersion.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int(protocolVersion),
-                (1...1_000).contains(value)
-            else {
-                throw WireDecodingError(
-                    kind: .invalidValue, path: "protocolVersion", reason: "must be an integer between 1 and 1000")
-            }
-            guard ProtocolVersion.supported.contains(value) else {
-                throw WireDecodingError(
-                    kind: .unsupportedVersion, path: "protocolVersion",
-                    reason: "protocol version \(value) is not supported (supported: \(ProtocolVersion.supported))")
-            }
-            version = value
-        }
+        let version = try ProtocolVersion.parseQuery(protocolVersion)
         if let cursor, cursor.isEmpty || cursor.utf8.count > WireLimits.maxCursorBytes {
             throw WireDecodingError(
                 kind: .invalidValue, path: "cursor", reason: "must be 1-\(WireLimits.maxCursorBytes) bytes"

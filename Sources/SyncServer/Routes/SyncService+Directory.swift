@@ -10,6 +10,13 @@ extension SyncService {
         let team = try context.parameters.require("team")
         do {
             try authorize(identity, team: team)
+            // The directory is the same in every version; the answer says the one asked for.
+            let version: Int
+            do {
+                version = try ProtocolVersion.parseQuery(request.uri.queryParameters["protocolVersion"].map(String.init))
+            } catch {
+                throw APIError(error.errorBody)
+            }
             let audit = AuditEvent(
                 at: Date(), action: .directory, deviceID: identity.deviceID, adviser: identity.adviser, team: team)
             let entries = try await storage.teamDirectory(team: team, audit: audit)
@@ -19,7 +26,7 @@ extension SyncService {
                     revoked: entry.revoked)
             }
             context.logger.debug("directory served", metadata: ["team": "\(team)", "devices": "\(devices.count)"])
-            return try .json(encoding: TeamDirectory(devices: devices))
+            return try .json(encoding: TeamDirectory(protocolVersion: version, devices: devices))
         } catch {
             await auditRefusal(
                 error, action: .directory, identity: identity, team: team, recordIDs: [], context: context)
