@@ -12,7 +12,7 @@ extension LocalStore {
     /// even though its record is deleted) are projected again, and the search rows of the notes concerned get
     /// their kept subject's words.
     func projectSubjectFold(_ db: Database, _ record: SyncRecord) throws {
-        let target = record.isPurged ? nil : record.value(ScopeFields.mergedInto)?.stringValue
+        let target = SubjectFolds.mergedInto(of: record)
         let stored = try String.fetchOne(
             db.cachedStatement(sql: "SELECT mergedInto FROM subject_fold WHERE id = ?"), arguments: [record.id])
         if target != stored {
@@ -116,19 +116,18 @@ extension LocalStore {
     /// Fills `subject_fold` from the stored records (the migration that adds it, and a rebuild of derived data).
     static func rebuildSubjectFolds(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM subject_fold")
-        var mergedInto: [String: String] = [:]
+        var records: [SyncRecord] = []
         // Only records that hold the field at all are decoded; a subject's state is its canonical wire JSON.
         let rows = try Row.fetchCursor(
-            db, sql: "SELECT id, state FROM record WHERE collection = ? AND instr(state, ?) > 0",
+            db, sql: "SELECT state FROM record WHERE collection = ? AND instr(state, ?) > 0",
             arguments: [Collection.subjects, Data("\"\(ScopeFields.mergedInto)\"".utf8)])
         while let row = try rows.next() {
-            let record = try RecordCoding.decode(row["state"] as Data)
-            if !record.isPurged, let target = record.value(ScopeFields.mergedInto)?.stringValue {
-                mergedInto[record.id] = target
-            }
+            records.append(try RecordCoding.decode(row["state"] as Data))
         }
-        let folds = SubjectFolds(mergedInto)
-        for (id, target) in mergedInto {
+        let folds = SubjectFolds(records: records)
+        for record in records {
+            guard let target = SubjectFolds.mergedInto(of: record) else { continue }
+            let id = record.id
             try db.execute(
                 sql: "INSERT INTO subject_fold (id, mergedInto, keptID) VALUES (?, ?, ?)",
                 arguments: [id, target, folds.keptID(of: id)])

@@ -1,3 +1,5 @@
+import SyncProtocol
+
 /// Where each folded subject's notes belong: the rule of merge.md, "Duplicate subjects".
 ///
 /// A subject merged into another (`subject merge KEEP OTHER`) keeps a `mergedInto` reference to the subject it
@@ -58,6 +60,25 @@ public struct SubjectFolds: Equatable, Sendable {
         }
         self.kept = kept
         keptDespiteMergedInto = cycleRoots
+    }
+
+    /// Works out the folds from subject records as they are shown (``mergedInto(of:)``).
+    public init(records: [SyncProtocol.Record]) {
+        var mergedInto: [String: String] = [:]
+        for record in records {
+            if let target = Self.mergedInto(of: record) { mergedInto[record.id] = target }
+        }
+        self.init(mergedInto)
+    }
+
+    /// The subject a subject record was merged into: the shown value of its `mergedInto` field (while the field is
+    /// in conflict, the view's placeholder, so every replica reads the same), live or deleted; none when the field
+    /// is absent or cleared, or the record is purged.
+    public static func mergedInto(of record: SyncProtocol.Record) -> String? {
+        guard record.collection == ScopeFields.subjects, !record.isPurged,
+              case .reference(let target)? = record.value(ScopeFields.mergedInto)
+        else { return nil }
+        return target
     }
 
     /// The subject whose notes include those of `id`: `id` itself unless it is folded.
