@@ -189,6 +189,10 @@ struct DuplicateSubjectsTests {
             let notes = try store.notes(NoteQuery(subjectReference: "ung-0142"))
             #expect(notes.count == 2)
             #expect(notes.allSatisfy { $0.subjectID == kept && $0.subjectReference == "ung-0142" })
+            // Each side's update of the subject it kept met the other side's delete of it: shown, for a person.
+            let conflicts = try store.conflicts()
+            #expect(Set(conflicts.map(\.id)) == [metteSubject.id, larsSubject.id])
+            #expect(conflicts.allSatisfy { $0.deletedElsewhere && $0.subjectReference == "ung-0142" })
             #expect(try store.subject(reference: metteSubject.id).id == kept)
             #expect(try store.subject(reference: larsSubject.id).id == kept)
             #expect(try store.derivedDataProblems().isEmpty)

@@ -173,8 +173,13 @@ extension LocalStore {
             }
         }
         let subjectID = record.collection == Collection.notes ? record.string("subject") ?? "" : record.id
+        // A note about a subject merged into another is shown under the kept subject (merge.md).
         let reference = try String.fetchOne(
-            db, sql: "SELECT reference FROM subject WHERE id = ?", arguments: [subjectID]) ?? subjectID
+            db,
+            sql: """
+                SELECT reference FROM subject WHERE id = COALESCE((SELECT keptID FROM subject_fold WHERE id = ?1), ?1)
+                """,
+            arguments: [subjectID]) ?? subjectID
         return RecordConflict(
             id: record.id, collection: record.collection, subjectReference: reference, fields: fields,
             deletedElsewhere: deletedElsewhere)
