@@ -50,10 +50,17 @@ purged_note = {"collection": "notes", "id": "01JD3X5Q7K2M8N4P6R9T0V1W4A", "clock
 subject = {"collection": "subjects", "id": "y-417", "clock": {PHO: 1}, "presence": {f"{PHO}:1": True},
            "writes": [{"dot": f"{PHO}:1", "set": {"consentRecorded": {"bool": True},
                                                     "reference": {"str": "Y-417"}, "status": {"str": "in-education"}}}]}
+# Version 2 (README 14): the same course shared with the job centre, with the young person's consent.
+shared_subject = {"collection": "subjects", "id": "y-417", "clock": {PHO: 2}, "presence": {f"{PHO}:2": True},
+                  "tags": {"consent": {"jobcentre": [f"{PHO}:2"]},
+                           "scope": {"jobcentre": [f"{PHO}:2"], "uu-north": [f"{PHO}:2"]}},
+                  "writes": [{"dot": f"{PHO}:1", "set": {"reference": {"str": "Y-417"}}},
+                             {"dot": f"{PHO}:2", "set": {"consentLog": {"text": "2026-11-30 lars (uu-north): consent to share with jobcentre\n"}}}]}
 # Every record above is in the logical form of record_format.py; messages carry the wire form.
-new_note, edited_note, conflicted_note, deleted_note, purged_note, subject = (
-    encode_record(r) for r in (new_note, edited_note, conflicted_note, deleted_note, purged_note, subject))
-for wire in (new_note, edited_note, conflicted_note, deleted_note, purged_note, subject):
+new_note, edited_note, conflicted_note, deleted_note, purged_note, subject, shared_subject = (
+    encode_record(r) for r in (new_note, edited_note, conflicted_note, deleted_note, purged_note, subject,
+                               shared_subject))
+for wire in (new_note, edited_note, conflicted_note, deleted_note, purged_note, subject, shared_subject):
     assert encode_record(decode_record(wire)) == wire, wire  # the two directions of record_format agree
 limits = {"maxBodyBytes": 8388608, "maxBatchRecords": 500, "maxPageRecords": 2000, "defaultPageRecords": 500}
 server = {"replica": "server", "protocolVersions": [1], "limits": limits}
@@ -96,6 +103,14 @@ valid = [
      {"protocolVersion": 1, "records": [purged_note, subject], "nextCursor": "44", "more": True}),
     ("pull-page-empty", "PullPage", "Nothing new: the cost of a no-change sync.",
      {"protocolVersion": 1, "records": [], "nextCursor": "44", "more": False}),
+    ("pull-request-v2", "PullRequest", "Version 2 states the negotiated version (the query's protocolVersion).",
+     {"cursor": "42", "protocolVersion": 2}),
+    ("pull-page-v2-removed", "PullPage",
+     "Version 2: a course shared with the job centre arrives, and this team stopped reading a note (README 14.4).",
+     {"protocolVersion": 2, "records": [shared_subject], "removed": [{"c": "notes", "id": NOTE_ID}],
+      "nextCursor": "46", "more": False}),
+    ("pull-page-v2-empty", "PullPage", "Version 2 always lists removals, possibly none.",
+     {"protocolVersion": 2, "records": [], "removed": [], "nextCursor": "46", "more": False}),
     ("team-directory", "TeamDirectory",
      "Who writes with which replica id, sorted by replica; a revoked device stays listed (its writes remain).",
      {"protocolVersion": 1, "devices": [
@@ -110,6 +125,13 @@ valid = [
     ("error-forbidden-record", "ErrorBody", "403 naming the record.",
      {"code": "forbidden_record", "message": "record notes/n-7 belongs to another team", "retryable": False,
       "details": {"collection": "notes", "id": "n-7", "index": 3}}),
+    ("error-consent-required", "ErrorBody",
+     "403 (version 2): a subject's scope grows by a team its consent does not name; names teams, never content.",
+     {"code": "consent_required", "message": "no consent recorded for sharing with team 'jobcentre'",
+      "retryable": False, "details": {"collection": "subjects", "id": "y-417", "index": 0}}),
+    ("error-forbidden-scope", "ErrorBody", "403 (version 2): the team pushed to may not share with that team.",
+     {"code": "forbidden_scope", "message": "team 'psychiatry' is not a partner of team 'uu-north'",
+      "retryable": False, "details": {"collection": "subjects", "id": "y-417", "index": 0}}),
     ("error-clock-ahead", "ErrorBody",
      "400: a pushed clock advances another replica beyond what the server holds (README 11.3); names the path "
      "and the rule, never a counter or content.",
@@ -160,7 +182,7 @@ invalid = [
      canonical(batch([new_note], protocolVersion="1")), "wrong_type", "protocolVersion"),
     ("reject-missing-field", "PushBatch", "batchId is required.", canonical(missing_batch), "missing_field", "batchId"),
     ("reject-unsupported-version", "PushBatch", "A version this build does not speak.",
-     canonical(batch([new_note], protocolVersion=2)), "unsupported_version", "protocolVersion"),
+     canonical(batch([new_note], protocolVersion=3)), "unsupported_version", "protocolVersion"),
     ("reject-counter-too-large", "PushBatch", "Counters stop at 2^53 - 1.",
      canonical(batch([big_counter])), "invalid_value", f"records[0].v.{LAP}"),
     ("reject-dot-not-in-clock", "PushBatch", "Every dot must be covered by the record's clock.",
@@ -205,6 +227,14 @@ invalid = [
      "deviceName"),
     ("reject-integer-with-fraction-hello", "HelloRequest", "Also in the messages without records.",
      '{"protocolVersions":[1.0]}', "invalid_value", "protocolVersions[0]"),
+    ("reject-v2-page-without-removals", "PullPage", "A version-2 page always has `removed`.",
+     canonical({"protocolVersion": 2, "records": [], "nextCursor": "46", "more": False}), "missing_field", "removed"),
+    ("reject-v1-page-with-removals", "PullPage", "Version 1 has no `removed`.",
+     canonical({"protocolVersion": 1, "records": [], "removed": [], "nextCursor": "46", "more": False}),
+     "unknown_field", "removed"),
+    ("reject-removed-extra-member", "PullPage", "A removal is a key, nothing more.",
+     canonical({"protocolVersion": 2, "records": [], "removed": [{"c": "notes", "id": NOTE_ID, "reason": "x"}],
+                "nextCursor": "46", "more": False}), "unknown_field", "removed[0].reason"),
     ("reject-zero-limit", "PullRequest", "A page of zero records is absurd.", '{"limit":0}', "invalid_value", "limit"),
     ("reject-merged-without-record", "PushResult", "A merged outcome must carry the merged record.",
      canonical({"protocolVersion": 1, "batchId": "b-2", "sequence": 1,
@@ -240,7 +270,7 @@ for name, type_name, description, text, code, path in invalid:
 
 document = {
     "file": "messages",
-    "protocolVersion": 1,
+    "protocolVersion": 2,
     "description": "Wire message encodings. Valid cases: decoding `message` or `canonical` gives the same value, "
                    "and encoding it gives exactly `canonical`. Invalid cases: decoding `input` as `type` fails "
                    "with `error.code` at `error.path`. See vectors/README.md.",
