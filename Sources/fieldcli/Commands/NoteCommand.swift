@@ -163,7 +163,8 @@ extension NoteCommand {
 
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var output: JSONOption
-        @Option(help: "Only this subject's notes.") var subject: String?
+        @Option(help: "Only this subject's notes (with duplicates of its reference not merged yet, all of theirs).")
+        var subject: String?
         @Option(help: "Only notes with this tag.") var tag: String?
         @Option(help: "Only notes of this kind.") var kind: String?
         @Option(parsing: .unconditional, help: "Only notes from this date on (e.g. -7d).") var since: String?

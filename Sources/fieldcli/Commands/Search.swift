@@ -103,7 +103,8 @@ struct Export: ParsableCommand {
     }
 
     @OptionGroup var storeOptions: StoreOptions
-    @Option(help: "The subject's reference.") var subject: String
+    @Option(help: "The subject's reference (duplicates of it not merged yet are exported together).")
+    var subject: String
     @Option(help: "markdown or json.") var format: Format = .markdown
 
     func run() throws {
