@@ -211,10 +211,38 @@ struct ScopeTests {
         let lines = unshared.consentLog.split(separator: "\n")
         #expect(lines.count == 2)
         #expect(lines.last == "2026-12-01 mette (north): consent withdrawn — no longer shared with jobcentre")
-        // The note's readers are within its subject's scope: jobcentre no longer reads it.
+        // The note's readers are within its subject's scope: jobcentre no longer reads it; and the note no longer
+        // names it either, so sharing again shares no note by itself.
         let subjectScope = try #require(try Self.record(store, "subjects", created.id)).scope(home: "north")
         #expect(ScopeRule.readers(
             scope: noteRecord.scope(home: "north"), collection: "notes", subjectScope: subjectScope) == ["north"])
+        #expect(try #require(try Self.record(store, "notes", note.id)).scopeTeams == ["north"])
+    }
+
+    @Test func aChangeTheServerRefusesForLostAccessIsKeptAside() async throws {
+        let dir = try TemporaryDirectory("scope-refused")
+        let store = try Self.enrolledStore(dir)
+        defer { store.close() }
+        try store.addSubject(NewSubject(reference: "ung-9"))
+        let note = try store.addNote(NewNote(subjectReference: "ung-9", kind: .walk, body: "Walked to the harbour"))
+        let other = try store.addNote(NewNote(subjectReference: "ung-9", kind: .sms, body: "Texted the time"))
+        try await Self.pushAll(store)
+        let key = RecordKey(collection: "notes", id: note.id)
+        // Nothing queued for it: nothing to keep aside, and the store keeps the note.
+        #expect(try store.setAsideRefusedChange(key) == nil)
+        try store.editNote(id: note.id, NoteChanges(append: "Agreed to visit the workshop"))
+        try store.editNote(id: other.id, NoteChanges(append: "She confirmed"))
+
+        let outcome = try #require(try store.setAsideRefusedChange(key))
+        #expect(outcome.removed == 1)
+        #expect(outcome.setAside == 1)
+        #expect(try await store.pendingChanges(after: nil, limit: 10).map(\.record.id) == [other.id])
+        #expect(try store.notes().map(\.id) == [other.id])
+        let aside = try store.setAsideRecords()
+        #expect(aside.map(\.id) == [note.id])
+        #expect(aside.first?.values["body"]?.hasSuffix("Agreed to visit the workshop") == true)
+        #expect(try store.setAsideRefusedChange(key) == nil)
+        #expect(try store.derivedDataProblems().isEmpty)
     }
 
     // MARK: Handover

@@ -88,7 +88,9 @@ extension LocalStore {
     }
 
     /// Ends sharing a subject with `team`: removes it from the scope and the consent, drops its access end, and logs
-    /// the withdrawal. Notes shared with the team leave it too (a note's readers are within its subject's).
+    /// the withdrawal. Notes shared with the team leave it too (a note's readers are within its subject's), and the
+    /// team leaves their scopes as well: sharing again later takes a new consent and shares no note by itself, and a
+    /// share the server refused (a team that is not a partner) is undone for the notes too.
     /// `consentRecorded` stays: it is about the course, not one team.
     ///
     /// - Throws: `LocalStoreError.invalidInput` when the subject is not shared with `team`, for this store's own
@@ -110,6 +112,14 @@ extension LocalStore {
             let line = consentLine(now, team: own, "consent withdrawn — no longer shared with \(team)")
             updated = try appending(line, toLogOf: updated)
             try saveRecord(db, updated, local: true)
+            let noteIDs = try String.fetchAll(
+                db, sql: "SELECT id FROM note WHERE subjectID = ? ORDER BY rowid", arguments: [record.id])
+            for noteID in noteIDs {
+                guard let note = try loadRecord(db, collection: Collection.notes, id: noteID),
+                      note.scopeTeams.contains(team)
+                else { continue }
+                try saveRecord(db, note.narrowing(scopeBy: [team], by: replicaID), local: true)
+            }
             return try fetchSubject(db, id: record.id)
         }
     }

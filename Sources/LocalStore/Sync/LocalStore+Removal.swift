@@ -44,6 +44,36 @@ extension LocalStore {
         }
     }
 
+    /// Why a record the server refused to take from this team left the device.
+    static let refusedReason = "access ended: the server no longer takes changes to it from this team"
+
+    /// Keeps aside a queued local change the server refused because this team no longer reads the record
+    /// (`403 forbidden_record` on a push): its access ended after the change was written here. The record leaves the
+    /// device as a removal would (a subject with its local notes), so the rest of the outbox can be pushed and the
+    /// pull that names the removal can come. A purged record is not handled here: that refusal is about permission to
+    /// purge, not about access.
+    ///
+    /// - Returns: what was removed and kept aside, or `nil` when the store holds no such queued, unpurged record.
+    public func setAsideRefusedChange(_ key: RecordKey, at now: Date = Date()) throws -> ApplyOutcome? {
+        try write { db in
+            guard let record = try loadRecord(db, collection: key.collection, id: key.id), !record.isPurged,
+                  try Int64.fetchOne(
+                    db, sql: "SELECT seq FROM outbox WHERE collection = ? AND id = ?",
+                    arguments: [key.collection, key.id]) != nil
+            else { return nil }
+            var outcome = ApplyOutcome()
+            if key.collection == Collection.subjects {
+                for noteID in try notesAbout(db, subjectID: key.id) {
+                    try removeRecord(
+                        db, RecordKey(collection: Collection.notes, id: noteID), reason: Self.subjectAccessEndedReason,
+                        into: &outcome, at: now)
+                }
+            }
+            try removeRecord(db, key, reason: Self.refusedReason, into: &outcome, at: now)
+            return outcome
+        }
+    }
+
     private func removeRecord(
         _ db: Database, _ key: RecordKey, reason: String, into outcome: inout ApplyOutcome, at now: Date
     ) throws {

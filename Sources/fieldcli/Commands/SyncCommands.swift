@@ -165,15 +165,32 @@ struct Sync: AsyncParsableCommand {
                 team: enrolment.team, replica: store.replicaID,
                 clientName: "fieldcli/\(FieldsyncVersion.number)"))
         let progressLine = ProgressLine()
-        let summary: SyncSummary
-        do {
-            summary = try await engine.sync { progress in progressLine.show(progress) }
-        } catch {
-            progressLine.finish()
-            try? await transport.shutdown()
-            throw syncFailure(
-                error, server: enrolment.serverURL, queued: try? store.syncStatus().unsyncedChanges)
+        var summary: SyncSummary
+        // Changes the server refused because the team's access ended after they were written here, kept aside.
+        var refused = ApplyOutcome()
+        let queuedAtStart = try store.syncStatus().unsyncedChanges
+        while true {
+            do {
+                summary = try await engine.sync { progress in progressLine.show(progress) }
+                break
+            } catch {
+                // The pull that would remove the record comes after the push, which the refusal stops: keep the
+                // change aside and sync the rest, at most once per record queued at the start.
+                if let key = Self.recordOutOfScope(error), refused.setAside < queuedAtStart,
+                   let outcome = try store.setAsideRefusedChange(key)
+                {
+                    refused.removed += outcome.removed
+                    refused.setAside += outcome.setAside
+                    continue
+                }
+                progressLine.finish()
+                try? await transport.shutdown()
+                throw syncFailure(
+                    error, server: enrolment.serverURL, queued: try? store.syncStatus().unsyncedChanges)
+            }
         }
+        summary.removed += refused.removed
+        summary.setAside += refused.setAside
         progressLine.finish()
         await refreshTeamDirectory(store: store, transport: transport, team: enrolment.team)
         try? await transport.shutdown()
@@ -204,6 +221,16 @@ struct Sync: AsyncParsableCommand {
                       + "see 'fieldcli subject list', then 'fieldcli subject merge KEEP OTHER'.")
             }
         }
+    }
+}
+
+extension Sync {
+    /// The record a push was refused for because this team no longer reads it (`403 forbidden_record` naming it).
+    static func recordOutOfScope(_ error: any Error) -> RecordKey? {
+        guard let body = (error as? SyncError)?.errorBody, body.code == .forbiddenRecord,
+              let collection = body.details?.collection, let id = body.details?.id
+        else { return nil }
+        return RecordKey(collection: collection, id: id)
     }
 }
 
