@@ -41,22 +41,33 @@ fi
 need swift "a Swift 6.3 toolchain is needed (for the build and the man page generator)"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/fieldsync-package.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+BUILD_PID=""
+cleanup() {
+    if [[ -n "$BUILD_PID" ]]; then kill -TERM "$BUILD_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # nice_build ARGS...: 'swift build ARGS' at the lowest CPU priority, so that it does not starve other builds on the
 # machine. swift-build starts its compilers at priority 0 whatever its own is, so they are reniced as they come.
 nice_build() {
     nice -n 19 swift build "$@" >&2 &
-    local build=$! descendants
+    BUILD_PID=$!
+    local build=$BUILD_PID descendants status=0
     while kill -0 "$build" 2>/dev/null; do
         descendants="$(ps -eo pid=,ppid= | awk -v root="$build" '
             { parent[$1] = $2 }
             END { for (pid in parent) { p = pid; while (p in parent && p != root && p > 1) p = parent[p]
                                         if (p == root && pid != root) print pid } }')"
+        # shellcheck disable=SC2086 # one word per process id
         [[ -n "$descendants" ]] && renice -n 19 -p $descendants >/dev/null 2>&1
         sleep 1
     done
-    wait "$build"
+    wait "$build" || status=$?
+    BUILD_PID=""
+    return "$status"
 }
 
 BIN="$SCRATCH/release"
@@ -137,8 +148,8 @@ Comment: The binary is linked statically with the Swift runtime, standard librar
 Files: *
 Copyright: the fieldsync authors
 License: fieldsync
- The fieldsync repository carries no license file; no license is granted beyond
- the use of this package by the organisation that built it.
+ The fieldsync repository carries no license file yet: ask its authors before
+ redistributing this package.
 
 Files: swift-runtime/*
 Copyright: Apple Inc. and the Swift project authors
@@ -172,10 +183,10 @@ EOF
 
 # depends PACKAGE BINARY: the Depends line dpkg-shlibdeps computes from the libraries the binary links.
 depends() {
-    local binary="$WORK/$1/usr/bin/$2" library owner
+    local binary="$WORK/$1/usr/bin/$2" library
     # Every library must come from a Debian package: a Swift runtime library would be missing on the target.
     while read -r library; do
-        owner="$(dpkg -S "$(readlink -f "$library")" 2>/dev/null || dpkg -S "$library" 2>/dev/null)" ||
+        dpkg -S "$(readlink -f "$library")" >/dev/null 2>&1 || dpkg -S "$library" >/dev/null 2>&1 ||
             fail "$2 links $library, which no Debian package provides (was it built with --static-swift-stdlib?)"
     done < <(ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }')
     mkdir -p "$WORK/shlibs/debian"
@@ -230,4 +241,4 @@ done
 # postinst creates the service user with adduser.
 build_deb fieldsync-server sync-server adduser
 
-step "done: $(cd "$DIST" && ls ./*_"${VERSION}"_"${ARCH}".deb | sed 's#^\./##' | tr '\n' ' ')"
+step "done: fieldcli_${VERSION}_${ARCH}.deb and fieldsync-server_${VERSION}_${ARCH}.deb in ${DIST#"$ROOT/"}"

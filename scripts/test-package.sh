@@ -151,7 +151,7 @@ else
     # setpriv execs (runuser would stay in between as a parent), so SIGTERM reaches the server as from systemd.
     EXEC_START="$(unit_value ExecStart)"
     step "no systemd running: starting '$EXEC_START' by hand as fieldsync"
-    # shellcheck disable=SC2046 # one VARIABLE=value word per line of the settings
+    # shellcheck disable=SC2046,SC2086 # one VARIABLE=value word per line of the settings; ExecStart's words
     (cd / && exec setpriv --reuid=fieldsync --regid=fieldsync --init-groups -- \
         env HOME=/var/lib/fieldsync $(settings) FIELDSYNC_LISTEN=127.0.0.1:0 $EXEC_START) \
         >"$WORK/server.out" 2>"$WORK/server.log" &
