@@ -101,4 +101,48 @@ struct DuplicateSubjectCLITests {
         }
         try on("b", "note", "add", "ung-0142", "Sent", "the", "address")
     }
+
+    @Test func onATerminalTheMergeShowsBothAndAsks() throws {
+        let store = home.url.appendingPathComponent("t").path
+        try on("t", "init", "--adviser", "mette", "--kdf-cost", "12")
+        let keep = try on("t", "subject", "add", "ung-0142", "--status", "in-education")
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let other = try on("t", "subject", "add", "ung-142", "--name", "Jonas")
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try on("t", "note", "add", "ung-142", "Walked", "to", "the", "harbour")
+        let environment = [
+            "PATH": "/usr/bin:/bin", "HOME": home.url.path, "LANG": "C.UTF-8", "TERM": "xterm",
+            "FIELDCLI_PASSPHRASE": "a long field passphrase",
+        ]
+        func merge(answer: String) throws -> (screen: String, status: Int32?) {
+            let terminal = try PseudoTerminalProcess(
+                Executables.url("fieldcli"), ["subject", "merge", keep, String(other.prefix(6)), "--store", store],
+                environment: environment)
+            #expect(terminal.waitForOutput("[y/N]"), "screen: \(terminal.screen)")
+            terminal.type(answer + "\n")
+            let status = terminal.waitForExit().map(shellStatus)
+            return (terminal.screen, status)
+        }
+        // Both subjects and the field that differs are shown before anything is written; no keeps them apart.
+        let declined = try merge(answer: "n")
+        #expect(declined.status == 0)
+        #expect(declined.screen.contains("Keep     \(keep.prefix(8))  ung-0142"))
+        #expect(declined.screen.contains("Fold in  \(other.prefix(8))  ung-142  Jonas"))
+        #expect(declined.screen.contains("1 note(s)"))
+        #expect(declined.screen.contains("reference differs: keeps 'ung-0142', not 'ung-142'"))
+        #expect(declined.screen.contains("Not merged."))
+        #expect(try on("t", "subject", "list").lines.count == 3)
+
+        let accepted = try merge(answer: "y")
+        #expect(accepted.status == 0)
+        #expect(accepted.screen.contains(
+            "Merged \(other.prefix(8)) into \(keep.prefix(8)) (ung-0142): 1 note(s) moved; took displayName"))
+        let listed = try json(try on("t", "subject", "list", "--json")) as! [[String: Any]]
+        #expect(listed.compactMap { $0["id"] as? String } == [keep])
+        #expect(listed.first?["displayName"] as? String == "Jonas")
+        let notes = try json(try on("t", "note", "list", "--subject", "ung-0142", "--json")) as! [[String: Any]]
+        #expect(notes.compactMap { $0["body"] as? String } == ["Walked to the harbour"])
+        // The folded subject's id still names the young person.
+        #expect(try on("t", "subject", "show", String(other.prefix(8))).stdout.contains("Subject      ung-0142"))
+    }
 }
