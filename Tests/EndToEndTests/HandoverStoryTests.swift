@@ -141,6 +141,7 @@ struct HandoverStoryTests {
         let lines = refused.stderr.split(separator: "\n").filter { !$0.hasPrefix("sync: ") }
         #expect(lines.count == 1, "\(refused.stderr)")
         #expect(refused.stderr.contains("forbidden_scope"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("'fieldcli subject unshare SUBJECT --team TEAM'"), "\(refused.stderr)")
         #expect(!refused.stderr.contains("ung-0300"))
         // Undone on the device, the change syncs.
         try on("a", "subject", "unshare", "ung-0300", "--team", "psychiatry")

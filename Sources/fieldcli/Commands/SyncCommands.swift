@@ -43,6 +43,9 @@ func syncFailure(_ error: any Error, server: String, queued: Int?) -> CLIError {
             reason = status == 401
                 ? "the server no longer accepts this device (revoked or unknown): enrol again"
                 : "the server refused: \(body.message) (\(body.code))"
+                    + (body.code == .forbiddenScope || body.code == .consentRequired
+                        ? " — undo the share ('fieldcli subject unshare SUBJECT --team TEAM') or ask your "
+                            + "administrator to make the teams partners" : "")
         case .invalidResponse: reason = "the server's answer was not understood (\(transport.message))"
         }
     } else if let syncError = error as? SyncError, case .replicaRolledBack = syncError.reason {
