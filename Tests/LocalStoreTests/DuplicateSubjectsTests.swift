@@ -206,6 +206,23 @@ struct DuplicateSubjectsTests {
         #expect(note.subjectID == kept)
     }
 
+    @Test func theSameMergeOnTwoDevicesAtOnceAgreesWithoutConflicts() async throws {
+        let (team, metteSubject, larsSubject) = try await Self.twoDuplicates()
+        defer { team.close() }
+        let (mette, lars) = (team.stores[0], team.stores[1])
+        let first = try mette.mergeSubjects(keep: metteSubject.id, other: larsSubject.id)
+        let second = try lars.mergeSubjects(keep: metteSubject.id, other: larsSubject.id)
+        #expect(first.kept.goals == second.kept.goals)
+        try await team.exchange()
+        for store in [mette, lars] {
+            #expect(try store.subjects().map(\.id) == [metteSubject.id])
+            #expect(try store.subjects()[0].goals == first.kept.goals)
+            // Equal concurrent values are no conflict: nothing for a person to do.
+            #expect(try store.conflicts().isEmpty)
+            #expect(try store.notes(NoteQuery(subjectReference: "ung-0142")).count == 2)
+        }
+    }
+
     @Test func aMergeOfTwoDifferentReferencesNeedsEachNamedOnce() throws {
         let dir = try TemporaryDirectory("dup-single")
         let store = try makeStore(dir)
