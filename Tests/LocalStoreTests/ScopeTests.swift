@@ -290,6 +290,11 @@ struct ScopeTests {
         let store = try Self.enrolledStore(dir)
         defer { store.close() }
         let created = try store.addSubject(NewSubject(reference: "ung-7"))
+        // Not synced yet: the server may not hold the subject, and would refuse a new one without this team.
+        Self.expectRefusal("sync first") {
+            try store.handOver(SubjectHandover(
+                subjectReference: "ung-7", toAdviser: "jonas", team: "jobcentre", note: "Ready", consent: "the note"))
+        }
         let stored = try await Self.pushAll(store).first { $0.id == created.id }!
         let now = try #require(ISO8601DateFormatter().date(from: "2026-11-30T23:30:00Z"))
         Self.expectRefusal("consent") {

@@ -163,7 +163,8 @@ extension LocalStore {
     ///
     /// - Throws: `LocalStoreError.invalidInput` for an empty adviser or note, a missing consent across teams,
     ///   consent or an overlap within the team, an overlap that ends today or earlier, a store not enrolled (across
-    ///   teams); `.notFound`.
+    ///   teams), a handover across teams without overlap of a subject with unsynced changes (sync first: the server
+    ///   may not hold it yet, and takes a new record only with the pushing team in its scope); `.notFound`.
     @discardableResult
     public func handOver(_ handover: SubjectHandover, now: Date = Date()) throws -> HandoverResult {
         let receiver = handover.toAdviser.trimmingCharacters(in: .whitespaces)
@@ -201,6 +202,18 @@ extension LocalStore {
             let record = try liveSubjectRecord(db, handover.subjectReference)
             if receivingTeam == nil, record.string("responsibleAdviser") == receiver {
                 throw LocalStoreError.invalidInput("\(receiver) is already responsible for the subject")
+            }
+            // Ending the own team's access in the same write leaves a scope without the team the push goes to,
+            // which the server takes only for a subject it holds already (a new record's scope must include the
+            // team it is pushed to). Whether it does is not known here while the subject has unsynced changes.
+            if receivingTeam != nil, accessEnd == nil,
+               try Int64.fetchOne(
+                   db, sql: "SELECT seq FROM outbox WHERE collection = ? AND id = ?",
+                   arguments: [Collection.subjects, record.id]) != nil
+            {
+                throw LocalStoreError.invalidInput(
+                    "the subject has changes that are not synced yet: sync first, then hand over (or keep access "
+                        + "for a while with --keep-access)")
             }
             var subject = record
             var noteValues: [String: FieldValue] = [
