@@ -159,3 +159,37 @@ struct EngineSyncTests {
     }
 }
 
+
+/// Protocol version 2: an adviser who leaves the team keeps nothing of it on the device (README §14.4).
+@Suite("Engine: team membership ends")
+struct EngineMembershipTests {
+    @Test func aDeviceWhoseAdviserLeftTheTeamDropsItsRecordsAndKeepsUnsyncedChangesAside() async throws {
+        let world = EngineWorld()
+        let laptop = try await world.device("laptop")
+        try await laptop.writeNote("n1")
+        try await laptop.writeNote("n2")
+        try await laptop.sync()
+        #expect(await laptop.storage.records().count == 2)
+
+        // An unsynced edit, then the adviser leaves the team (the device stays enrolled elsewhere).
+        _ = try await laptop.storage.update(noteKey("n2"), values: ["place": .string("school")])
+        await world.server.registerDevice("laptop", replica: try ReplicaID("laptop"), teams: ["south"])
+        do {
+            try await laptop.engine.sync()
+            Issue.record("the sync should end with teamAccessEnded")
+        } catch {
+            guard case .teamAccessEnded(let team) = error.reason else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(team == EngineWorld.team)
+            #expect(error.partial.removed == 2 && error.partial.setAside == 1)
+            #expect(error.description.contains("no longer a member"))
+        }
+        #expect(await laptop.storage.records().isEmpty)
+        #expect(await laptop.storage.setAside == [noteKey("n2")])
+        #expect(try await laptop.storage.pendingChangeCount() == 0, "a change kept aside is never sent")
+        #expect(try await laptop.storage.pullCursor() == nil)
+        #expect(await world.server.record(noteKey("n2"), in: EngineWorld.team)?.value("place") == nil)
+    }
+}

@@ -74,7 +74,7 @@ extension LocalStore {
         }
     }
 
-    private func removeRecord(
+    func removeRecord(
         _ db: Database, _ key: RecordKey, reason: String, into outcome: inout ApplyOutcome, at now: Date
     ) throws {
         let arguments: StatementArguments = [key.collection, key.id]

@@ -28,6 +28,11 @@ public protocol ReplicaStorage: Sendable {
     /// How many outbox entries are waiting, for status displays.
     func pendingChangeCount() async throws -> Int
 
+    /// The adviser is no longer a member of the store's team (`hello` no longer lists it, README §14.4): drop
+    /// every record with all its local state, keep unsynced local changes aside (never sent), clear the pull
+    /// cursor, in one transaction.
+    func teamAccessEnded() async throws -> ApplyOutcome
+
     /// Called once after a sync pushed and pulled everything, so the store can remember when the last
     /// successful sync happened. The default does nothing.
     func syncCompleted(_ summary: SyncSummary) async throws
@@ -35,6 +40,11 @@ public protocol ReplicaStorage: Sendable {
 
 extension ReplicaStorage {
     public func syncCompleted(_ summary: SyncSummary) async throws {}
+
+    /// Refuses: a store that cannot drop its records must not pretend it did.
+    public func teamAccessEnded() async throws -> ApplyOutcome {
+        throw SyncError(phase: .negotiating, reason: .invalidResponse("this store cannot drop a team's records"))
+    }
 }
 
 /// The position of a local write in a replica's outbox; grows with every local write.

@@ -95,12 +95,18 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
             await run.report()
             negotiated = try await negotiate(&run)
         }
+        try await checkMembership(&run)
         do {
             try await pushAll(&run)
             try await pullAll(&run)
         } catch {
             // A server that stopped speaking our version (for example after an upgrade) is asked again.
             if error.errorBody?.code == .unsupportedVersion { negotiated = nil }
+            // The team refused us: the adviser may have left it since the last hello. Ask again at once.
+            if error.errorBody?.code == .forbiddenTeam {
+                negotiated = try await negotiate(&run)
+                try await checkMembership(&run)
+            }
             throw error
         }
         let summary = run.summary(now: environment.now())
@@ -108,6 +114,25 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
         run.phase = .finished
         await run.report()
         return summary
+    }
+
+    /// Version 2: an adviser who left the team keeps nothing of it on the device (README §14.4). When `hello`
+    /// no longer lists the team the store has synced with, the store drops its records and the sync ends with
+    /// ``SyncError/Reason/teamAccessEnded(team:)``.
+    private func checkMembership(_ run: inout Run) async throws(SyncError) {
+        guard let negotiated, negotiated.protocolVersion >= 2, !negotiated.teams.contains(configuration.team) else {
+            return
+        }
+        // Only a store that has synced with the team drops it: a team this store never pulled from is a
+        // configuration mistake, answered `403 forbidden_team` as before, and never wipes anything.
+        guard try await store(&run, { try await self.storage.pullCursor() }) != nil else { return }
+        let outcome = try await store(&run) { try await self.storage.teamAccessEnded() }
+        run.removed += outcome.removed
+        run.setAside += outcome.setAside
+        self.negotiated = nil
+        throw SyncError(
+            phase: .negotiating, reason: .teamAccessEnded(team: configuration.team),
+            partial: run.summary(now: environment.now()))
     }
 
     private func negotiate(_ run: inout Run) async throws(SyncError) -> HelloResponse {

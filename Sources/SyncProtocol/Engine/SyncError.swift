@@ -20,6 +20,9 @@ public struct SyncError: Error, CustomStringConvertible {
         /// device must not push under this replica id again; it continues as a new replica. The body names
         /// the first record found (`details.collection`, `details.id`).
         case replicaRolledBack(ErrorBody)
+        /// The adviser is no longer a member of the team this engine syncs (`hello` no longer lists it): the
+        /// store dropped the team's records (``SyncError/partial`` counts them and those kept aside).
+        case teamAccessEnded(team: String)
         /// Another sync of this engine is already running.
         case alreadySyncing
         /// The task was cancelled.
@@ -62,7 +65,8 @@ public struct SyncError: Error, CustomStringConvertible {
     public var isTransient: Bool {
         switch reason {
         case .transport(let error): (error as? any RetryClassifying)?.isRetryable ?? false
-        case .storage, .unsupportedVersion, .invalidResponse, .recordTooLarge, .replicaRolledBack: false
+        case .storage, .unsupportedVersion, .invalidResponse, .recordTooLarge, .replicaRolledBack, .teamAccessEnded:
+            false
         case .alreadySyncing, .cancelled: true
         }
     }
@@ -80,6 +84,9 @@ public struct SyncError: Error, CustomStringConvertible {
             let record = body.details.flatMap { details in details.collection.map { "\($0)/\(details.id ?? "?")" } }
             what = "the server holds writes this device's store lacks\(record.map { " (record \($0))" } ?? ""): "
                 + "the store was restored from a backup or copied, and must continue as a new replica"
+        case .teamAccessEnded(let team):
+            what = "the adviser is no longer a member of team \(team): \(partial.removed) records removed from this device"
+                + (partial.setAside > 0 ? ", \(partial.setAside) with unsynced changes kept aside" : "")
         case .alreadySyncing: what = "a sync is already running"
         case .cancelled: what = "cancelled"
         }

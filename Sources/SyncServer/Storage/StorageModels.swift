@@ -228,6 +228,8 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case expire
     /// An administrator let two teams share records with each other.
     case partner
+    /// An administrator ended an adviser's membership of a team.
+    case leave
 }
 
 /// One entry of the audit log: who did what to which records, and when.

@@ -27,6 +27,10 @@ public protocol SyncStorage: Sendable {
     /// `canPurge` (when given) sets whether the adviser's devices may push purges.
     func addAdviser(named adviser: String, toTeam team: String, canPurge: Bool?, at date: Date) async throws
 
+    /// Ends `adviser`'s membership of `team`: the adviser's devices can no longer reach the team, and on their
+    /// next `hello` (version 2) drop its records. Removing a non-member is harmless.
+    func removeAdviser(named adviser: String, fromTeam team: String, at date: Date) async throws
+
     /// Stores a one-time enrolment code (by digest) for `adviser`, valid until `expiresAt`.
     func storeEnrolmentCode(digest: String, adviser: String, expiresAt: Date, at date: Date) async throws
 

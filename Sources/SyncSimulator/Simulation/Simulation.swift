@@ -272,6 +272,7 @@ public final class Simulation {
         case .invalidResponse: return "invalid-response"
         case .recordTooLarge: return "record-too-large"
         case .replicaRolledBack: return "replica-rolled-back"
+        case .teamAccessEnded: return "team-access-ended"
         case .alreadySyncing: return "already-syncing"
         case .cancelled: return "cancelled"
         }

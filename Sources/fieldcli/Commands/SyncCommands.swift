@@ -48,6 +48,15 @@ func syncFailure(_ error: any Error, server: String, queued: Int?) -> CLIError {
                             + "administrator to make the teams partners" : "")
         case .invalidResponse: reason = "the server's answer was not understood (\(transport.message))"
         }
+    } else if let syncError = error as? SyncError, case .teamAccessEnded(let team) = syncError.reason {
+        // Not a failure to retry: the adviser left the team, and the team's records left this device.
+        let removed = syncError.partial.removed
+        let aside = syncError.partial.setAside
+        return CLIError(
+            "you are no longer a member of team \(team): \(removed) record\(removed == 1 ? "" : "s") removed from "
+                + "this device (access ended)"
+                + (aside > 0 ? "; \(aside) with unsynced changes kept aside: see 'fieldcli status --set-aside'" : ""),
+            status: .syncFailed)
     } else if let syncError = error as? SyncError, case .replicaRolledBack = syncError.reason {
         // The server holds later changes from this device than the store does: the store was put back from an
         // older copy. Pushing on would overwrite those changes, so the server refuses; nothing is lost either way.

@@ -4,6 +4,28 @@ import SyncProtocol
 import SyncServer
 
 extension Admin {
+    struct RemoveAdviser: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove-adviser",
+            abstract: "End an adviser's membership of a team (they left it).",
+            discussion: """
+                The adviser's devices can no longer reach the team; on their next sync they drop its records \
+                (unsynced changes are kept aside on the device, encrypted). The devices stay enrolled for the \
+                adviser's other teams; revoke them with 'admin revoke' if the adviser left altogether.
+                Example: sync-server admin remove-adviser --team uu-north lars
+                """)
+
+        @ParentCommand var admin: Admin
+        @Option(help: "The team to leave.") var team: String
+        @Argument(help: "The adviser's name.") var name: String
+
+        func run() async throws {
+            let (team, name) = (self.team, self.name)
+            try await admin.withStorage { storage in try await storage.removeAdviser(named: name, fromTeam: team, at: Date()) }
+            print("\(name) is no longer a member of \(team)")
+        }
+    }
+
     struct Partner: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Let two teams share young people's records with each other (with consent).",

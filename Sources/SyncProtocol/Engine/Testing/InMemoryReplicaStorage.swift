@@ -156,6 +156,18 @@ public actor InMemoryReplicaStorage: ReplicaStorage {
         return outcome
     }
 
+    public func teamAccessEnded() -> ApplyOutcome {
+        var outcome = ApplyOutcome(removed: store.count)
+        for key in outbox.keys where store[key] != nil {
+            setAside.insert(key)
+            outcome.setAside += 1
+        }
+        store = [:]
+        outbox = [:]
+        cursor = nil
+        return outcome
+    }
+
     public func pendingChangeCount() -> Int {
         outbox.count
     }

@@ -22,6 +22,23 @@ extension PostgresStorage {
         }
     }
 
+    public func removeAdviser(named adviser: String, fromTeam team: String, at date: Date) async throws {
+        try await transaction { connection in
+            let rows = try await connection.query("SELECT 1 FROM teams WHERE name = \(team)", logger: logger)
+            var found = false
+            for try await _ in rows { found = true }
+            guard found else { throw StorageError.teamNotFound(team) }
+            let deleted = try await connection.query(
+                "DELETE FROM memberships WHERE adviser = \(adviser) AND team = \(team) RETURNING adviser", logger: logger)
+            var count = 0
+            for try await _ in deleted { count += 1 }
+            guard count > 0 else { return }
+            try await Self.insertAudit(
+                AuditEvent(at: date, action: .leave, deviceID: nil, adviser: adviser, team: team),
+                connection: connection, logger: logger)
+        }
+    }
+
     public func partners(of team: String) async throws -> Set<String> {
         let rows = try await client.query("SELECT partner FROM partners WHERE team = \(team)", logger: logger)
         var result: Set<String> = []

@@ -19,6 +19,17 @@ extension SQLiteStorage {
         }
     }
 
+    public func removeAdviser(named adviser: String, fromTeam team: String, at date: Date) async throws {
+        try await pool.write { db in
+            guard try Self.lastSeq(db, team: team) != nil else { throw StorageError.teamNotFound(team) }
+            try db.execute(
+                sql: "DELETE FROM memberships WHERE adviser = ? AND team = ?", arguments: [adviser, team])
+            guard db.changesCount > 0 else { return }
+            try Self.insertAudit(
+                AuditEvent(at: date, action: .leave, deviceID: nil, adviser: adviser, team: team), db: db)
+        }
+    }
+
     public func partners(of team: String) async throws -> Set<String> {
         try await pool.read { db in
             Set(try String.fetchAll(db, sql: "SELECT partner FROM partners WHERE team = ?", arguments: [team]))
