@@ -129,6 +129,41 @@ struct HandoverStoryTests {
         #expect(try on("c", "subject", "list", "--mine").stdout.contains("ung-0200"))
     }
 
+    @Test func consentWithdrawnEndsThePartnersAccessOnItsDevices() throws {
+        let server = try SyncServerProcess()
+        defer { server.stop() }
+        try twoPartnerTeams(server)
+        try on("a", "subject", "add", "ung-0400", "--name", "Ali")
+        let shared = noteID(try on("a", "note", "add", "ung-0400", "-k", "follow-up", "Plan: a trial week in May"))
+        try on("a", "note", "add", "ung-0400", "-k", "home-visit", "Visited at home, tense atmosphere")
+        try on("a", "sync")
+        try on("a", "subject", "share", "ung-0400", "--team", "jobcentre", "--consent", "the plan for May")
+        try on("a", "note", "share", String(shared.prefix(8)), "--team", "jobcentre")
+        try on("a", "sync")
+
+        // The partner reads the subject and the one note shared, not the rest.
+        try on("c", "sync")
+        #expect(try on("c", "subject", "list").stdout.contains("ung-0400"))
+        #expect(!(try on("c", "subject", "list", "--mine").stdout.contains("ung-0400")))
+        let notes = try json(try on("c", "note", "list", "--json")) as? [[String: Any]]
+        #expect(notes?.compactMap { $0["id"] as? String } == [shared])
+        #expect(try on("c", "search", "tense").stdout.contains("Nothing found."))
+
+        // The young person withdraws consent: the subject and the note leave the partner's device.
+        try on("a", "subject", "unshare", "ung-0400", "--team", "jobcentre")
+        try on("a", "sync")
+        let ended = try on("c", "sync")
+        #expect(ended.stdout.contains("2 records removed: access ended"), "\(ended.stdout)")
+        #expect(try on("c", "subject", "list").stdout.contains("No subjects."))
+        #expect(try on("c", "search", "trial").stdout.contains("Nothing found."))
+        try on("c", "verify")
+        // The sending team keeps everything, and the log says what happened.
+        #expect(try on("a", "note", "list", "--subject", "ung-0400").lines.count == 3)
+        let log = try on("a", "subject", "show", "ung-0400").stdout
+        #expect(log.contains("consent from the young person to share with jobcentre"))
+        #expect(log.contains("consent withdrawn — no longer shared with jobcentre"))
+    }
+
     @Test func sharingWithATeamThatIsNotAPartnerIsRefusedAndCanBeUndone() throws {
         let server = try SyncServerProcess()
         defer { server.stop() }
