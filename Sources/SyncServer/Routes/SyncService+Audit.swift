@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SyncProtocol
 
 extension SyncService {
@@ -6,7 +7,7 @@ extension SyncService {
     /// is context without content (the batch id of a push that could be decoded).
     func auditRefusal(
         _ error: any Error, action: AuditAction, identity: DeviceIdentity, team: String, recordIDs: [String],
-        detail: String? = nil, context: SyncRequestContext
+        detail: String? = nil, logger: Logger
     ) async {
         let event = AuditEvent(
             at: Date(), action: action, deviceID: identity.deviceID, adviser: identity.adviser, team: team,
@@ -14,7 +15,7 @@ extension SyncService {
         do {
             try await storage.appendAudit(event)
         } catch {
-            context.logger.error("could not audit a refused request", metadata: ["error": "\(error)"])
+            logger.error("could not audit a refused request", metadata: ["error": "\(error)"])
         }
     }
 

@@ -29,7 +29,7 @@ extension SyncService {
             return try .json(encoding: TeamDirectory(protocolVersion: version, devices: devices))
         } catch {
             await auditRefusal(
-                error, action: .directory, identity: identity, team: team, recordIDs: [], context: context)
+                error, action: .directory, identity: identity, team: team, recordIDs: [], logger: context.logger)
             throw error
         }
     }

@@ -36,17 +36,21 @@ extension SyncService {
         return try .json(encoding: response)
     }
 
-    /// `POST /v1/hello`: negotiates the protocol version and tells the device its teams and the limits.
+    /// `POST /v1/hello`: decodes the request, then ``hello(_:identity:)``.
     func hello(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let message = try decode(HelloRequest.self, from: try await readBody(request))
+        return try .json(encoding: try hello(message, identity: identity))
+    }
+
+    /// Negotiates the protocol version with an authenticated device and tells it its teams and the limits.
+    package func hello(_ message: HelloRequest, identity: DeviceIdentity) throws(APIError) -> HelloResponse {
         guard let version = ProtocolVersion.negotiate(client: message.protocolVersions) else {
             throw APIError.unsupportedVersion(offered: message.protocolVersions)
         }
-        let response = HelloResponse(
+        return HelloResponse(
             protocolVersion: version, deviceID: identity.deviceID, teams: identity.teams.sorted(),
             server: try serverInfo())
-        return try .json(encoding: response)
     }
 }
 

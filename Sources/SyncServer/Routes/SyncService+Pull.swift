@@ -1,33 +1,52 @@
 import Foundation
 import Hummingbird
+import Logging
 import SyncProtocol
 
 extension SyncService {
-    /// `GET /v1/teams/{team}/pull?cursor=&limit=`: one page of the team's changes after the cursor.
+    /// `GET /v1/teams/{team}/pull?cursor=&limit=`: parses the query, then ``pull(_:identity:team:logger:)``.
     func pull(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let team = try context.parameters.require("team")
+        let pullRequest: PullRequest
         do {
-            return try await pull(request, identity: identity, team: team, context: context)
+            // The protocol's order of checks: team, then the query.
+            try authorize(identity, team: team)
+            let query = request.uri.queryParameters
+            do {
+                pullRequest = try PullRequest.validated(
+                    cursor: query["cursor"].map(String.init), limit: query["limit"].map(String.init),
+                    protocolVersion: query["protocolVersion"].map(String.init))
+            } catch {
+                throw APIError(error.errorBody)
+            }
         } catch {
-            await auditRefusal(error, action: .pull, identity: identity, team: team, recordIDs: [], context: context)
+            await auditRefusal(
+                error, action: .pull, identity: identity, team: team, recordIDs: [], logger: context.logger)
+            throw error
+        }
+        return .json(try await pull(pullRequest, identity: identity, team: team, logger: context.logger))
+    }
+
+    /// Serves one page of `team`'s changes after the request's cursor to an authenticated device: the encoded
+    /// ``PullPage`` (canonical JSON, as sent over HTTP); a refusal is audited and thrown.
+    ///
+    /// The HTTP route and the simulator both call this, so the simulator's oracle vouches for the shipped rules.
+    package func pull(
+        _ pullRequest: PullRequest, identity: DeviceIdentity, team: String, logger: Logger
+    ) async throws -> Data {
+        do {
+            try authorize(identity, team: team)
+            return try await page(pullRequest, identity: identity, team: team, logger: logger)
+        } catch {
+            await auditRefusal(error, action: .pull, identity: identity, team: team, recordIDs: [], logger: logger)
             throw error
         }
     }
 
-    func pull(
-        _ request: Request, identity: DeviceIdentity, team: String, context: SyncRequestContext
-    ) async throws -> Response {
-        try authorize(identity, team: team)
-        let query = request.uri.queryParameters
-        let pullRequest: PullRequest
-        do {
-            pullRequest = try PullRequest.validated(
-                cursor: query["cursor"].map(String.init), limit: query["limit"].map(String.init),
-                protocolVersion: query["protocolVersion"].map(String.init))
-        } catch {
-            throw APIError(error.errorBody)
-        }
+    private func page(
+        _ pullRequest: PullRequest, identity: DeviceIdentity, team: String, logger: Logger
+    ) async throws -> Data {
         let cursor = try PullCursor(parsing: pullRequest.cursor, team: team)
         let limits = configuration.limits
         let limit = min(pullRequest.limit ?? limits.defaultPageRecords, limits.maxPageRecords)
@@ -45,11 +64,11 @@ extension SyncService {
         Self.boundPage(&slice, maxBytes: limits.maxBodyBytes)
         metrics.pulls.increment()
         metrics.recordsPulled.increment(by: Int64(slice.records.count))
-        context.logger.debug(
+        logger.debug(
             "pull served",
             metadata: ["team": "\(team)", "records": "\(slice.records.count)", "more": "\(slice.hasMore)"])
-        return .json(
-            Self.encodePage(slice, nextCursor: PullCursor(seq: slice.nextSeq).encoded(team: team), version: version))
+        return Self.encodePage(
+            slice, nextCursor: PullCursor(seq: slice.nextSeq).encoded(team: team), version: version)
     }
 
     /// Bounds a page in bytes as well as in records (README §5): records are kept, in order, while the page

@@ -1,44 +1,67 @@
 import Foundation
 import Hummingbird
+import Logging
 import SyncProtocol
 
 extension SyncService {
-    /// `POST /v1/teams/{team}/push`: validates the batch, then merges it into the team in one transaction.
+    /// `POST /v1/teams/{team}/push`: reads and decodes the batch, then ``push(_:identity:team:logger:)``.
     func push(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let team = try context.parameters.require("team")
-        var batchKeys: [String] = []
-        var batchID: String?
+        let batch: PushBatch
         do {
             // The protocol's order of checks: body size, then team, then decoding.
             let body = try await readBody(request)
             try authorize(identity, team: team)
-            let batch = try decode(PushBatch.self, from: body)
-            batchKeys = batch.records.map(\.key.description)
-            batchID = batch.batchID
-            return try await push(batch, identity: identity, team: team, context: context)
+            batch = try decode(PushBatch.self, from: body)
         } catch {
-            // A refused push is audited too, with what it tried to write (nothing was written).
-            await auditRefusal(
-                error, action: .push, identity: identity, team: team, recordIDs: batchKeys,
-                detail: batchID.map { "batch=\($0)" }, context: context)
-            // A clock the push rule refuses is a hostile or broken device, or a store restored from a backup:
-            // operators should hear of it (no record, replica or counter in the log, only who and which batch).
-            if let code = (error as? APIError)?.body.code, code == .clockAhead || code == .replicaRolledBack {
-                context.logger.warning(
-                    "push refused by the push rule",
-                    metadata: [
-                        "code": "\(code)", "device": "\(identity.deviceID)", "team": "\(team)",
-                        "batch": "\(batchID ?? "?")",
-                    ])
-            }
+            await refusedPush(error, batch: nil, identity: identity, team: team, logger: context.logger)
+            throw error
+        }
+        return try .json(encoding: try await push(batch, identity: identity, team: team, logger: context.logger))
+    }
+
+    /// Applies a decoded push batch of an authenticated device: validates it, then merges it into the team in
+    /// one transaction, and answers the protocol's ``PushResult``; a refusal is audited and thrown (an
+    /// ``APIError``, or a storage error the HTTP layer maps).
+    ///
+    /// The HTTP route and the simulator both call this, so the simulator's oracle vouches for the shipped rules.
+    package func push(
+        _ batch: PushBatch, identity: DeviceIdentity, team: String, logger: Logger
+    ) async throws -> PushResult {
+        do {
+            try authorize(identity, team: team)
+            return try await apply(batch, identity: identity, team: team, logger: logger)
+        } catch {
+            await refusedPush(error, batch: batch, identity: identity, team: team, logger: logger)
             throw error
         }
     }
 
-    func push(
-        _ batch: PushBatch, identity: DeviceIdentity, team: String, context: SyncRequestContext
-    ) async throws -> Response {
+    /// Audits a refused push, with what it tried to write (nothing was written), and logs push-rule refusals.
+    private func refusedPush(
+        _ error: any Error, batch: PushBatch?, identity: DeviceIdentity, team: String, logger: Logger
+    ) async {
+        let batchID = batch?.batchID
+        await auditRefusal(
+            error, action: .push, identity: identity, team: team,
+            recordIDs: batch?.records.map(\.key.description) ?? [], detail: batchID.map { "batch=\($0)" },
+            logger: logger)
+        // A clock the push rule refuses is a hostile or broken device, or a store restored from a backup:
+        // operators should hear of it (no record, replica or counter in the log, only who and which batch).
+        if let code = (error as? APIError)?.body.code, code == .clockAhead || code == .replicaRolledBack {
+            logger.warning(
+                "push refused by the push rule",
+                metadata: [
+                    "code": "\(code)", "device": "\(identity.deviceID)", "team": "\(team)",
+                    "batch": "\(batchID ?? "?")",
+                ])
+        }
+    }
+
+    private func apply(
+        _ batch: PushBatch, identity: DeviceIdentity, team: String, logger: Logger
+    ) async throws -> PushResult {
         try validate(batch, identity: identity)
 
         // The applied cursor of a final batch tells which changes the device had seen (compaction input).
@@ -60,6 +83,7 @@ extension SyncService {
         // applies from the next push).
         let partners = try await storage.partners(of: team)
         let version = batch.protocolVersion
+        let rules = rules
         let result = try await storage.applyPush(
             team: team, keys: records.map(\.key), subjects: Set(records.compactMap(\.subjectID)),
             checkpoint: checkpoint, audit: audit
@@ -67,7 +91,7 @@ extension SyncService {
             index, stored, subjectScope in
             try Self.mergeStep(
                 incoming: records[index], index: index, stored: stored, team: team, partners: partners,
-                subjectScope: subjectScope, version: version, pusher: pusher, canPurge: canPurge)
+                subjectScope: subjectScope, version: version, pusher: pusher, canPurge: canPurge, rules: rules)
         }
         let merged = result.outcomes.count { $0.outcome.status == .merged }
         let conflicted = result.outcomes.count(where: \.conflicted)
@@ -76,17 +100,16 @@ extension SyncService {
         metrics.recordsWritten.increment(by: Int64(result.written))
         metrics.recordsMerged.increment(by: Int64(merged))
         metrics.recordsConflicted.increment(by: Int64(conflicted))
-        context.logger.info(
+        logger.info(
             "push applied",
             metadata: [
                 "team": "\(team)", "batch": "\(batch.batchID)", "records": "\(records.count)",
                 "written": "\(result.written)", "merged": "\(merged)", "conflicted": "\(conflicted)",
                 "seq": "\(result.lastSeq)",
             ])
-        let answer = PushResult(
+        return PushResult(
             protocolVersion: batch.protocolVersion, batchID: batch.batchID, sequence: UInt64(result.lastSeq),
             results: result.outcomes.map(\.outcome))
-        return try .json(encoding: answer)
     }
 
     /// Checks what the decoder cannot: the batch size, the device's replica, every record's schema.
@@ -126,7 +149,8 @@ extension SyncService {
     /// checked against exactly the state the record is merged into, also when other pushes run concurrently.
     static func mergeStep(
         incoming: Record, index: Int, stored state: StoredState?, team: String, partners: Set<String>,
-        subjectScope: SubjectScopeLookup, version: Int, pusher: ReplicaID, canPurge: Bool
+        subjectScope: SubjectScopeLookup, version: Int, pusher: ReplicaID, canPurge: Bool,
+        rules: SyncServiceRules = .standard
     ) throws -> MergeStep<RecordOutcome> {
         let stored = try state.map { try WireCoding.decode(Record.self, from: $0.body) }
         if incoming.isPurged, stored?.isPurged != true, !canPurge {
@@ -139,7 +163,7 @@ extension SyncService {
         } catch {
             throw APIError(error.errorBody(index: index))
         }
-        let result = stored.map { $0.merged(with: incoming) } ?? incoming
+        let result = stored.map { rules.merge($0, incoming) } ?? incoming
         let home = state?.home ?? team
         let decision: ScopeRule.Decision
         do {
@@ -152,8 +176,13 @@ extension SyncService {
         }
         let newBody = result == stored ? nil : try WireCoding.encode(result)
         let outcome: PushOutcome = result == incoming ? .accepted(incoming.key) : .merged(result)
+        var routed = decision.scope
+        if rules.forgetsNarrowing, let stored {
+            // The fault: teams that left the scope keep receiving the record and are never told to drop it.
+            routed.formUnion(stored.scope(home: home))
+        }
         return MergeStep(
-            newBody: newBody, routing: Self.routing(of: result, scope: decision.scope),
+            newBody: newBody, routing: Self.routing(of: result, scope: routed),
             outcome: RecordOutcome(outcome: outcome, conflicted: newBody != nil && result.isInConflict))
     }
 

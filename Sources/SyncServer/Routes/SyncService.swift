@@ -18,13 +18,26 @@ public final class SyncService: Sendable {
     let deviceLimiter: RateLimiter
     let anonymousLimiter: RateLimiter
     let logger: Logger
+    /// The merge of a pushed record into the stored one, and test-only faults (``SyncServiceRules``).
+    let rules: SyncServiceRules
     private let replica = Mutex<ReplicaID?>(nil)
 
     /// Creates the shared state of a server.
-    public init(
+    public convenience init(
         storage: any SyncStorage, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
         schemas: [String: Schema] = Schemas.all, logger: Logger
     ) {
+        self.init(
+            storage: storage, configuration: configuration, metrics: metrics, schemas: schemas, rules: .standard,
+            logger: logger)
+    }
+
+    /// Creates the shared state of a server with other ``SyncServiceRules`` (the simulator's broken servers).
+    package init(
+        storage: any SyncStorage, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
+        schemas: [String: Schema] = Schemas.all, rules: SyncServiceRules, logger: Logger
+    ) {
+        self.rules = rules
         self.storage = storage
         self.schemas = schemas
         self.configuration = configuration
