@@ -321,6 +321,10 @@ struct ScopeTests {
         #expect(note.scopeTeams == ["north", "jobcentre"])
         #expect(note.string("kind") == "handover")
 
+        // Until the removal comes, a note about it would reach nobody: refused.
+        Self.expectRefusal("no longer reads this subject") {
+            try store.addNote(NewNote(subjectReference: "ung-7", kind: .phone, body: "One more thing"))
+        }
         let subject = try #require(try Self.record(store, "subjects", created.id))
         let decision = try ScopeRule.decide(
             merged: stored.merged(with: subject), stored: stored, home: "north", storedReaders: ["north"],

@@ -31,6 +31,7 @@ extension LocalStore {
         guard Self.hasText(new.body) else {
             throw LocalStoreError.invalidInput("a note needs some text")
         }
+        try requireReadableSubject(db, subject)
         var values: [String: FieldValue] = [
             "subject": .reference(subject.id),
             "kind": .string(new.kind.rawValue),

@@ -276,6 +276,17 @@ extension LocalStore {
 
     // MARK: Helpers
 
+    /// Refuses a new note about a subject this store's team no longer reads (handed over to another team, not
+    /// synced yet): nobody would read the note, not even its author once the removal comes.
+    func requireReadableSubject(_ db: Database, _ subject: Subject) throws {
+        guard !subject.scope.isEmpty, let json = try metaValue(db, MetaKey.enrolment),
+              let team = try? JSONDecoder().decode(Enrolment.self, from: Data(json.utf8)).team,
+              !subject.scope.contains(team)
+        else { return }
+        throw LocalStoreError.invalidInput(
+            "your team no longer reads this subject (it was handed over): a note about it would reach nobody")
+    }
+
     /// The causal state of the live subject with this reference, id or unique id prefix.
     private func liveSubjectRecord(_ db: Database, _ reference: String) throws -> SyncRecord {
         let subject = try resolveSubject(db, reference)
