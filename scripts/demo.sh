@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's main job, end to end: a sync-server on its embedded SQLite default, two advisers' devices
 # writing notes offline, syncing, a concurrent edit that merges by itself, one that needs a person, the
-# resolution, and both devices agreeing at the end. Everything lives in a temporary directory.
+# resolution, both devices agreeing, and the young person moving on to another organisation: a handover
+# with consent, the receiver seeing only the handover note, the sender's access ending on every device.
+# Everything lives in a temporary directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -130,6 +132,35 @@ fc export "${LARS[@]}" --subject ung-0142
 
 step "The server's audit trail"
 show "$BIN/sync-server" admin --database "$DB" audit --limit 8 || true
+
+step "Sofie moves on to the job centre: a handover with her consent"
+show "$BIN/sync-server" admin --database "$DB" create-team jobcentre
+show "$BIN/sync-server" admin --database "$DB" add-adviser --team jobcentre jonas
+show "$BIN/sync-server" admin --database "$DB" partner --team north --with jobcentre
+CODE_JONAS="$("$BIN/sync-server" admin --database "$DB" enrolment-code --adviser jonas --expires 1h | tail -1)"
+JONAS=(--store "$WORK/jonas-laptop")
+export FIELDCLI_PASSPHRASE="demo passphrase, not for real notes"
+fc init "${JONAS[@]}" --adviser jonas --device-name jonas-laptop
+fc unlock "${JONAS[@]}" --for 8h
+unset FIELDCLI_PASSPHRASE
+fc enroll "${JONAS[@]}" --server "$URL" --code "$CODE_JONAS"
+# Only the handover note passes on; north keeps reading for 30 days, then its access ends.
+fc subject handover "${METTE[@]}" ung-0142 --to jonas --team jobcentre --keep-access 30d --yes \
+    --consent "Sofie agrees that the job centre gets the handover note" \
+    --note "Starts the carpentry course in January; prefers texts to calls."
+fc sync "${METTE[@]}"
+fc sync "${JONAS[@]}"
+fc subject list "${JONAS[@]}" --mine
+fc followups "${JONAS[@]}"
+fc note list "${JONAS[@]}"
+
+step "30 days later the north team's access ends, on every north device"
+show "$BIN/sync-server" admin --database "$DB" expire-access --as-of "$(date -u -d '+31 days' +%F)"
+fc sync "${METTE[@]}"
+fc sync "${LARS[@]}"
+fc subject list "${LARS[@]}"
+fc subject list "${JONAS[@]}"
+show "$BIN/sync-server" admin --database "$DB" access-report --subject ung-0142
 
 step "Evening: lock (the key is wiped; the next command asks for the passphrase again)"
 fc lock
