@@ -131,7 +131,7 @@ stage() {
     sed 's/^[[:space:]]*$/.Pp/' "$WORK/man-$binary/$binary.1" | gzip -9n >"$root/usr/share/man/man1/$binary.1.gz"
 
     write_copyright >"$root/usr/share/doc/$package/copyright"
-    printf '%s (%s) unstable; urgency=medium\n\n  * Built from fieldsync commit %s.\n\n -- %s  %s\n' \
+    printf '%s (%s) unstable; urgency=medium\n\n  * Packaged at fieldsync commit %s.\n\n -- %s  %s\n' \
         "$package" "$VERSION" "$REVISION" "$MAINTAINER" "$(date -u -R -d "@$SOURCE_DATE_EPOCH")" |
         gzip -9n >"$root/usr/share/doc/$package/changelog.gz"
 }
@@ -165,6 +165,8 @@ EOF
         printf '\nFiles: %s/*\nComment: Swift package %s %s' "$name" "$name" "$version"
         [[ "$name" == swift-nio-ssl || "$name" == swift-crypto ]] &&
             printf ', which includes BoringSSL (OpenSSL, ISC and other licenses: see the package'"'"'s LICENSE.txt)'
+        [[ "$name" == swift-nio-extras ]] &&
+            printf ', which includes zlib (Copyright Jean-loup Gailly and Mark Adler, Zlib license)'
         printf '\n'
         if [[ -n "$license" ]] && grep -q 'Apache License' "$license" && grep -q 'Version 2.0' "$license"; then
             printf 'Copyright: the %s authors\nLicense: Apache-2.0\n' "$name"
