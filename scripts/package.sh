@@ -228,6 +228,7 @@ install -d "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/ve
     >"$root/usr/share/bash-completion/completions/fieldcli"
 "$root/usr/bin/fieldcli" --generate-completion-script zsh >"$root/usr/share/zsh/vendor-completions/_fieldcli"
 "$root/usr/bin/fieldcli" --generate-completion-script fish >"$root/usr/share/fish/vendor_completions.d/fieldcli.fish"
+install -D -m 0644 "$PACKAGING/fieldcli/lintian-overrides" "$root/usr/share/lintian/overrides/fieldcli"
 build_deb fieldcli fieldcli
 
 # fieldsync-server: the binary, the man page, the systemd unit, the settings (a conffile), the maintainer scripts.
