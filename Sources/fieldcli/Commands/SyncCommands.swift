@@ -349,10 +349,8 @@ struct Status: ParsableCommand {
         if let device = status.deviceID { print("Device            \(device)") }
         print("Replica           \(status.replica)")
         print("Conflicts         \(status.conflicts)\(status.conflicts > 0 ? " (see 'fieldcli conflicts')" : "")")
-        if status.setAside > 0 {
-            print("Set aside         \(status.setAside) (access ended before they synced; see 'fieldcli status "
-                  + "--set-aside')")
-        }
+        print("Set aside         \(status.setAside)"
+              + (status.setAside > 0 ? " (access ended before they synced; see 'fieldcli status --set-aside')" : ""))
         if duplicates > 0 {
             print("Duplicates        \(duplicates) young \(duplicates == 1 ? "person has" : "people have") duplicate "
                   + "subjects (see 'fieldcli subject list', then 'fieldcli subject merge KEEP OTHER')")
