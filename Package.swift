@@ -77,6 +77,7 @@ let package = Package(
         .executableTarget(name: "bench-protocol", dependencies: ["SyncProtocol"]),
         .executableTarget(name: "bench-store", dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite"]),
         .executableTarget(name: "bench-sync", dependencies: ["LocalStore", "SyncProtocol", "SyncClient", "CSQLite"]),
+        .executableTarget(name: "bench-scopes", dependencies: ["LocalStore", "SyncProtocol", "SyncServer"]),
         .executableTarget(
             name: "bench-load",
             dependencies: ["SyncSimulator", .product(name: "PostgresNIO", package: "postgres-nio")]),

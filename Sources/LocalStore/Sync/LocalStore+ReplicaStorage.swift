@@ -61,6 +61,8 @@ extension LocalStore: ReplicaStorage {
         try write { db in
             try setMetaValue(db, MetaKey.lastSync, ISO8601DateFormatter().string(from: Date()))
         }
+        // Records left the device: their words leave the search index too, not only stop matching.
+        if summary.removed > 0 { try compactSearchIndex() }
     }
 
     /// Merges a remote state into the local one, saving only a real change.

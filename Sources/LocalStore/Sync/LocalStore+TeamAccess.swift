@@ -22,6 +22,7 @@ extension LocalStore {
                 try removeRecord(db, key, reason: Self.teamAccessEndedReason, into: &outcome, at: Date())
             }
             try setMetaValue(db, MetaKey.pullCursor, nil)
+            try db.execute(sql: "INSERT INTO note_fts(note_fts) VALUES('optimize')")
             return outcome
         }
     }
