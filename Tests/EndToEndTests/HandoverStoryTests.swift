@@ -131,8 +131,9 @@ struct HandoverStoryTests {
         try on("a", "subject", "add", "ung-0200")
         try on("a", "note", "add", "ung-0200", "-k", "walk", "Walked past the school")
         try on("a", "sync")
-        let handed = try on("a", "subject", "handover", "ung-0200", "--to", "jonas", "--team", "jobcentre",
-                            "--note", "Over to the job centre", "--consent", "the plan", "--keep-access", "30d", "--yes")
+        let handed = try on(
+            "a", "subject", "handover", "ung-0200", "--to", "jonas", "--team", "jobcentre", "--note",
+            "Over to the job centre", "--consent", "the plan", "--keep-access", "30d", "--yes")
         #expect(handed.stdout.contains("your team keeps reading it until"), "\(handed.stdout)")
         let kept = try on("a", "sync")
         #expect(!kept.stdout.contains("removed"), "\(kept.stdout)")

@@ -28,9 +28,9 @@ extension LocalStore {
 
     /// Drops every record of `keys` with all its local state: the record, its projection rows (a subject's merge
     /// fold too), its search rows and its outbox entry. A record with an outbox entry (a local change not yet
-    /// pushed) is first kept aside in `set_aside`. A removed subject takes with it the local notes about it that the page does not name (written
-    /// here and never pushed, so the server cannot name them): a team that stops reading a subject reads none of
-    /// its notes. Runs in the caller's transaction, the page's.
+    /// pushed) is first kept aside in `set_aside`. A removed subject takes with it the local notes about it that the
+    /// page does not name (written here and never pushed, so the server cannot name them): a team that stops reading
+    /// a subject reads none of its notes. Runs in the caller's transaction, the page's.
     func removeRecords(_ db: Database, _ keys: [RecordKey], into outcome: inout ApplyOutcome, at now: Date) throws {
         for key in keys {
             if key.collection == Collection.subjects {
