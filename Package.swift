@@ -78,6 +78,7 @@ let package = Package(
         .executableTarget(name: "bench-store", dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite"]),
         .executableTarget(name: "bench-sync", dependencies: ["LocalStore", "SyncProtocol", "SyncClient", "CSQLite"]),
         .executableTarget(name: "bench-scopes", dependencies: ["LocalStore", "SyncProtocol", "SyncServer"]),
+        .executableTarget(name: "bench-simulation", dependencies: ["SyncSimulator"]),
         .executableTarget(
             name: "bench-load",
             dependencies: ["SyncSimulator", .product(name: "PostgresNIO", package: "postgres-nio")]),
@@ -127,6 +128,7 @@ let package = Package(
                 "SyncProtocol",
                 "LocalStore",
                 "SyncClient",
+                "SyncServer",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

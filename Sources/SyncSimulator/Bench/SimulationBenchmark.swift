@@ -21,8 +21,8 @@ public struct BenchmarkRow: Sendable, Codable, Hashable {
     public var operationsPerSecond: Double { wallSeconds > 0 ? Double(operations) / wallSeconds : 0 }
 }
 
-/// The benchmark of `fieldcli simulate --bench`: convergence time of in-memory runs and how it grows
-/// with devices and with operations.
+/// The benchmark of `fieldcli simulate --bench`: convergence time of in-memory runs (devices on in-memory stores,
+/// the shipped server over SQLite) and how it grows with devices and with operations.
 public enum SimulationBenchmark {
     /// The sizes measured for a headline of `devices` × `operations`: a quarter, a half and all of the
     /// devices at full operations, then all devices at a quarter and a half of the operations.
@@ -36,11 +36,11 @@ public enum SimulationBenchmark {
 
     /// Runs one size with in-memory stores and the standard faults.
     public static func measure(
-        devices: Int, operations: Int, seed: UInt64, encodeMessages: Bool,
+        devices: Int, operations: Int, seed: UInt64, encodeMessages: Bool, workload: Workload = .scopes,
         logger: Logger = Logger(label: "fieldsync.simulator")
     ) async throws -> BenchmarkRow {
         let options = SimulationOptions(
-            seed: seed, devices: devices, operationsPerDevice: operations, storeKind: .memory,
+            seed: seed, devices: devices, operationsPerDevice: operations, storeKind: .memory, workload: workload,
             encodeMessages: encodeMessages, logger: logger)
         let report = try await Simulation(options: options).run()
         return BenchmarkRow(

@@ -66,7 +66,8 @@ extension DeviceStorage {
             return record.resolvingDeleteConflict(keep: keep, by: replica)
         case .purge:
             return record.purging(by: replica)
-        case .addSubject, .addNote:
+        case .addSubject, .addNote, .shareSubject, .unshareSubject, .shareNote, .narrowNote, .handover:
+            // Created above, or a scope action (``scopeWrites(_:date:)``).
             return nil
         }
     }
@@ -108,6 +109,8 @@ extension DeviceStorage {
                 try store.resolveDeletion(id: key.id, keep: keep)
             case .purge:
                 throw LocalActionRefused(reason: "LocalStore has no purge command; purges come from the console")
+            case .shareSubject, .unshareSubject, .shareNote, .narrowNote, .handover:
+                throw LocalActionRefused(reason: "scope actions go through applyScope(_:to:date:)")
             }
         } catch let error as LocalStoreError {
             // A note deleted meanwhile, a conflict settled by a sync: the person's action no longer applies.

@@ -1,6 +1,6 @@
 import SyncProtocol
 
-/// The merge the simulated server applies to a pushed record and its stored version.
+/// The merge the simulated server (the shipped ``SyncService``) applies to a pushed record and its stored version.
 ///
 /// The default is the protocol's own ``Record/merged(with:)``. Tests swap in a wrong one to prove the
 /// oracle notices lost writes; a user of the kit can also try a merge of their own here.
@@ -43,6 +43,6 @@ public struct MergeFunction: Sendable {
                 values[name] = winner.value(name) ?? .null
             }
         }
-        return merged.updating(values, by: InMemorySyncServer.defaultReplica)
+        return merged.updating(values, by: SimulatedServer.replica)
     }
 }

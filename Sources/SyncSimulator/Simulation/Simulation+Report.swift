@@ -2,9 +2,9 @@ import SyncProtocol
 
 extension Simulation {
     func makeReport(oracle: Oracle, converged: Bool, wallTime: Duration) async -> SimulationReport {
-        let records = oracle.finalRecords.reduce(0) { $0 + $1.count }
-        let conflicted = oracle.finalRecords.reduce(0) { $0 + $1.values.count(where: \.isInConflict) }
-        let purged = oracle.finalRecords.reduce(0) { $0 + $1.values.count(where: \.isPurged) }
+        let records = oracle.serverRecords.count
+        let conflicted = oracle.serverRecords.values.count(where: \.isInConflict)
+        let purged = oracle.serverRecords.values.count(where: \.isPurged)
         let seconds = Double(wallTime.components.seconds) + Double(wallTime.components.attoseconds) / 1e18
         let report = SimulationReport(
             seed: options.seed, devices: roster.adviserDeviceCount, consoles: roster.teams.count,

@@ -6,7 +6,13 @@ extension Simulation {
     /// Creates the server, the devices and their stores, the advisers' caseloads, and syncs every device
     /// once without faults (as after enrolment).
     func setUp() async throws {
-        server = SimulatedServer(inner: InMemorySyncServer(), merge: options.merge)
+        server = try await SimulatedServer.start(
+            seed: options.seed, merge: options.merge, forgetsNarrowing: options.serverForgetsNarrowing,
+            logger: options.logger)
+        for team in roster.teams { try await server.createTeam(team.name, at: date) }
+        for (team, partner) in roster.partners {
+            try await server.addPartner(roster.teams[team].name, with: roster.teams[partner].name, at: date)
+        }
         if options.storeKind == .encrypted {
             if let given = options.directory {
                 directory = given
@@ -26,11 +32,14 @@ extension Simulation {
                 engine: makeEngine(index: spec.index, team: roster.teams[spec.team].name, storage: storage,
                                    environment: environment),
                 random: stream.split(2))
+            if options.devicesIgnoreRemovals { await storage.setIgnoresRemovals(true) }
             devices.append(device)
             replicaOwners[storage.replica] = spec.index
-            await server.inner.registerDevice(
-                spec.name, replica: storage.replica, teams: [roster.teams[spec.team].name],
-                canPurge: spec.role == .console)
+            let adviser: String
+            if case .adviser(let index) = spec.role { adviser = roster.advisers[index].name } else { adviser = spec.name }
+            try await server.enrol(
+                device: spec.name, replica: storage.replica, adviser: adviser, team: roster.teams[spec.team].name,
+                canPurge: spec.role == .console, at: date)
         }
         caseloads = Array(repeating: [], count: roster.advisers.count)
         notesBy = Array(repeating: [], count: roster.advisers.count)
@@ -64,6 +73,9 @@ extension Simulation {
         if case .adviser(let index) = spec.role { adviser = roster.advisers[index].name } else { adviser = "console" }
         let store = try LocalStore.create(
             at: place, passphrase: passphrase, adviser: adviser, deviceName: spec.name, options: storeOptions)
+        try store.saveEnrolment(
+            Enrolment(serverURL: "simulated://server", deviceID: "dev-\(spec.name)", team: roster.teams[spec.team].name),
+            token: "token-\(spec.name)")
         return DeviceStorage(local: store, directory: place, passphrase: passphrase, options: storeOptions)
     }
 
@@ -106,6 +118,9 @@ extension Simulation {
         if faults.meanRestartInterval > 0 {
             schedule(.serverDown, at: now + random.exponential(mean: faults.meanRestartInterval))
         }
+        if options.workload == .scopes && !roster.partners.isEmpty {
+            schedule(.expireAccess, at: now + 3_600_000)
+        }
         record("active phase: \(operationsPending) operations, \(purgesPending) purges")
     }
 
@@ -119,6 +134,11 @@ extension Simulation {
             device.partitioned = false
         }
         record("quiescence")
+        if options.workload == .scopes {
+            // The calendar runs on past every overlap a handover left (at most two days), so each access that was
+            // to end has ended before the last syncs.
+            await expireAccess(at: date.addingTimeInterval(3 * 86_400))
+        }
         return await syncRounds(maxRounds: options.maxQuiescenceRounds)
     }
 
@@ -145,6 +165,7 @@ extension Simulation {
             await device.storage.close()
         }
         if ownsDirectory, let directory { try? FileManager.default.removeItem(at: directory) }
+        server?.close()
     }
 
     /// A fresh token for a line of text.

@@ -31,6 +31,8 @@ public final class Simulation {
         case serverDown
         case serverUp
         case kill(Int)
+        /// The server's periodic run of access ends (version 2).
+        case expireAccess
     }
 
     /// A request on the wire: the value (for its kind and team) and, when encoding, its JSON body.
@@ -87,7 +89,7 @@ public final class Simulation {
         self.options = options
         let master = SimulationRandom(seed: options.seed)
         var layout = master.split(1)
-        roster = Roster(deviceCount: options.devices, random: &layout)
+        roster = Roster(deviceCount: options.devices, teamSize: options.advisersPerTeam, random: &layout)
         random = master.split(2)
         log = EventLog(sink: options.trace)
     }
@@ -172,6 +174,9 @@ public final class Simulation {
         case .serverDown: serverDown()
         case .serverUp: serverUp()
         case .kill(let index): await kill(devices[index])
+        case .expireAccess:
+            await expireAccess(at: date)
+            if operationsPending > 0 { schedule(.expireAccess, at: now + 3_600_000) }
         }
     }
 
@@ -219,11 +224,11 @@ public final class Simulation {
             record("\(devices[index].name) backoff \(wait)ms")
             schedule(.wake(device: index, call: call), at: now + wait)
         case .finished(let index, let result):
-            finish(devices[index], result)
+            await finish(devices[index], result)
         }
     }
 
-    func finish(_ device: SimulatedDevice, _ result: Result<SyncSummary, SyncError>) {
+    func finish(_ device: SimulatedDevice, _ result: Result<SyncSummary, SyncError>) async {
         device.syncing = false
         device.task = nil
         switch result {
@@ -231,6 +236,7 @@ public final class Simulation {
             stats.syncsCompleted += 1
             stats.recordsPushed += summary.sent
             stats.recordsPulled += summary.received
+            stats.recordsRemoved += summary.removed
             roundMovement += summary.sent + summary.received
             record("\(device.name) sync-done sent \(summary.sent) received \(summary.received) "
                 + "conflicts \(summary.conflicts) retries \(summary.retries)")
@@ -248,6 +254,7 @@ public final class Simulation {
             if case .storage = error.reason {
                 runFailures.append(OracleFailure(kind: "store", detail: "\(device.name): \(error)"))
             }
+            await settleRefusal(error, on: device)
             // Try again a little later, as the app would; at quiescence, soon.
             let delay = quiescing ? 1_000 : 60_000 + device.random.exponential(mean: 4 * 60_000)
             requestSync(device, at: now + delay)

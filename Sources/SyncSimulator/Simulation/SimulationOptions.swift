@@ -9,6 +9,16 @@ public enum StoreKind: String, Sendable, Hashable, Codable, CaseIterable {
     case encrypted
 }
 
+/// What the advisers do.
+public enum Workload: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Notes, edits, tags, follow-ups, deletes, conflict resolutions and purges, each team on its own.
+    case classic
+    /// The classic workload, plus protocol version 2 between partner teams: subjects shared with consent and
+    /// unshared, notes shared within their subject's scope, handovers to another team with and without an
+    /// overlap that ends on a later day.
+    case scopes
+}
+
 /// Everything that determines a run. The same options (and seed) give the same run, event for event.
 public struct SimulationOptions: Sendable {
     /// The seed of every random choice.
@@ -25,6 +35,14 @@ public struct SimulationOptions: Sendable {
     public var faultsName: String
     /// The server's merge; swap it to check that the oracle catches a wrong one.
     public var merge: MergeFunction
+    /// What the advisers do.
+    public var workload: Workload
+    /// How many advisers a team has (each team's size is drawn from this range).
+    public var advisersPerTeam: ClosedRange<Int>
+    /// A deliberately broken server (for testing the oracle): teams that leave a record's scope are never told.
+    public var serverForgetsNarrowing: Bool
+    /// Deliberately broken devices (for testing the oracle): they ignore the removals of pulled pages.
+    public var devicesIgnoreRemovals: Bool
     /// Whether messages travel as JSON bytes (strict decoding, byte counts) or as values.
     public var encodeMessages: Bool
     /// Mean virtual time between a device's operations.
@@ -51,6 +69,7 @@ public struct SimulationOptions: Sendable {
     public init(
         seed: UInt64 = 1, devices: Int = 20, operationsPerDevice: Int = 50, storeKind: StoreKind = .memory,
         faults: FaultProfile = .standard, faultsName: String = "standard", merge: MergeFunction = .standard,
+        workload: Workload = .scopes, advisersPerTeam: ClosedRange<Int> = 6...11, serverForgetsNarrowing: Bool = false, devicesIgnoreRemovals: Bool = false,
         encodeMessages: Bool = true, meanOperationGap: Int64 = 10 * 60_000, meanSyncInterval: Int64 = 30 * 60_000,
         syncAfterWrite: Double = 0.2, purgeRate: Double = 0.005, batchSize: Int = 50, pageSize: Int = 100,
         maxQuiescenceRounds: Int = 20, directory: URL? = nil, trace: (@Sendable (String) -> Void)? = nil,
@@ -63,6 +82,10 @@ public struct SimulationOptions: Sendable {
         self.faults = faults
         self.faultsName = faultsName
         self.merge = merge
+        self.workload = workload
+        self.advisersPerTeam = max(1, advisersPerTeam.lowerBound)...max(1, advisersPerTeam.upperBound)
+        self.serverForgetsNarrowing = serverForgetsNarrowing
+        self.devicesIgnoreRemovals = devicesIgnoreRemovals
         self.encodeMessages = encodeMessages
         self.meanOperationGap = meanOperationGap
         self.meanSyncInterval = meanSyncInterval
@@ -84,6 +107,12 @@ public struct SimulationOptions: Sendable {
         if storeKind != .memory { parts.append("--store-kind \(storeKind.rawValue)") }
         if faultsName != "standard" { parts.append("--faults \(faultsName)") }
         if !merge.isStandard { parts.append("--merge \(merge.name)") }
+        if workload != .scopes { parts.append("--workload \(workload.rawValue)") }
+        if advisersPerTeam != 6...11 {
+            parts.append("--team-size \(advisersPerTeam.lowerBound)-\(advisersPerTeam.upperBound)")
+        }
+        if serverForgetsNarrowing { parts.append("--server-forgets-narrowing") }
+        if devicesIgnoreRemovals { parts.append("--devices-ignore-removals") }
         if !encodeMessages { parts.append("--no-encode") }
         return parts.joined(separator: " ")
     }

@@ -35,6 +35,12 @@ public struct SimulationStats: Sendable, Codable, Hashable {
     public var kills = 0
     /// Rounds of syncing every device at quiescence.
     public var quiescenceRounds = 0
+    /// Version 2: accesses the server ended on their day, and changes kept aside on devices when their team's
+    /// access ended first.
+    public var accessEnded = 0
+    public var setAside = 0
+    /// Records devices dropped because their team stopped reading them.
+    public var recordsRemoved = 0
 
     /// Every local operation done.
     public var operationCount: Int { operations.values.reduce(0, +) }
@@ -97,6 +103,8 @@ public struct SimulationReport: Sendable, Codable {
                 + "storage errors \(stats.storageErrors)); " + String(format: "%.1f KiB", kilobytes),
             "faults: offline \(stats.offlinePeriods), partitions \(stats.partitions), "
                 + "server restarts \(stats.serverRestarts), kills \(stats.kills)",
+            "scopes: records removed from devices \(stats.recordsRemoved), changes kept aside \(stats.setAside), "
+                + "accesses ended by the server \(stats.accessEnded)",
             String(format: "virtual time %.1f h, wall time %.2f s, %d events, hash ", hours, wallSeconds, events)
                 + eventHash,
         ]

@@ -1,3 +1,4 @@
+import Foundation
 import SyncProtocol
 
 extension Simulation {
@@ -43,20 +44,26 @@ extension Simulation {
     @discardableResult
     func perform(_ action: LocalAction, on device: SimulatedDevice) async -> RecordKey? {
         do {
-            let write = try await device.storage.perform(action)
-            guard let after = write.after else {
+            let write = try await device.storage.perform(action, at: date)
+            var changes = write.others
+            if let after = write.after { changes.insert((write.before, after), at: 0) }
+            guard let first = changes.first?.after else {
                 stats.operationsSkipped += 1
                 record("\(device.name) \(action.kind) \(alias(action.key)): no change")
                 return nil
             }
-            if aliases[after.key] == nil {
-                aliases[after.key] = "\(after.collection == Schemas.notes.collection ? "n" : "s")\(aliases.count)"
-                teamOf[after.key] = device.spec.team
+            for (before, after) in changes {
+                if aliases[after.key] == nil {
+                    aliases[after.key] = "\(after.collection == Schemas.notes.collection ? "n" : "s")\(aliases.count)"
+                    teamOf[after.key] = device.spec.team
+                }
+                ledger.record(before: before, after: after, alias: alias(after.key))
             }
-            ledger.record(before: write.before, after: after, alias: alias(after.key))
             stats.operations[action.kind, default: 0] += 1
-            record("\(device.name) \(action.kind) \(alias(after.key))\(after.isInConflict ? " (in conflict)" : "")")
-            return after.key
+            let others = changes.dropFirst().map { alias($0.after.key) }
+            record("\(device.name) \(action.kind) \(alias(first.key))\(first.isInConflict ? " (in conflict)" : "")"
+                + (others.isEmpty ? "" : " with \(others.joined(separator: " "))"))
+            return write.after?.key ?? first.key
         } catch {
             stats.operationsSkipped += 1
             record("\(device.name) \(action.kind) refused")
@@ -72,6 +79,9 @@ extension Simulation {
         guard case .adviser(let adviserIndex) = device.spec.role else { return nil }
         let adviser = roster.advisers[adviserIndex]
         let storage = device.storage
+        if options.workload == .scopes, !roster.partners(of: adviser.team).isEmpty, device.random.chance(0.06) {
+            return await scopeAction(on: device, adviser: adviser)
+        }
         let draw = device.random.unit()
         if draw < 0.08, let action = await resolution(on: device) { return action }
         if draw < 0.38 {
@@ -102,6 +112,9 @@ extension Simulation {
 
     /// The virtual epoch: 2026-01-05 08:00 UTC, so dates in notes look like dates.
     var baseTime: Int64 { 1_767_600_000_000 }
+
+    /// The virtual time as a date (for the server's administration and its calendar of access ends).
+    var date: Date { Date(timeIntervalSince1970: Double(baseTime + now) / 1_000) }
 
     private func newNote(on device: SimulatedDevice, adviser: Roster.Adviser) async -> LocalAction? {
         var subject: RecordKey?
