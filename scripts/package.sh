@@ -211,6 +211,9 @@ build_deb() {
     control="${control//@INSTALLED_SIZE@/"$size"}"
     control="${control//@DEPENDS@/"$dependencies"}"
     printf '%s\n' "$control" >"$root/DEBIAN/control"
+    # Checksums for dpkg --verify; the conffiles (all under etc/) are checksummed by dpkg itself.
+    (cd "$root" && find . -type f ! -path './DEBIAN/*' ! -path './etc/*' -printf '%P\0' |
+        LC_ALL=C sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
     mkdir -p "$DIST"
     local deb="$DIST/${package}_${VERSION}_${ARCH}.deb"
     rm -f "$deb"
