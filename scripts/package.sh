@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds release binaries of fieldcli and sync-server and makes two Debian packages of them in dist/:
 #   fieldcli_VERSION_ARCH.deb          the adviser's client, its shell completions and man page
-#   fieldsync-server_VERSION_ARCH.deb  the server as a hardened systemd service (see README, "Install from the packages")
+#   fieldsync-server_VERSION_ARCH.deb  the server as a hardened systemd service
+# (see README, "Install from the packages").
 #
-#   bash scripts/package.sh               # release build (about 15 minutes cold on 2 cores), then the packages
+#   bash scripts/package.sh               # release build (slow: 51 min cold on a busy 2-core machine), packages
 #   bash scripts/package.sh --skip-build  # package the binaries the last release build left in the scratch path
 #
 # FIELDSYNC_RELEASE_SCRATCH  scratch path of the release build (default /tmp/fieldsync-release)
@@ -25,7 +26,7 @@ SKIP_BUILD=0
 for argument in "$@"; do
     case "$argument" in
         --skip-build) SKIP_BUILD=1 ;;
-        -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) fail "unknown argument '$argument' (see --help)" ;;
     esac
 done

@@ -88,7 +88,8 @@ SERVER_DEB="$(newest fieldsync-server)"
 [[ -n "$CLI_DEB" && -n "$SERVER_DEB" ]] || fail "no packages in $DIST; run scripts/package.sh"
 VERSION="$(dpkg-deb -f "$SERVER_DEB" Version)"
 [[ "$(dpkg-deb -f "$CLI_DEB" Version)" == "$VERSION" ]] || fail "the two packages in $DIST have different versions"
-step "packages: $(basename "$CLI_DEB") ($(du -h "$CLI_DEB" | cut -f1)), $(basename "$SERVER_DEB") ($(du -h "$SERVER_DEB" | cut -f1))"
+size() { du -h "$1" | cut -f1; }
+step "packages: $(basename "$CLI_DEB") ($(size "$CLI_DEB")), $(basename "$SERVER_DEB") ($(size "$SERVER_DEB"))"
 
 step "installing both with dpkg -i"
 INSTALLED=1
@@ -120,7 +121,8 @@ step "checking the service user, the settings and the database key"
 getent passwd fieldsync | grep -q ':/var/lib/fieldsync:' || fail "no system user fieldsync with home /var/lib/fieldsync"
 getent group fieldsync >/dev/null || fail "no group fieldsync"
 [[ "$(stat -c '%a %U' "$KEY")" == "600 fieldsync" ]] || fail "$KEY is $(stat -c '%a %U' "$KEY"), not 600 fieldsync"
-[[ "$(stat -c '%a %U:%G' "$ENV_FILE")" == "640 root:fieldsync" ]] || fail "$ENV_FILE is $(stat -c '%a %U:%G' "$ENV_FILE")"
+[[ "$(stat -c '%a %U:%G' "$ENV_FILE")" == "640 root:fieldsync" ]] ||
+    fail "$ENV_FILE is $(stat -c '%a %U:%G' "$ENV_FILE"), not 640 root:fieldsync"
 grep -qx "FIELDSYNC_ENCRYPTION_KEY_FILE=$KEY" "$ENV_FILE" || fail "$ENV_FILE does not turn encryption on"
 DATABASE="$(sed -n 's/^FIELDSYNC_DATABASE=sqlite://p' "$ENV_FILE")"
 [[ -n "$DATABASE" ]] || fail "$ENV_FILE names no SQLite database"
@@ -229,7 +231,8 @@ dpkg --remove fieldsync-server >"$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log" 
 getent passwd fieldsync >/dev/null || fail "remove (not purge) deleted the user"
 
 step "dpkg --purge fieldsync-server fieldcli: everything goes"
-dpkg --purge fieldsync-server fieldcli >"$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log" >&2; fail "dpkg --purge failed"; }
+dpkg --purge fieldsync-server fieldcli >"$WORK/dpkg.log" 2>&1 ||
+    { cat "$WORK/dpkg.log" >&2; fail "dpkg --purge failed"; }
 INSTALLED=0
 for path in /usr/bin/fieldcli /usr/bin/sync-server "$UNIT" /etc/fieldsync /var/lib/fieldsync \
     /usr/share/bash-completion/completions/fieldcli; do
