@@ -34,7 +34,7 @@ public struct AccessReport: Sendable, Hashable, Codable {
     /// Builds the report for `subject` (a reference such as `ung-0142`, or a subject id).
     public static func make(subject: String, storage: any SyncStorage) async throws -> AccessReport {
         var ids: [String] = []
-        for (key, body) in try await storage.records(inCollection: ScopeFields.subjects) {
+        for (key, body, _) in try await storage.records(inCollection: ScopeFields.subjects) {
             guard let record = try? WireCoding.decode(Record.self, from: body) else { continue }
             if key.id == subject || record.value("reference") == .string(subject) { ids.append(key.id) }
         }

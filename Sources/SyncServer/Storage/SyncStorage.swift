@@ -96,8 +96,8 @@ public protocol SyncStorage: Sendable {
     /// Subjects with an `accessEnds` entry on or before `day` (`YYYY-MM-DD`).
     func subjectsWithAccessEnding(onOrBefore day: String) async throws -> [RecordKey]
 
-    /// Every stored record of a collection (for administration: the access report).
-    func records(inCollection collection: String) async throws -> [(key: RecordKey, body: Data)]
+    /// Every stored record of a collection with its scope (for administration: the access report, duplicates).
+    func records(inCollection collection: String) async throws -> [(key: RecordKey, body: Data, scope: Set<String>)]
 
     /// The notes that name `id` as their subject.
     func notes(aboutSubject id: String) async throws -> [RecordKey]

@@ -78,6 +78,36 @@ extension Admin {
         }
     }
 
+    struct Duplicates: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List young people who have two subjects in one team (created offline by two advisers).",
+            discussion: """
+                Prints the team and the subject ids of each group, never the reference; an adviser of the team \
+                merges them with 'fieldcli subject merge KEEP OTHER'. Exit status 0 either way.
+                """)
+
+        @ParentCommand var admin: Admin
+        @Flag(help: "Print JSON instead of lines.") var json = false
+
+        func run() async throws {
+            let found = try await admin.withStorage { storage in try await DuplicateSubjects.find(in: storage) }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(found), as: UTF8.self))
+                return
+            }
+            guard !found.groups.isEmpty else {
+                print("no duplicate subjects")
+                return
+            }
+            for group in found.groups {
+                print("\(group.team)\t\(group.subjects.count) subjects of one young person: \(group.subjects.joined(separator: " "))")
+            }
+            print("an adviser of the team merges them: fieldcli subject merge KEEP OTHER")
+        }
+    }
+
     struct AccessReportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "access-report",

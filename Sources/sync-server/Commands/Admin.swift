@@ -12,7 +12,7 @@ struct Admin: AsyncParsableCommand {
             """,
         subcommands: [
             CreateTeam.self, AddAdviser.self, EnrolmentCode.self, Devices.self, Revoke.self, Audit.self,
-            RemoveAdviser.self, Partner.self, ExpireAccess.self, AccessReportCommand.self,
+            RemoveAdviser.self, Partner.self, ExpireAccess.self, AccessReportCommand.self, Duplicates.self,
             CreateKey.self, Backup.self, Restore.self,
         ]
     )

@@ -141,4 +141,28 @@ struct ScopeAPITests {
             #expect(report.entries.contains { $0.action == "remove" && $0.team == north })
         }
     }
+
+    @Test(arguments: Backend.enabled)
+    func theServerFindsDuplicateSubjectsUntilTheyAreMerged(_ backend: Backend) async throws {
+        try await APIHarness.run(backend) { api in
+            let colleague = TestEnvironment.uniqueName("colleague")
+            try await api.storage.addAdviser(named: colleague, toTeam: api.team, canPurge: nil, at: Date())
+            let laptop = try await api.enrol("laptop")
+            let phone = try await api.enrol("phone", adviser: colleague)
+            let reference = "ung-\(api.team)"
+            let mine = try Self.subject("a-\(api.team)", reference: reference, by: laptop.replica)
+            let theirs = try Self.subject("b-\(api.team)", reference: reference, by: phone.replica)
+            let other = try Self.subject("c-\(api.team)", reference: "\(reference)-x", by: phone.replica)
+            #expect(try await api.push([mine], as: laptop).status == .ok)
+            #expect(try await api.push([theirs, other], as: phone).status == .ok)
+
+            var found = try await DuplicateSubjects.find(in: api.storage).groups.filter { $0.team == api.team }
+            #expect(found.map(\.subjects) == [[mine.id, theirs.id]])
+            // Folded (merge.md, "Duplicate subjects"): the other one points to the kept one and is deleted.
+            let folded = theirs.updating(["mergedInto": .reference(mine.id)], by: phone.replica).deleting(by: phone.replica)
+            #expect(try await api.push([folded], as: phone, batchID: "b2").status == .ok)
+            found = try await DuplicateSubjects.find(in: api.storage).groups.filter { $0.team == api.team }
+            #expect(found.isEmpty)
+        }
+    }
 }

@@ -58,12 +58,14 @@ extension PostgresStorage {
         return result
     }
 
-    public func records(inCollection collection: String) async throws -> [(key: RecordKey, body: Data)] {
+    public func records(
+        inCollection collection: String
+    ) async throws -> [(key: RecordKey, body: Data, scope: Set<String>)] {
         let rows = try await client.query(
-            "SELECT id, body FROM records WHERE collection = \(collection) ORDER BY id", logger: logger)
-        var result: [(key: RecordKey, body: Data)] = []
-        for try await (id, body) in rows.decode((String, String).self) {
-            result.append((RecordKey(collection: collection, id: id), Data(body.utf8)))
+            "SELECT id, body, scope FROM records WHERE collection = \(collection) ORDER BY id", logger: logger)
+        var result: [(key: RecordKey, body: Data, scope: Set<String>)] = []
+        for try await (id, body, scope) in rows.decode((String, String, String).self) {
+            result.append((RecordKey(collection: collection, id: id), Data(body.utf8), RecordRouting.scope(column: scope)))
         }
         return result
     }

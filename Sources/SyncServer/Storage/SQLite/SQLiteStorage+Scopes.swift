@@ -49,11 +49,16 @@ extension SQLiteStorage {
         }
     }
 
-    public func records(inCollection collection: String) async throws -> [(key: RecordKey, body: Data)] {
+    public func records(
+        inCollection collection: String
+    ) async throws -> [(key: RecordKey, body: Data, scope: Set<String>)] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT id, body FROM records WHERE collection = ? ORDER BY id", arguments: [collection]
-            ).map { (RecordKey(collection: collection, id: $0["id"]), Data(($0["body"] as String).utf8)) }
+                db, sql: "SELECT id, body, scope FROM records WHERE collection = ? ORDER BY id", arguments: [collection]
+            ).map {
+                (RecordKey(collection: collection, id: $0["id"]), Data(($0["body"] as String).utf8),
+                 RecordRouting.scope(column: $0["scope"]))
+            }
         }
     }
 
