@@ -41,7 +41,9 @@ extension Oracle {
         for key in await device.storage.everRemoved.sorted() where expected[key] == nil {
             let name = simulation.alias(key)
             if key.collection == ScopeFields.notes {
-                if (try? store.note(id: key.id)) != nil { fail("removal", "\(device.name) still opens removed \(name)") }
+                if (try? store.note(id: key.id)) != nil {
+                    fail("removal", "\(device.name) still opens removed \(name)")
+                }
                 let text = serverRecords[key]?.value("body")?.textValue ?? ""
                 for token in NoteText.tokens(in: text).prefix(2) {
                     let hits = (try? store.search(token)) ?? []

@@ -10,8 +10,8 @@ import SyncServer
 /// Teams, advisers and devices are made through the storage's administration API and enrolment codes, with
 /// each device's own replica id. The database chooses a random replica id for the server; the simulation sets
 /// a fixed one (``replica``) before serving, so the server's own writes (access that ends) carry the same dots
-/// in every run of a seed. The database file survives server restarts, like the server's disk; ``close()``
-/// removes it.
+/// in every run of a seed. A simulated restart is a time without answers (connections reset); the database and the
+/// service stay, like the server's disk. ``close()`` removes the database.
 final class SimulatedServer {
     /// The server's replica id in every simulation.
     static let replica = try! ReplicaID("sim-server")
@@ -38,8 +38,9 @@ final class SimulatedServer {
     ) async throws -> SimulatedServer {
         let shm = URL(fileURLWithPath: "/dev/shm", isDirectory: true)
         var isDirectory: ObjCBool = false
-        let parent = FileManager.default.fileExists(atPath: shm.path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? shm : FileManager.default.temporaryDirectory
+        let hasShm =
+            FileManager.default.fileExists(atPath: shm.path, isDirectory: &isDirectory) && isDirectory.boolValue
+        let parent = hasShm ? shm : FileManager.default.temporaryDirectory
         let directory = parent.appendingPathComponent("fieldsync-sim-server-\(seed)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         do {
@@ -49,9 +50,11 @@ final class SimulatedServer {
             try await storage.migrate()
             try await storage.setServerReplica(replica)
             let rules = SyncServiceRules(merge: merge.merge, forgetsNarrowing: forgetsNarrowing)
-            let service = SyncService(storage: storage, configuration: ServerConfiguration(), rules: rules, logger: quiet)
+            let service = SyncService(
+                storage: storage, configuration: ServerConfiguration(), rules: rules, logger: quiet)
             try await service.prepare()
-            return SimulatedServer(storage: storage, service: service, merge: merge, directory: directory, logger: quiet)
+            return SimulatedServer(
+                storage: storage, service: service, merge: merge, directory: directory, logger: quiet)
         } catch {
             try? FileManager.default.removeItem(at: directory)
             throw error
@@ -101,7 +104,8 @@ final class SimulatedServer {
                 return .failure(ErrorBody(code: .unauthorized, message: "the device token is not known"))
             }
             guard !identity.revoked else {
-                return .failure(ErrorBody(code: .deviceRevoked, message: "this device has been revoked; enrol it again"))
+                return .failure(
+                    ErrorBody(code: .deviceRevoked, message: "this device has been revoked; enrol it again"))
             }
             switch request {
             case .hello(let hello):

@@ -36,7 +36,11 @@ extension Simulation {
             devices.append(device)
             replicaOwners[storage.replica] = spec.index
             let adviser: String
-            if case .adviser(let index) = spec.role { adviser = roster.advisers[index].name } else { adviser = spec.name }
+            if case .adviser(let index) = spec.role {
+                adviser = roster.advisers[index].name
+            } else {
+                adviser = spec.name
+            }
             try await server.enrol(
                 device: spec.name, replica: storage.replica, adviser: adviser, team: roster.teams[spec.team].name,
                 canPurge: spec.role == .console, at: date)
@@ -74,7 +78,8 @@ extension Simulation {
         let store = try LocalStore.create(
             at: place, passphrase: passphrase, adviser: adviser, deviceName: spec.name, options: storeOptions)
         try store.saveEnrolment(
-            Enrolment(serverURL: "simulated://server", deviceID: "dev-\(spec.name)", team: roster.teams[spec.team].name),
+            Enrolment(
+                serverURL: "simulated://server", deviceID: "dev-\(spec.name)", team: roster.teams[spec.team].name),
             token: "token-\(spec.name)")
         return DeviceStorage(local: store, directory: place, passphrase: passphrase, options: storeOptions)
     }

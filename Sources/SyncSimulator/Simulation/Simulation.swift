@@ -3,8 +3,8 @@ import LocalStore
 import Logging
 import SyncProtocol
 
-/// A deterministic simulation of many offline devices syncing with one server through a faulty
-/// network, ending with the convergence oracle.
+/// A deterministic simulation of many offline devices syncing with one server (the shipped ``SyncService`` over a
+/// real SQLite database) through a faulty network, ending with the convergence oracle.
 ///
 /// One seeded schedule drives everything: advisers' local operations, background syncs, lost,
 /// duplicated, delayed and reordered messages, offline periods, partitions, apps killed mid-sync,

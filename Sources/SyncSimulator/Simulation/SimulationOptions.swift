@@ -69,7 +69,8 @@ public struct SimulationOptions: Sendable {
     public init(
         seed: UInt64 = 1, devices: Int = 20, operationsPerDevice: Int = 50, storeKind: StoreKind = .memory,
         faults: FaultProfile = .standard, faultsName: String = "standard", merge: MergeFunction = .standard,
-        workload: Workload = .scopes, advisersPerTeam: ClosedRange<Int> = 6...11, serverForgetsNarrowing: Bool = false, devicesIgnoreRemovals: Bool = false,
+        workload: Workload = .scopes, advisersPerTeam: ClosedRange<Int> = 6...11,
+        serverForgetsNarrowing: Bool = false, devicesIgnoreRemovals: Bool = false,
         encodeMessages: Bool = true, meanOperationGap: Int64 = 10 * 60_000, meanSyncInterval: Int64 = 30 * 60_000,
         syncAfterWrite: Double = 0.2, purgeRate: Double = 0.005, batchSize: Int = 50, pageSize: Int = 100,
         maxQuiescenceRounds: Int = 20, directory: URL? = nil, trace: (@Sendable (String) -> Void)? = nil,
