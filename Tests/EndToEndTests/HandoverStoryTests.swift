@@ -149,8 +149,10 @@ struct HandoverStoryTests {
             from: Date().addingTimeInterval(31 * 86_400), timeZone: TimeZone(identifier: "UTC")!,
             formatOptions: [.withFullDate])
         try server.admin("expire-access", "--as-of", later)
-        let ended = try on("a", "sync")
-        #expect(ended.stdout.contains("records removed: access ended"), "\(ended.stdout)")
+        let ended = try json(try on("a", "sync", "--json")) as? [String: Any]
+        // The subject, the walk note and the handover note.
+        #expect(ended?["removed"] as? Int == 3, "\(String(describing: ended))")
+        #expect(ended?["setAside"] as? Int == 0)
         #expect(try on("a", "subject", "list").stdout.contains("No subjects."))
         #expect(try on("c", "subject", "list", "--mine").stdout.contains("ung-0200"))
     }
