@@ -114,14 +114,10 @@ struct HandoverStoryTests {
         let synced = try on("b", "sync")
         #expect(synced.stdout.contains("removed: access ended"), "\(synced.stdout)")
         // Nobody in north reads the subject any more, and jobcentre reads no note north wrote alone: the note must
-        // stay on Lars's laptop, kept aside. Today the server stores it with no reader (a new note's scope is its
-        // home team, and ScopeRule.decide checks no more), the push is acknowledged, and the removal then drops it
-        // here: no device has it. Needed on the server: refuse a note pushed through a team that does not read its
-        // subject with 403 forbidden_record; 'fieldcli sync' then keeps it aside (setAsideRefusedChange).
+        // stay on Lars's laptop, kept aside. The server refuses a new note about a subject the pushing team does not
+        // read (README §14.3 rule 4: it would have no reader), and 'fieldcli sync' keeps it aside.
         let aside = try on("b", "status", "--set-aside", "--json").stdout
-        withKnownIssue("the server accepts a note whose team does not read its subject, with no reader") {
-            #expect(aside.contains("Texted her about Monday"))
-        }
+        #expect(aside.contains("Texted her about Monday"), "\(aside)")
     }
 
     @Test func anOverlapKeepsTheSendersAccessUntilItsDay() throws {

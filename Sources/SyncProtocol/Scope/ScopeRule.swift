@@ -35,7 +35,7 @@ public enum ScopeRule {
     ///   - partners: the teams `team` may share with (`sync-server admin partner`).
     ///   - subjectScope: for a note, its subject's scope as stored (`nil` when the server does not hold it).
     ///   - version: the batch's protocol version.
-    /// - Throws: `403 forbidden_record` when `team` does not read the stored record; `403 forbidden_scope` when
+    /// - Throws: `403 forbidden_record` when `team` does not read the stored record, or a new note's subject; `403 forbidden_scope` when
     ///   a new record's scope leaves `team` out, or the push widens the scope to a team that is not `team` or one
     ///   of its partners, or a note's scope beyond its subject's; `403 consent_required` when a subject's scope
     ///   grows by a team its `consent` does not name; `400 unsupported_version` when a version-1 batch touches a
@@ -56,6 +56,12 @@ public enum ScopeRule {
         let before = stored?.scope(home: home) ?? [team]
         if stored == nil, !scope.contains(team) {
             throw ScopeViolation(.forbiddenScope, "a new record's scope must include the team it is pushed to")
+        }
+        // A new note no team would read (written offline about a subject handed over meanwhile) would be stored
+        // for nobody, and the removal that follows would take it from the device too: refused, so the device
+        // keeps it aside instead. (A handover note pushed with the handover is read by the receiving team.)
+        if stored == nil, merged.collection == ScopeFields.notes, let subjectScope, scope.isDisjoint(with: subjectScope) {
+            throw ScopeViolation(.forbiddenRecord, "the note's subject is not in this team's scope")
         }
         for added in scope.subtracting(before).sorted() where added != team {
             guard partners.contains(added) else {
