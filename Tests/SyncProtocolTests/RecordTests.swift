@@ -233,6 +233,17 @@ struct RecordTests {
         #expect(!conflicted.compacted(stableClock: conflicted.clock).values.isEmpty)
     }
 
+    @Test func aCompactedFoldedSubjectKeepsWhereItWent() throws {
+        let subject = try Record.create(
+            collection: "subjects", id: "s-other", values: ["reference": .string("ung-0142"), "goals": .text("x\n")],
+            by: a, schema: Schemas.subjects)
+        let folded = subject.updating(["mergedInto": .reference("s-keep")], by: b).deleting(by: b)
+        let tombstone = folded.compacted(stableClock: folded.clock)
+        #expect(tombstone.isDeleted && tombstone.value("goals") == nil && tombstone.value("reference") == nil)
+        #expect(tombstone.value("mergedInto") == .reference("s-keep"))
+        #expect(tombstone.merged(with: folded) == tombstone && folded.merged(with: tombstone) == tombstone)
+    }
+
     @Test func codableRoundTripIsCanonical() throws {
         let note = Fixture.note()
         let merged = note.updating(["body": .text("x\n"), "kind": .string("sms")], by: b)

@@ -8,7 +8,7 @@ extension Record {
     /// - A deleted record (no delete-vs-edit conflict) whose whole clock is stable loses its
     ///   content: every replica has seen the delete, so only a deliberate restore could still
     ///   touch it, and that restore starts from an empty record. The tombstone (clock, presence)
-    ///   stays, so stale copies cannot resurrect it.
+    ///   stays, so stale copies cannot resurrect it, and so does a folded subject's `mergedInto`.
     ///
     /// Compaction removes entries the clock covers, so the compacted state wins every merge with
     /// an uncompacted copy and replicas converge whether or not they compacted.
@@ -16,7 +16,9 @@ extension Record {
         guard !isPurged else { return self }
         var record = self
         if isDeleted && stableClock.dominates(clock) {
-            record.registers = [:]
+            // A subject folded into another keeps where it went (merge.md, "Duplicate subjects"): notes written
+            // to it later are still shown under the kept subject.
+            record.registers = registers.filter { $0.key == ScopeFields.mergedInto }
             record.tagSets = [:]
             return record
         }
