@@ -5,27 +5,13 @@ import Testing
 /// `sync-server`: the duplicates are marked, every read shows both, a note needing one subject is refused, and
 /// `subject merge` folds them on both devices.
 @Suite("Duplicate subjects end to end", .serialized)
-struct DuplicateSubjectCLITests {
+struct DuplicateSubjectCLITests: FieldCLIDevices {
     let home: TemporaryDirectory
     let cli: CommandRunner
 
     init() throws {
         home = try TemporaryDirectory("duplicates")
-        cli = CommandRunner(environment: ["FIELDCLI_PASSPHRASE": "a long field passphrase"])
-    }
-
-    /// Runs fieldcli on one device's store and checks its exit status.
-    @discardableResult
-    func on(_ device: String, _ arguments: String..., expect status: Int32 = 0,
-            sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
-        let result = try cli.run("fieldcli", arguments + ["--store", home.url.appendingPathComponent(device).path])
-        #expect(result.status == status, "fieldcli \(arguments.joined(separator: " ")): \(result.stderr)",
-                sourceLocation: sourceLocation)
-        return result
-    }
-
-    func json(_ result: CommandResult) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        cli = Self.makeRunner()
     }
 
     @Test func duplicatesAreMarkedReadTogetherAndMerged() throws {

@@ -5,27 +5,13 @@ import Testing
 /// over to a partner team with consent and a handover note; the receiver sees only what was shared, at once; the
 /// sender's access ends and the notes leave the sending team's devices, an unsynced change kept aside, not lost.
 @Suite("Handover end to end", .serialized)
-struct HandoverStoryTests {
+struct HandoverStoryTests: FieldCLIDevices {
     let home: TemporaryDirectory
     let cli: CommandRunner
 
     init() throws {
         home = try TemporaryDirectory("handover")
-        cli = CommandRunner(environment: ["FIELDCLI_PASSPHRASE": "a long field passphrase"])
-    }
-
-    /// Runs fieldcli on one device's store and expects `status`.
-    @discardableResult
-    func on(_ device: String, _ arguments: String..., expect status: Int32 = 0,
-            sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
-        let result = try cli.run("fieldcli", arguments + ["--store", home.url.appendingPathComponent(device).path])
-        #expect(result.status == status, "fieldcli \(arguments.joined(separator: " ")): \(result.stderr)",
-                sourceLocation: sourceLocation)
-        return result
-    }
-
-    func json(_ result: CommandResult) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        cli = Self.makeRunner()
     }
 
     /// Teams north (mette, lars) and jobcentre (jonas), partners; devices a (mette), b (lars), c (jonas).

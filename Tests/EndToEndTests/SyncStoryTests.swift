@@ -3,27 +3,13 @@ import Testing
 
 /// Two real `fieldcli` devices syncing real notes through a real listening `sync-server`.
 @Suite("Sync end to end", .serialized)
-struct SyncStoryTests {
+struct SyncStoryTests: FieldCLIDevices {
     let home: TemporaryDirectory
     let cli: CommandRunner
 
     init() throws {
         home = try TemporaryDirectory("sync")
-        cli = CommandRunner(environment: ["FIELDCLI_PASSPHRASE": "a long field passphrase"])
-    }
-
-    /// Runs fieldcli on one device's store and requires success.
-    @discardableResult
-    func on(_ device: String, _ arguments: String..., expect status: Int32 = 0,
-            sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
-        let result = try cli.run("fieldcli", arguments + ["--store", home.url.appendingPathComponent(device).path])
-        #expect(result.status == status, "fieldcli \(arguments.joined(separator: " ")): \(result.stderr)",
-                sourceLocation: sourceLocation)
-        return result
-    }
-
-    func json(_ result: CommandResult) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        cli = Self.makeRunner()
     }
 
     /// Sets up a team with two advisers, each with an enrolled device.

@@ -5,22 +5,13 @@ import Testing
 /// a real `sync-server`: the administrator ends the membership, the next sync drops the team's records and keeps
 /// an unsynced note aside, and the team's server keeps everything that was synced.
 @Suite("Team membership ends, end to end", .serialized)
-struct TeamMembershipTests {
+struct TeamMembershipTests: FieldCLIDevices {
     let home: TemporaryDirectory
     let cli: CommandRunner
 
     init() throws {
         home = try TemporaryDirectory("membership")
-        cli = CommandRunner(environment: ["FIELDCLI_PASSPHRASE": "a long field passphrase"])
-    }
-
-    @discardableResult
-    func on(_ device: String, _ arguments: String..., expect status: Int32 = 0,
-            sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
-        let result = try cli.run("fieldcli", arguments + ["--store", home.url.appendingPathComponent(device).path])
-        #expect(result.status == status, "fieldcli \(arguments.joined(separator: " ")): \(result.stderr)",
-                sourceLocation: sourceLocation)
-        return result
+        cli = Self.makeRunner()
     }
 
     @Test func anAdviserWhoLeftTheTeamKeepsNothingOfItButUnsyncedWorkIsKeptAside() throws {
