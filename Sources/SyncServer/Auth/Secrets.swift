@@ -30,13 +30,13 @@ public enum Secrets {
 
     /// The digest under which a device token is stored.
     public static func tokenDigest(_ token: String) -> String {
-        SHA256.hexDigest("device-token:" + token)
+        SHA256Digest.hex("device-token:" + token)
     }
 
     /// The digest under which an enrolment code is stored; case, spaces and dashes do not matter.
     public static func enrolmentCodeDigest(_ code: String) -> String {
         let normalized = code.uppercased().filter { $0 != "-" && !$0.isWhitespace }
-        return SHA256.hexDigest("enrolment-code:" + normalized)
+        return SHA256Digest.hex("enrolment-code:" + normalized)
     }
 
     static func base64URL(_ bytes: [UInt8]) -> String {

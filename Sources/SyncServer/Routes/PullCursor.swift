@@ -33,6 +33,6 @@ struct PullCursor: Hashable {
     }
 
     private static func check(team: String, seq: Int64) -> String {
-        String(SHA256.hexDigest("cursor:\(team):\(seq)").prefix(12))
+        String(SHA256Digest.hex("cursor:\(team):\(seq)").prefix(12))
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import SyncProtocol
-import SyncServer
+@testable import SyncServer
 import Testing
 
 /// Points where an independent client found the server and protocol-spec/ disagreeing (issue 11).
@@ -72,7 +72,7 @@ struct SpecAgreementAPITests {
             #expect(try await api.push([try APIHarness.note(id, by: device.replica)], as: device).status == .ok)
             // A cursor in the reference server's form with a correct check: anyone can compute one.
             let far: Int64 = 1 << 50
-            let forged = "1.\(far).\(SHA256.hexDigest("cursor:\(api.team):\(far)").prefix(12))"
+            let forged = "1.\(far).\(SHA256Digest.hex("cursor:\(api.team):\(far)").prefix(12))"
             let body = #"{"batchId":"cp-1","cursor":"\#(forged)","final":true,"protocolVersion":1,"records":[],"#
                 + #""replica":"\#(device.replica)"}"#
             let push = try await api.send(

@@ -181,7 +181,7 @@ public final class DatabaseKey: @unchecked Sendable {
     private static func check(_ secret: [UInt8]) -> [UInt8] {
         var message = Array("fieldsync-server-key-v1 check".utf8) + secret
         defer { wipe(&message) }
-        return Array(SHA256.hash(message).prefix(checkByteCount))
+        return Array(SHA256Digest.bytes(message).prefix(checkByteCount))
     }
 
     private static func nibble(_ byte: UInt8) -> UInt8? {
