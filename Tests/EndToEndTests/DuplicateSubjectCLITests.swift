@@ -100,17 +100,19 @@ struct DuplicateSubjectCLITests: FieldCLIDevices {
             "PATH": "/usr/bin:/bin", "HOME": home.url.path, "LANG": "C.UTF-8", "TERM": "xterm",
             "FIELDCLI_PASSPHRASE": "a long field passphrase",
         ]
-        func merge(answer: String) throws -> (screen: String, status: Int32?) {
+        func merge(answer: String, lastLine: String) throws -> (screen: String, status: Int32?) {
             let terminal = try PseudoTerminalProcess(
                 Executables.url("fieldcli"), ["subject", "merge", keep, String(other.prefix(6)), "--store", store],
                 environment: environment)
             #expect(terminal.waitForOutput("[y/N]"), "screen: \(terminal.screen)")
             terminal.type(answer + "\n")
             let status = terminal.waitForExit().map(shellStatus)
+            // The process may exit before the terminal's last output has been read: wait for it.
+            #expect(terminal.waitForOutput(lastLine), "screen: \(terminal.screen)")
             return (terminal.screen, status)
         }
         // Both subjects and the field that differs are shown before anything is written; no keeps them apart.
-        let declined = try merge(answer: "n")
+        let declined = try merge(answer: "n", lastLine: "Not merged.")
         #expect(declined.status == 0)
         #expect(declined.screen.contains("Keep     \(keep.prefix(8))  ung-0142"))
         #expect(declined.screen.contains("Fold in  \(other.prefix(8))  ung-142  Jonas"))
@@ -119,7 +121,7 @@ struct DuplicateSubjectCLITests: FieldCLIDevices {
         #expect(declined.screen.contains("Not merged."))
         #expect(try on("t", "subject", "list").lines.count == 3)
 
-        let accepted = try merge(answer: "y")
+        let accepted = try merge(answer: "y", lastLine: "Merged ")
         #expect(accepted.status == 0)
         #expect(accepted.screen.contains(
             "Merged \(other.prefix(8)) into \(keep.prefix(8)) (ung-0142): 1 note(s) moved; took displayName"))
