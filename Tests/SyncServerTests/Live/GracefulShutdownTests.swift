@@ -14,6 +14,7 @@ struct GracefulShutdownTests {
         let storage = try backend.makeStorage()
         let team = TestEnvironment.uniqueName("team")
         let batchSize = 40
+        let pushed = Counter()
         let acknowledged = try await LiveServer.run(storage: storage) { baseURL, group in
             _ = try await storage.createTeam(named: team, at: Date())
             let devices = try await SyncClientLiveTests.enrolDevices(4, storage: storage, baseURL: baseURL, team: team)
@@ -36,6 +37,7 @@ struct GracefulShutdownTests {
                                 _ = try await transport.push(
                                     PushBatch(replica: device.replica, batchID: batchID, records: records), team: team)
                                 done.append(batchID)
+                                await pushed.increment()
                             } catch {
                                 break
                             }
@@ -44,7 +46,12 @@ struct GracefulShutdownTests {
                         return done
                     }
                 }
-                try await Task.sleep(for: .milliseconds(400))
+                // Shut down while pushes are under way: once a few were acknowledged (on a loaded machine that
+                // takes longer than on an idle one), or after 60 s at the latest.
+                let deadline = ContinuousClock.now + .seconds(60)
+                while await pushed.value < 3, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
                 await group.triggerGracefulShutdown()
                 var all: [String] = []
                 for try await done in pushers { all += done }
@@ -77,4 +84,11 @@ struct GracefulShutdownTests {
             }
         }
     }
+}
+
+/// Counts acknowledged pushes across the pushing tasks.
+private actor Counter {
+    private(set) var value = 0
+
+    func increment() { value += 1 }
 }
