@@ -69,7 +69,9 @@ struct ServerProcess {
                 }
             }
             group.addTask {
-                try await Task.sleep(for: .seconds(30))
+                // The deadline for the first line (a loaded CI machine starting PostgreSQL-backed servers in
+                // parallel has taken more than 30 s).
+                try await Task.sleep(for: .seconds(90))
                 return nil
             }
             let first = try await group.next() ?? nil
