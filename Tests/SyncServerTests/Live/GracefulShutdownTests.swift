@@ -15,18 +15,22 @@ struct GracefulShutdownTests {
         let team = TestEnvironment.uniqueName("team")
         let batchSize = 40
         let pushed = Counter()
+        // Record ids unique to this run: the PostgreSQL test database is shared by every test of a run.
+        let run = String(UUID().uuidString.prefix(8))
         let acknowledged = try await LiveServer.run(storage: storage) { baseURL, group in
             _ = try await storage.createTeam(named: team, at: Date())
             let devices = try await SyncClientLiveTests.enrolDevices(4, storage: storage, baseURL: baseURL, team: team)
             return try await withThrowingTaskGroup(of: [String].self) { pushers in
                 for (index, device) in devices.enumerated() {
                     pushers.addTask {
+                        // A generous timeout: under a loaded test run a PostgreSQL push can take seconds, and a pusher
+                        // stops at its first failure.
                         let transport = try HTTPSyncTransport(
-                            configuration: .init(baseURL: baseURL, token: device.token, requestTimeout: .seconds(2)),
+                            configuration: .init(baseURL: baseURL, token: device.token, requestTimeout: .seconds(20)),
                             logger: TestEnvironment.logger)
                         var done: [String] = []
                         for batch in 0..<1_000 {
-                            let batchID = "d\(index)-b\(batch)"
+                            let batchID = "d\(index)\(run)-b\(batch)"
                             let records = try (0..<batchSize).map { item in
                                 try Record.create(
                                     collection: "notes", id: "\(batchID)-\(item)",
