@@ -33,15 +33,22 @@ extension LocalStore {
     /// a subject reads none of its notes. Runs in the caller's transaction, the page's.
     func removeRecords(_ db: Database, _ keys: [RecordKey], into outcome: inout ApplyOutcome, at now: Date) throws {
         for key in keys {
-            if key.collection == Collection.subjects {
-                for noteID in try notesAbout(db, subjectID: key.id) {
-                    try removeRecord(
-                        db, RecordKey(collection: Collection.notes, id: noteID), reason: Self.subjectAccessEndedReason,
-                        into: &outcome, at: now)
-                }
-            }
-            try removeRecord(db, key, reason: Self.accessEndedReason, into: &outcome, at: now)
+            try removeWithLocalNotes(db, key, reason: Self.accessEndedReason, into: &outcome, at: now)
         }
+    }
+
+    /// Removes a record; a subject first takes the local notes about it along (see ``removeRecords``).
+    private func removeWithLocalNotes(
+        _ db: Database, _ key: RecordKey, reason: String, into outcome: inout ApplyOutcome, at now: Date
+    ) throws {
+        if key.collection == Collection.subjects {
+            for noteID in try notesAbout(db, subjectID: key.id) {
+                try removeRecord(
+                    db, RecordKey(collection: Collection.notes, id: noteID), reason: Self.subjectAccessEndedReason,
+                    into: &outcome, at: now)
+            }
+        }
+        try removeRecord(db, key, reason: reason, into: &outcome, at: now)
     }
 
     /// Why a record the server refused to take from this team left the device.
@@ -62,14 +69,7 @@ extension LocalStore {
                     arguments: [key.collection, key.id]) != nil
             else { return nil }
             var outcome = ApplyOutcome()
-            if key.collection == Collection.subjects {
-                for noteID in try notesAbout(db, subjectID: key.id) {
-                    try removeRecord(
-                        db, RecordKey(collection: Collection.notes, id: noteID), reason: Self.subjectAccessEndedReason,
-                        into: &outcome, at: now)
-                }
-            }
-            try removeRecord(db, key, reason: Self.refusedReason, into: &outcome, at: now)
+            try removeWithLocalNotes(db, key, reason: Self.refusedReason, into: &outcome, at: now)
             return outcome
         }
     }
