@@ -1,6 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// The benchmarks (Benchmarks/<name>, run in release mode; see README and docs/benchmarks.md) are declared only
+/// when FIELDSYNC_BENCHMARKS is set to something other than "" or "0", so the test build and CI do not compile
+/// them: `FIELDSYNC_BENCHMARKS=1 swift build -c release --product bench-store`. The scripts/bench-*.sh set it.
+let benchmarksEnabled = !["", "0"].contains(Context.environment["FIELDSYNC_BENCHMARKS"] ?? "")
+
 let package = Package(
     name: "fieldsync",
     platforms: [.macOS(.v14)],
@@ -72,17 +77,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Crash-recovery helper for the VFS tests: writes in a loop until killed.
-        .executableTarget(name: "vfs-torture", dependencies: ["CFieldVFS", "CSQLite"]),
-        // Benchmarks (run in release mode; see README).
-        .executableTarget(name: "bench-protocol", dependencies: ["SyncProtocol"]),
-        .executableTarget(name: "bench-store", dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite"]),
-        .executableTarget(name: "bench-sync", dependencies: ["LocalStore", "SyncProtocol", "SyncClient", "CSQLite"]),
-        .executableTarget(name: "bench-scopes", dependencies: ["LocalStore", "SyncProtocol", "SyncServer"]),
-        .executableTarget(name: "bench-simulation", dependencies: ["SyncSimulator"]),
-        .executableTarget(
-            name: "bench-load",
-            dependencies: ["SyncSimulator", .product(name: "PostgresNIO", package: "postgres-nio")]),
+        // Crash-recovery helper for the VFS tests (CrashRecoveryTests runs it): writes in a loop until killed.
+        .executableTarget(name: "vfs-torture", dependencies: ["CFieldVFS", "CSQLite"], path: "Tests/vfs-torture"),
         // The HTTP sync service (library) and its thin executable.
         .target(
             name: "SyncServer",
@@ -151,3 +147,24 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )
+
+if benchmarksEnabled {
+    package.targets += [
+        .executableTarget(name: "bench-protocol", dependencies: ["SyncProtocol"], path: "Benchmarks/bench-protocol"),
+        .executableTarget(
+            name: "bench-store", dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite"],
+            path: "Benchmarks/bench-store"),
+        .executableTarget(
+            name: "bench-sync", dependencies: ["LocalStore", "SyncProtocol", "SyncClient", "CSQLite"],
+            path: "Benchmarks/bench-sync"),
+        .executableTarget(
+            name: "bench-scopes", dependencies: ["LocalStore", "SyncProtocol", "SyncServer"],
+            path: "Benchmarks/bench-scopes"),
+        .executableTarget(
+            name: "bench-simulation", dependencies: ["SyncSimulator"], path: "Benchmarks/bench-simulation"),
+        .executableTarget(
+            name: "bench-load",
+            dependencies: ["SyncSimulator", .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Benchmarks/bench-load"),
+    ]
+}

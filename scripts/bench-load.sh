@@ -8,6 +8,8 @@
 # whose Sources are symlinks into this repository), leaving this repository's .build alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The benchmarks are declared in Package.swift only with this switch (every swift call below must see it).
+export FIELDSYNC_BENCHMARKS=1
 # The project's own setup: the build's system libraries and PostgreSQL 15, when missing.
 source scripts/setup.sh
 

@@ -6,6 +6,8 @@
 # FIELDSYNC_SCRATCH_PATH picks another build directory (e.g. the packages' release build). See docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The benchmarks are declared in Package.swift only with this switch (every swift call below must see it).
+export FIELDSYNC_BENCHMARKS=1
 [[ -x /opt/swift/usr/bin/swift ]] && export PATH="/opt/swift/usr/bin:$PATH"
 scratch=()
 [[ -n "${FIELDSYNC_SCRATCH_PATH:-}" ]] && scratch=(--scratch-path "$FIELDSYNC_SCRATCH_PATH")

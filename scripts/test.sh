@@ -9,6 +9,10 @@ source scripts/setup.sh
 
 echo "test: building (debug)" >&2
 swift build --build-tests
+# The benchmarks are declared only with FIELDSYNC_BENCHMARKS=1, so the test build above does not compile them; the
+# load-mode end-to-end test runs the real bench-load, built here on its own (debug).
+echo "test: building bench-load (debug) for the load-mode test" >&2
+FIELDSYNC_BENCHMARKS=1 swift build --product bench-load
 # The end-to-end tests run the real executables from the build directory.
 export FIELDSYNC_BIN_DIR="$(swift build --show-bin-path)"
 # Inside PostgreSQL's lifetime: the Swift tests, then the protocol conformance kit against the real server on
