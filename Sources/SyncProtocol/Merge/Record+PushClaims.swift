@@ -76,14 +76,20 @@ public struct PushClaimError: Error, Sendable, Hashable, CustomStringConvertible
 }
 
 extension VersionVector {
-    /// The first replica, in byte order, other than `pusher` whose entry in `self` is above its entry in
+    /// The first replica, in byte order, not among `own` whose entry in `self` is above its entry in
     /// `received`; `nil` when `self` advances no other replica beyond `received`.
-    public func firstEntryAhead(of received: VersionVector, except pusher: ReplicaID) -> ReplicaID? {
+    public func firstEntryAhead(of received: VersionVector, except own: Set<ReplicaID>) -> ReplicaID? {
         var first: ReplicaID?
-        for (replica, counter) in entries where replica != pusher && counter > received[replica] {
+        for (replica, counter) in entries where !own.contains(replica) && counter > received[replica] {
             if first.map({ replica < $0 }) ?? true { first = replica }
         }
         return first
+    }
+
+    /// The first replica, in byte order, other than `pusher` whose entry in `self` is above its entry in
+    /// `received`.
+    public func firstEntryAhead(of received: VersionVector, except pusher: ReplicaID) -> ReplicaID? {
+        firstEntryAhead(of: received, except: [pusher])
     }
 }
 
@@ -103,18 +109,27 @@ extension Record {
     /// its dots then name other operations than the server's, which ``reusesDots(of:against:)`` finds in the
     /// writes both states still hold.
     ///
+    /// A re-enrolled device's **earlier replica ids** (README §4.1) are its own as well: the store that pushes
+    /// holds their operations because it made them, so their entries may grow beyond the server's like
+    /// `pusher`'s, and are bounded from below like it.
+    ///
     /// - Throws: ``PushClaimError``: ``PushClaimError/Kind/unreceivedWrites`` naming the first replica (byte
-    ///   order) whose entry is ahead, checked first; else ``PushClaimError/Kind/rolledBack``.
-    public func checkPushClaims(by pusher: ReplicaID, stored: Record?) throws(PushClaimError) {
+    ///   order) whose entry is ahead, checked first; else ``PushClaimError/Kind/rolledBack`` naming the first
+    ///   own replica (the pusher first, then the earlier ones in byte order) that lost operations.
+    public func checkPushClaims(
+        by pusher: ReplicaID, earlier: Set<ReplicaID> = [], stored: Record?
+    ) throws(PushClaimError) {
         let received = stored?.clock ?? VersionVector()
-        if let replica = clock.firstEntryAhead(of: received, except: pusher) {
+        if let replica = clock.firstEntryAhead(of: received, except: earlier.union([pusher])) {
             throw PushClaimError(
                 kind: .unreceivedWrites, key: key, replica: replica, claimed: clock[replica],
                 received: received[replica])
         }
-        if clock[pusher] < received[pusher] || (stored.map { reusesDots(of: pusher, against: $0) } ?? false) {
-            throw PushClaimError(
-                kind: .rolledBack, key: key, replica: pusher, claimed: clock[pusher], received: received[pusher])
+        for own in [pusher] + earlier.subtracting([pusher]).sorted() {
+            if clock[own] < received[own] || (stored.map { reusesDots(of: own, against: $0) } ?? false) {
+                throw PushClaimError(
+                    kind: .rolledBack, key: key, replica: own, claimed: clock[own], received: received[own])
+            }
         }
     }
 

@@ -18,15 +18,21 @@ public struct EnrollRequest: Sendable, Hashable {
     /// enrolled, so its records already carry dots of this id; the server registers it (refusing, with
     /// `409 replica_in_use`, an id another device holds). `nil` lets the server assign one.
     public var replica: ReplicaID?
+    /// Re-enrolment (README §4.1): the token of the device this store was enrolled as before (revoked or
+    /// not), proving that the store's earlier replica ids are its own. The server then counts them as the new
+    /// device's own in the push rule (README §11.3), so the store's unsynced writes under them are accepted,
+    /// and revokes the earlier device. `nil` for a first enrolment.
+    public var previousToken: String?
 
     /// Creates an enrolment request offering the versions this build speaks.
     public init(
-        code: String, deviceName: String, replica: ReplicaID? = nil,
+        code: String, deviceName: String, replica: ReplicaID? = nil, previousToken: String? = nil,
         protocolVersions: [Int] = ProtocolVersion.supported
     ) {
         self.code = code
         self.deviceName = deviceName
         self.replica = replica
+        self.previousToken = previousToken
         self.protocolVersions = protocolVersions
     }
 }
@@ -63,7 +69,7 @@ public struct EnrollResponse: Sendable, Hashable {
 
 extension EnrollRequest: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case code, deviceName, protocolVersions, replica
+        case code, deviceName, protocolVersions, replica, previousToken
     }
 
     public init(from decoder: any Decoder) throws {
@@ -73,6 +79,9 @@ extension EnrollRequest: Codable {
         self.protocolVersions = try container.decodeVersionList(forKey: .protocolVersions)
         // Left out when absent; `null` is wrong_type (decode, not decodeIfPresent, which takes null as absent).
         self.replica = container.contains(.replica) ? try container.decode(ReplicaID.self, forKey: .replica) : nil
+        self.previousToken =
+            container.contains(.previousToken)
+            ? try container.decodeText(forKey: .previousToken, maxBytes: WireLimits.maxSecretBytes) : nil
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -81,6 +90,7 @@ extension EnrollRequest: Codable {
         try container.encode(deviceName, forKey: .deviceName)
         try container.encode(protocolVersions, forKey: .protocolVersions)
         try container.encodeIfPresent(replica, forKey: .replica)
+        try container.encodeIfPresent(previousToken, forKey: .previousToken)
     }
 }
 

@@ -53,6 +53,9 @@ extension ErrorCode {
     public static let deviceRevoked = ErrorCode(rawValue: "device_revoked")
     /// The enrolment code is unknown, already used or expired. `401`.
     public static let invalidEnrollmentCode = ErrorCode(rawValue: "invalid_enrollment_code")
+    /// Re-enrolment brought a `previousToken` that is not the token of a device of the enrolment code's
+    /// adviser (README §4.1). The code is not used up. `401`.
+    public static let invalidPreviousToken = ErrorCode(rawValue: "invalid_previous_token")
     /// The team is not one of the device adviser's teams. `403`.
     public static let forbiddenTeam = ErrorCode(rawValue: "forbidden_team")
     /// A record in the batch belongs to another team, or the operation (such as a purge) needs a right
@@ -94,9 +97,8 @@ extension ErrorCode {
     public static let allDefined: [ErrorCode] = [
         .malformedJSON, .unknownField, .missingField, .wrongType, .invalidValue, .unsupportedVersion,
         .invalidCursor, .clockAhead, .malformedRequest, .unauthorized, .deviceRevoked, .invalidEnrollmentCode,
-        .forbiddenTeam, .forbiddenRecord, .forbiddenScope, .consentRequired, .notFound, .methodNotAllowed, .requestTimeout, .cursorExpired,
-        .batchIDReused, .replicaInUse,
-        .replicaRolledBack, .payloadTooLarge, .batchTooLarge, .rateLimited, .internalError, .unavailable,
+        .invalidPreviousToken, .forbiddenTeam, .forbiddenRecord, .forbiddenScope, .consentRequired, .notFound,
+        .methodNotAllowed, .requestTimeout, .cursorExpired, .batchIDReused, .replicaInUse, .replicaRolledBack, .payloadTooLarge, .batchTooLarge, .rateLimited, .internalError, .unavailable,
     ]
 
     /// The HTTP status the HTTP binding uses for this code; `nil` for a code this build does not know.
@@ -105,7 +107,7 @@ extension ErrorCode {
         case .malformedJSON, .unknownField, .missingField, .wrongType, .invalidValue, .unsupportedVersion,
             .invalidCursor, .clockAhead, .malformedRequest:
             400
-        case .unauthorized, .deviceRevoked, .invalidEnrollmentCode: 401
+        case .unauthorized, .deviceRevoked, .invalidEnrollmentCode, .invalidPreviousToken: 401
         case .forbiddenTeam, .forbiddenRecord, .forbiddenScope, .consentRequired: 403
         case .notFound: 404
         case .methodNotAllowed: 405

@@ -81,6 +81,10 @@ struct ErrorMiddleware: RouterMiddleware {
                 .replicaInUse, "replica id '\(replica)' is held by another device; make a new one and enrol again")
         case .invalidEnrolmentCode:
             return APIError(.invalidEnrollmentCode, "the enrolment code is unknown, already used or expired")
+        case .invalidPreviousToken:
+            return APIError(
+                .invalidPreviousToken,
+                "previousToken is not the token of a device of this code's adviser; the code was not used up")
         case .backend:
             context.logger.error("storage failed", metadata: ["error": "\(error)"])
             return .unavailable("the database is unavailable")

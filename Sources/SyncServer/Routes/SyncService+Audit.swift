@@ -29,6 +29,7 @@ extension SyncService {
             case .teamNotFound: ErrorCode.forbiddenTeam.rawValue
             case .invalidEnrolmentCode: ErrorCode.invalidEnrollmentCode.rawValue
             case .replicaInUse: ErrorCode.replicaInUse.rawValue
+            case .invalidPreviousToken: ErrorCode.invalidPreviousToken.rawValue
             default: ErrorCode.internalError.rawValue
             }
         default: ErrorCode.internalError.rawValue

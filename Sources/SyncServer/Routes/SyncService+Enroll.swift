@@ -14,7 +14,8 @@ extension SyncService {
         let token = Secrets.makeDeviceToken()
         let device = NewDevice(
             id: "dev-" + UUID().uuidString.lowercased(), replica: (message.replica ?? ReplicaID.random()).rawValue,
-            label: message.deviceName, tokenDigest: Secrets.tokenDigest(token))
+            label: message.deviceName, tokenDigest: Secrets.tokenDigest(token),
+            previousTokenDigest: message.previousToken.map(Secrets.tokenDigest))
         let identity: DeviceIdentity
         do {
             identity = try await storage.redeemEnrolmentCode(

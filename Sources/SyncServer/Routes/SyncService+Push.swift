@@ -75,6 +75,8 @@ extension SyncService {
         let records = batch.records
         let canPurge = identity.canPurge
         let pusher = batch.replica
+        // A re-enrolled device's earlier replica ids are its own too (README §4.1, §11.3).
+        let earlier = Set(identity.earlierReplicas.compactMap { try? ReplicaID($0) })
         let purges = records.count(where: \.isPurged)
         let audit = AuditEvent(
             at: Date(), action: .push, deviceID: identity.deviceID, adviser: identity.adviser, team: team,
@@ -91,7 +93,8 @@ extension SyncService {
             index, stored, subjectScope in
             try Self.mergeStep(
                 incoming: records[index], index: index, stored: stored, team: team, partners: partners,
-                subjectScope: subjectScope, version: version, pusher: pusher, canPurge: canPurge, rules: rules)
+                subjectScope: subjectScope, version: version, pusher: pusher, earlier: earlier, canPurge: canPurge,
+                rules: rules)
         }
         let merged = result.outcomes.count { $0.outcome.status == .merged }
         let conflicted = result.outcomes.count(where: \.conflicted)
@@ -149,7 +152,7 @@ extension SyncService {
     /// checked against exactly the state the record is merged into, also when other pushes run concurrently.
     static func mergeStep(
         incoming: Record, index: Int, stored state: StoredState?, team: String, partners: Set<String>,
-        subjectScope: SubjectScopeLookup, version: Int, pusher: ReplicaID, canPurge: Bool,
+        subjectScope: SubjectScopeLookup, version: Int, pusher: ReplicaID, earlier: Set<ReplicaID> = [], canPurge: Bool,
         rules: SyncServiceRules = .standard
     ) throws -> MergeStep<RecordOutcome> {
         let stored = try state.map { try WireCoding.decode(Record.self, from: $0.body) }
@@ -159,7 +162,7 @@ extension SyncService {
                 details: ErrorDetails(collection: incoming.collection, id: incoming.id, index: index))
         }
         do {
-            try incoming.checkPushClaims(by: pusher, stored: stored)
+            try incoming.checkPushClaims(by: pusher, earlier: earlier, stored: stored)
         } catch {
             throw APIError(error.errorBody(index: index))
         }

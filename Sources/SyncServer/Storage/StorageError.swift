@@ -14,6 +14,8 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     case replicaInUse(String)
     /// The enrolment code is unknown, already used, or expired (deliberately not saying which).
     case invalidEnrolmentCode
+    /// Re-enrolment: the previous token is not the token of a device of the enrolment code's adviser.
+    case invalidPreviousToken
     /// A name (team, adviser) is not an acceptable identifier.
     case invalidName(String, reason: String)
     /// The database URL cannot be understood.
@@ -45,6 +47,7 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         case .deviceNotFound(let id): "no device with id '\(id)'"
         case .replicaInUse(let replica): "replica id '\(replica)' is held by another device"
         case .invalidEnrolmentCode: "the enrolment code is unknown, used or expired"
+        case .invalidPreviousToken: "the previous token is not the token of a device of this adviser"
         case .invalidName(let name, let reason): "'\(name)' is not a valid name: \(reason)"
         case .invalidDatabaseURL(let url, let reason): "cannot use database '\(url)': \(reason)"
         case .unknownMigrations(let names):

@@ -75,10 +75,14 @@ public struct DeviceIdentity: Sendable, Hashable {
     public var revoked: Bool
     /// Whether the adviser may push purges (legal erasure), which an administrator grants.
     public var canPurge: Bool
+    /// The replica ids of the devices this one re-enrolled (README §4.1), oldest first: the device's store made
+    /// their operations, so the push rule counts them as the device's own.
+    public var earlierReplicas: [String]
 
     /// Creates an identity.
     public init(
-        deviceID: String, replica: String, adviser: String, teams: Set<String>, revoked: Bool, canPurge: Bool = false
+        deviceID: String, replica: String, adviser: String, teams: Set<String>, revoked: Bool, canPurge: Bool = false,
+        earlierReplicas: [String] = []
     ) {
         self.deviceID = deviceID
         self.replica = replica
@@ -86,6 +90,7 @@ public struct DeviceIdentity: Sendable, Hashable {
         self.teams = teams
         self.revoked = revoked
         self.canPurge = canPurge
+        self.earlierReplicas = earlierReplicas
     }
 }
 
@@ -99,13 +104,16 @@ public struct NewDevice: Sendable, Hashable {
     public var label: String
     /// The SHA-256 digest of the device's token (see ``Secrets/tokenDigest(_:)``).
     public var tokenDigest: String
+    /// Re-enrolment: the digest of the token of the device this one replaces (``EnrollRequest/previousToken``).
+    public var previousTokenDigest: String?
 
     /// Creates a new device description.
-    public init(id: String, replica: String, label: String, tokenDigest: String) {
+    public init(id: String, replica: String, label: String, tokenDigest: String, previousTokenDigest: String? = nil) {
         self.id = id
         self.replica = replica
         self.label = label
         self.tokenDigest = tokenDigest
+        self.previousTokenDigest = previousTokenDigest
     }
 }
 
@@ -265,5 +273,16 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         self.recordIDs = recordIDs
         self.outcome = outcome
         self.detail = detail
+    }
+}
+
+/// How both backends store a device's earlier replica ids: one text column, space-separated, oldest first.
+enum EarlierReplicas {
+    static func parse(_ text: String) -> [String] {
+        text.split(separator: " ").map(String.init)
+    }
+
+    static func format(_ replicas: [String]) -> String {
+        replicas.joined(separator: " ")
     }
 }

@@ -38,7 +38,9 @@ public protocol SyncStorage: Sendable {
     ///
     /// - Throws: ``StorageError/invalidEnrolmentCode`` when the code is unknown, used or expired;
     ///   ``StorageError/replicaInUse(_:)`` when another device or the server holds the device's replica id
-    ///   (the code stays unused then).
+    ///   (the code stays unused then); ``StorageError/invalidPreviousToken`` when ``NewDevice/previousTokenDigest``
+    ///   names no device of the code's adviser (the code stays unused). A re-enrolment (a previous token) revokes
+    ///   the previous device and gives the new one its replica id and earlier replica ids as earlier replicas.
     func redeemEnrolmentCode(digest: String, device: NewDevice, at date: Date) async throws -> DeviceIdentity
 
     /// The device a token digest belongs to (revoked or not), with its adviser's teams; `nil` if unknown.

@@ -135,6 +135,11 @@ extension PostgresStorage {
                 """,
             ]
         ),
+        (
+            // Re-enrolment: see the SQLite migration of the same name.
+            "2026-11-30-2-earlier-replicas",
+            ["ALTER TABLE devices ADD COLUMN earlier_replicas TEXT NOT NULL DEFAULT ''"]
+        ),
     ]
 
     static let scopesMigration = "2026-11-30-1-scopes"

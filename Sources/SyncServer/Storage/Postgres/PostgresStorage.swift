@@ -135,14 +135,36 @@ public final class PostgresStorage: SyncStorage {
                 """,
                 logger: logger)
             if taken { throw StorageError.replicaInUse(device.replica) }
+            var earlier: [String] = []
+            var replaced: String?
+            if let previous = device.previousTokenDigest {
+                // Re-enrolment: see the SQLite storage.
+                let rows = try await connection.query(
+                    """
+                    SELECT id, replica, earlier_replicas FROM devices
+                    WHERE token_digest = \(previous) AND adviser = \(adviser) FOR UPDATE
+                    """,
+                    logger: logger)
+                var found: (String, String, String)?
+                for try await row in rows.decode((String, String, String).self) { found = row }
+                guard let (id, replica, earlierText) = found else { throw StorageError.invalidPreviousToken }
+                earlier = EarlierReplicas.parse(earlierText) + [replica]
+                replaced = id
+                try await connection.query(
+                    "UPDATE devices SET revoked_at = coalesce(revoked_at, \(date)) WHERE id = \(id)", logger: logger)
+            }
+            let earlierText = EarlierReplicas.format(earlier)
             try await connection.query(
                 """
-                INSERT INTO devices (id, replica, adviser, label, token_digest, enrolled_at)
-                VALUES (\(device.id), \(device.replica), \(adviser), \(device.label), \(device.tokenDigest), \(date))
+                INSERT INTO devices (id, replica, adviser, label, token_digest, enrolled_at, earlier_replicas)
+                VALUES (\(device.id), \(device.replica), \(adviser), \(device.label), \(device.tokenDigest), \(date),
+                        \(earlierText))
                 """,
                 logger: logger)
             try await Self.insertAudit(
-                AuditEvent(at: date, action: .enrol, deviceID: device.id, adviser: adviser, team: nil),
+                AuditEvent(
+                    at: date, action: .enrol, deviceID: device.id, adviser: adviser, team: nil,
+                    detail: replaced.map { "replaces=\($0)" }),
                 connection: connection, logger: logger)
             let teams = try await Self.teams(ofAdviser: adviser, connection: connection, logger: logger)
             var canPurge = false
@@ -151,7 +173,7 @@ public final class PostgresStorage: SyncStorage {
             for try await value in purgeRows.decode(Bool.self) { canPurge = value }
             return DeviceIdentity(
                 deviceID: device.id, replica: device.replica, adviser: adviser, teams: teams, revoked: false,
-                canPurge: canPurge)
+                canPurge: canPurge, earlierReplicas: earlier)
         }
     }
 
@@ -159,16 +181,17 @@ public final class PostgresStorage: SyncStorage {
         try await client.withConnection { connection in
             let rows = try await connection.query(
                 """
-                SELECT d.id, d.replica, d.adviser, d.revoked_at IS NOT NULL, a.can_purge
+                SELECT d.id, d.replica, d.adviser, d.revoked_at IS NOT NULL, a.can_purge, d.earlier_replicas
                 FROM devices d JOIN advisers a ON a.name = d.adviser WHERE d.token_digest = \(tokenDigest)
                 """,
                 logger: logger)
-            var found: (String, String, String, Bool, Bool)?
-            for try await row in rows.decode((String, String, String, Bool, Bool).self) { found = row }
-            guard let (id, replica, adviser, revoked, canPurge) = found else { return nil }
+            var found: (String, String, String, Bool, Bool, String)?
+            for try await row in rows.decode((String, String, String, Bool, Bool, String).self) { found = row }
+            guard let (id, replica, adviser, revoked, canPurge, earlier) = found else { return nil }
             let teams = try await Self.teams(ofAdviser: adviser, connection: connection, logger: logger)
             return DeviceIdentity(
-                deviceID: id, replica: replica, adviser: adviser, teams: teams, revoked: revoked, canPurge: canPurge)
+                deviceID: id, replica: replica, adviser: adviser, teams: teams, revoked: revoked, canPurge: canPurge,
+                earlierReplicas: EarlierReplicas.parse(earlier))
         }
     }
 

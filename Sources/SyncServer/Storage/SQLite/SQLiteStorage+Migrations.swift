@@ -138,6 +138,11 @@ extension SQLiteStorage {
                     CREATE INDEX records_by_access_end ON records(access_ends) WHERE access_ends IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("2026-11-30-2-earlier-replicas") { db in
+            // Re-enrolment (README §4.1): the replica ids of the devices a device replaced, space-separated, oldest
+            // first. The push rule counts them as the device's own.
+            try db.execute(sql: "ALTER TABLE devices ADD COLUMN earlier_replicas TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 }

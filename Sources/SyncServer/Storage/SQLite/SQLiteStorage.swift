@@ -209,15 +209,37 @@ public final class SQLiteStorage: SyncStorage {
                     """,
                 arguments: [device.replica, device.replica])
             if taken != nil { throw StorageError.replicaInUse(device.replica) }
+            var earlier: [String] = []
+            var replaced: String?
+            if let previous = device.previousTokenDigest {
+                // Re-enrolment: the previous device must be the same adviser's; it is revoked, and its replica
+                // ids become the new device's earlier ones.
+                guard
+                    let row = try Row.fetchOne(
+                        db, sql: "SELECT id, replica, earlier_replicas FROM devices WHERE token_digest = ? AND adviser = ?",
+                        arguments: [previous, adviser])
+                else { throw StorageError.invalidPreviousToken }
+                earlier = EarlierReplicas.parse(row["earlier_replicas"]) + [row["replica"] as String]
+                replaced = row["id"]
+                try db.execute(
+                    sql: "UPDATE devices SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
+                    arguments: [seconds, replaced])
+            }
             try db.execute(
                 sql: """
-                    INSERT INTO devices (id, replica, adviser, label, token_digest, enrolled_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO devices (id, replica, adviser, label, token_digest, enrolled_at, earlier_replicas)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [device.id, device.replica, adviser, device.label, device.tokenDigest, seconds]
+                arguments: [
+                    device.id, device.replica, adviser, device.label, device.tokenDigest, seconds,
+                    EarlierReplicas.format(earlier),
+                ]
             )
             try Self.insertAudit(
-                AuditEvent(at: date, action: .enrol, deviceID: device.id, adviser: adviser, team: nil), db: db)
+                AuditEvent(
+                    at: date, action: .enrol, deviceID: device.id, adviser: adviser, team: nil,
+                    detail: replaced.map { "replaces=\($0)" }),
+                db: db)
             let teams = try String.fetchAll(
                 db, sql: "SELECT team FROM memberships WHERE adviser = ?", arguments: [adviser])
             let canPurge =
@@ -225,7 +247,7 @@ public final class SQLiteStorage: SyncStorage {
                     db, sql: "SELECT can_purge FROM advisers WHERE name = ?", arguments: [adviser]) ?? false
             return DeviceIdentity(
                 deviceID: device.id, replica: device.replica, adviser: adviser, teams: Set(teams), revoked: false,
-                canPurge: canPurge)
+                canPurge: canPurge, earlierReplicas: earlier)
         }
     }
 
@@ -235,7 +257,7 @@ public final class SQLiteStorage: SyncStorage {
                 let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT d.id, d.replica, d.adviser, d.revoked_at, a.can_purge
+                        SELECT d.id, d.replica, d.adviser, d.revoked_at, a.can_purge, d.earlier_replicas
                         FROM devices d JOIN advisers a ON a.name = d.adviser WHERE d.token_digest = ?
                         """,
                     arguments: [tokenDigest])
@@ -246,7 +268,8 @@ public final class SQLiteStorage: SyncStorage {
             let revokedAt: Double? = row["revoked_at"]
             return DeviceIdentity(
                 deviceID: row["id"], replica: row["replica"], adviser: adviser, teams: Set(teams),
-                revoked: revokedAt != nil, canPurge: row["can_purge"])
+                revoked: revokedAt != nil, canPurge: row["can_purge"],
+                earlierReplicas: EarlierReplicas.parse(row["earlier_replicas"]))
         }
     }
 
