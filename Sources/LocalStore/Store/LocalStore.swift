@@ -2,6 +2,7 @@ import CFieldVFS
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 import SyncProtocol
 
 /// The encrypted on-device store: subjects, notes and the sync outbox, in one SQLite database whose every page,
@@ -43,8 +44,16 @@ public final class LocalStore: @unchecked Sendable {
 
     /// Where the store's files are.
     public let location: StoreLocation
-    /// This replica's stable id, created with the store.
-    public let replicaID: ReplicaID
+    /// The replica id this store writes with: created with the store, replaced only by a re-enrolment
+    /// (``reenrol(as:enrolment:token:)``).
+    public var replicaID: ReplicaID { replicas.withLock { $0.current } }
+    /// The replica ids this store wrote with before re-enrolments, oldest first: their operations are this
+    /// store's own too.
+    public var earlierReplicaIDs: [ReplicaID] { replicas.withLock { $0.earlier } }
+    /// Every replica id whose operations this store made: ``replicaID`` and ``earlierReplicaIDs``.
+    public var ownReplicaIDs: Set<ReplicaID> { replicas.withLock { Set($0.earlier + [$0.current]) } }
+    /// Changed only by a re-enrolment, inside the write transaction that stores it.
+    let replicas: Mutex<(current: ReplicaID, earlier: [ReplicaID])>
     /// The adviser who writes on this device.
     public let adviser: String
     /// A readable name for this device.
@@ -88,7 +97,10 @@ public final class LocalStore: @unchecked Sendable {
         guard let replica = meta[MetaKey.replicaID].flatMap({ try? ReplicaID($0) }) else {
             throw LocalStoreError.damaged("the store has no valid replica id")
         }
-        replicaID = replica
+        let earlier = (meta[MetaKey.earlierReplicaIDs] ?? "").split(separator: " ").compactMap {
+            try? ReplicaID(String($0))
+        }
+        replicas = Mutex((current: replica, earlier: earlier))
         adviser = meta[MetaKey.adviser] ?? "unknown"
         deviceName = meta[MetaKey.deviceName] ?? "device"
     }
@@ -412,6 +424,8 @@ public final class LocalStore: @unchecked Sendable {
 /// Keys of the `meta` table.
 enum MetaKey {
     static let replicaID = "replica-id"
+    /// The replica ids written with before re-enrolments, space-separated, oldest first.
+    static let earlierReplicaIDs = "earlier-replica-ids"
     static let adviser = "adviser"
     static let deviceName = "device-name"
     static let createdAt = "created-at"

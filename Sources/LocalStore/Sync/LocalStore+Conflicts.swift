@@ -98,12 +98,14 @@ extension LocalStore {
                 }
                 value = writes[index].value
             case .mine:
-                guard let mine = writes.first(where: { $0.dot.replica == replicaID }) else {
+                let own = ownReplicaIDs
+                guard let mine = writes.first(where: { own.contains($0.dot.replica) }) else {
                     throw LocalStoreError.invalidInput("this device wrote none of the values of '\(conflict.field)'")
                 }
                 value = mine.value
             case .theirs:
-                let theirs = writes.filter { $0.dot.replica != replicaID }
+                let own = ownReplicaIDs
+                let theirs = writes.filter { !own.contains($0.dot.replica) }
                 guard theirs.count == 1 else {
                     throw LocalStoreError.invalidInput("there is not exactly one other value: choose by number")
                 }
@@ -157,11 +159,12 @@ extension LocalStore {
     ) throws -> RecordConflict {
         var fields: [FieldConflict] = []
         var deletedElsewhere = false
+        let own = ownReplicaIDs
         for conflict in record.conflicts {
             switch conflict {
             case .field(let name, let writes):
                 fields.append(FieldConflict(field: name, candidates: writes.map { write in
-                    let mine = write.dot.replica == replicaID
+                    let mine = own.contains(write.dot.replica)
                     // This device knows its own names; other writers are named by the team's directory.
                     let writer = mine ? nil : directory?.device(replica: write.dot.replica)
                     return ConflictCandidate(

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SyncProtocol
 
 /// This device's enrolment with a team's sync server. The bearer token is kept only inside the encrypted store.
 public struct Enrolment: Codable, Equatable, Sendable {
@@ -47,6 +48,31 @@ extension LocalStore {
             try setMetaValue(db, MetaKey.enrolment, json)
             try setMetaValue(db, MetaKey.deviceToken, token)
         }
+    }
+
+    /// Re-enrolment (README §4.1 of the protocol): from now on the store writes with `replica`, a fresh replica
+    /// id the server registered for the new enrolment, and keeps the id it wrote with so far as an earlier one.
+    /// Every local record stays as it is, the outbox included: its unsynced writes under the earlier id are
+    /// pushed as they are, and the server counts that id as this device's own because the new enrolment
+    /// proved it with the previous token. The new enrolment and token replace the old ones, in the same
+    /// transaction.
+    ///
+    /// - Throws: `LocalStoreError.invalidInput` when `replica` is one this store has written with already.
+    public func reenrol(as replica: ReplicaID, enrolment: Enrolment, token: String) throws {
+        let json = String(decoding: try JSONEncoder().encode(enrolment), as: UTF8.self)
+        let ids = replicas.withLock { $0 }
+        guard replica != ids.current, !ids.earlier.contains(replica) else {
+            throw LocalStoreError.invalidInput("a re-enrolment needs a replica id this store has not used")
+        }
+        let earlier = ids.earlier + [ids.current]
+        try write { db in
+            try setMetaValue(db, MetaKey.replicaID, replica.rawValue)
+            try setMetaValue(db, MetaKey.earlierReplicaIDs, earlier.map(\.rawValue).joined(separator: " "))
+            try setMetaValue(db, MetaKey.enrolment, json)
+            try setMetaValue(db, MetaKey.deviceToken, token)
+        }
+        // Only once stored: a failed transaction leaves the store writing with its old id.
+        replicas.withLock { $0 = (current: replica, earlier: earlier) }
     }
 
     /// The enrolment and token, or nil if this store has not been enrolled.

@@ -41,7 +41,8 @@ func syncFailure(_ error: any Error, server: String, queued: Int?) -> CLIError {
         case .unreachable, .timedOut: reason = "the connection to \(server) failed or timed out, even after retrying"
         case .server(let status, let body):
             reason = status == 401
-                ? "the server no longer accepts this device (revoked or unknown): enrol again"
+                ? "the server no longer accepts this device (revoked or unknown): ask your administrator for a new "
+                    + "enrolment code and run 'fieldcli enroll' again; it keeps every note on this device"
                 : "the server refused: \(body.message) (\(body.code))"
                     + (body.code == .forbiddenScope || body.code == .consentRequired
                         ? " — undo the share ('fieldcli subject unshare SUBJECT --team TEAM') or ask your "
@@ -76,7 +77,13 @@ func syncFailure(_ error: any Error, server: String, queued: Int?) -> CLIError {
 struct Enroll: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Enrol this device with your team's sync server, using a one-time code from an administrator.",
-        discussion: "The device token the server returns is kept inside the encrypted store."
+        discussion: """
+            The device token the server returns is kept inside the encrypted store.
+
+            Enrolling again (after the device was revoked, or to replace its enrolment) keeps every note on the
+            device: the changes not yet synced are sent under the new enrolment, and the old one stops working.
+            On a terminal you are asked first; --yes skips the question.
+            """
     )
 
     @OptionGroup var storeOptions: StoreOptions
@@ -84,6 +91,7 @@ struct Enroll: AsyncParsableCommand {
     @Option(help: "The one-time enrolment code.") var code: String
     @Option(help: "The team to sync with, if your adviser belongs to several.") var team: String?
     @Option(help: "A PEM CA certificate to trust for this server (for self-signed servers).") var caCert: String?
+    @Flag(name: [.short, .long], help: "Replace an existing enrolment without asking.") var yes = false
 
     func validate() throws {
         guard server.hasPrefix("http://") || server.hasPrefix("https://") else {
@@ -94,26 +102,39 @@ struct Enroll: AsyncParsableCommand {
     func run() async throws {
         let store = try storeOptions.open()
         defer { store.close() }
+        let previous = try store.enrolment()
+        // The same server: a re-enrolment, which proves with the old token that this store's replica ids are
+        // its own and moves to a fresh one (README §4.1). Another server never saw this store's replica id.
+        let sameServer = previous.map { Self.sameServer($0.enrolment.serverURL, server) } ?? false
+        if let previous {
+            let queued = try store.outboxCount()
+            try confirmReplacing(previous.enrolment, queued: queued)
+        }
+        var replica = sameServer ? ReplicaID.random() : store.replicaID
+        var reenrolling = sameServer
         let caPath = caCert.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         let transport = try makeTransport(serverURL: server, token: nil, caCertificate: caPath)
-        let response: EnrollResponse
+        var response: EnrollResponse
         do {
-            response = try await transport.enroll(
-                EnrollRequest(code: code, deviceName: store.deviceName, replica: store.replicaID))
+            do {
+                response = try await transport.enroll(
+                    EnrollRequest(
+                        code: code, deviceName: store.deviceName, replica: replica,
+                        previousToken: reenrolling ? previous?.token : nil))
+            } catch let error as SyncTransportError where error.body?.code == .invalidPreviousToken {
+                // The server does not know the old enrolment (its database was replaced): enrol as a first
+                // enrolment with the replica id this store writes with (the code was not used up).
+                replica = store.replicaID
+                reenrolling = false
+                response = try await transport.enroll(
+                    EnrollRequest(code: code, deviceName: store.deviceName, replica: replica))
+            }
         } catch {
             try? await transport.shutdown()
-            if let transportError = error as? SyncTransportError, let body = transportError.body {
-                throw CLIError("enrolment refused: \(body.message)", status: .syncFailed)
-            }
-            if let transportError = error as? SyncTransportError, transportError.kind == .cannotConnect {
-                throw CLIError(
-                    "enrolment failed: cannot reach \(server): \(transportError.message)", status: .syncFailed)
-            }
-            throw CLIError("enrolment failed: \((error as? SyncTransportError)?.message ?? "\(error)")",
-                           status: .syncFailed)
+            throw Self.failure(error, server: server)
         }
         try? await transport.shutdown()
-        guard response.replica == store.replicaID else {
+        guard response.replica == replica else {
             throw CLIError("the server assigned another replica id; this server is not compatible", status: .syncFailed)
         }
         let chosen: String
@@ -122,15 +143,70 @@ struct Enroll: AsyncParsableCommand {
                 throw CLIError("your adviser is not in team '\(team)' (teams: \(response.teams.joined(separator: ", ")))")
             }
             chosen = team
+        } else if let current = previous?.enrolment.team, sameServer, response.teams.contains(current) {
+            chosen = current
         } else if let first = response.teams.first {
             chosen = first
         } else {
             throw CLIError("the server lists no team for your adviser", status: .syncFailed)
         }
-        try store.saveEnrolment(
-            Enrolment(serverURL: server, deviceID: response.deviceID, team: chosen, trustedCertificatePath: caPath),
-            token: response.token)
-        print("Enrolled as device \(response.deviceID) in team \(chosen). Run 'fieldcli sync' to sync.")
+        let enrolment = Enrolment(
+            serverURL: server, deviceID: response.deviceID, team: chosen, trustedCertificatePath: caPath)
+        if reenrolling {
+            try store.reenrol(as: replica, enrolment: enrolment, token: response.token)
+            let queued = try store.outboxCount()
+            print(
+                "Enrolled again as device \(response.deviceID) in team \(chosen); the previous enrolment no longer "
+                    + "works. \(queued == 1 ? "1 unsynced change is" : "\(queued) unsynced changes are") kept and will "
+                    + "be sent by 'fieldcli sync'.")
+        } else {
+            try store.saveEnrolment(enrolment, token: response.token)
+            print("Enrolled as device \(response.deviceID) in team \(chosen). Run 'fieldcli sync' to sync.")
+        }
+    }
+
+    /// Asks before an existing enrolment is replaced (on a terminal), or requires `--yes`.
+    private func confirmReplacing(_ current: Enrolment, queued: Int) throws {
+        guard !yes else { return }
+        guard let terminal = Terminal.open() else {
+            throw CLIError(
+                "this store is already enrolled (device \(current.deviceID)); replacing the enrolment needs --yes "
+                    + "when there is no terminal to ask on", status: .usage)
+        }
+        defer { terminal.close() }
+        let kept = queued == 1 ? "its 1 unsynced change is" : "its \(queued) unsynced changes are"
+        terminal.say(
+            "This store is enrolled as device \(current.deviceID) with \(current.serverURL). Enrolling again keeps "
+                + "every note on this device; \(kept) sent under the new enrolment.\n")
+        guard terminal.confirm("Enrol again? [y/N] ") else {
+            throw CLIError("not enrolled again; the current enrolment stays", status: .usage)
+        }
+    }
+
+    /// Whether two server URLs name the same server (case of scheme and host, and a trailing slash, aside).
+    static func sameServer(_ a: String, _ b: String) -> Bool {
+        func normal(_ url: String) -> String {
+            var text = url.lowercased()
+            while text.hasSuffix("/") { text.removeLast() }
+            return text
+        }
+        return normal(a) == normal(b)
+    }
+
+    /// One line for a refused or failed enrolment.
+    static func failure(_ error: any Error, server: String) -> CLIError {
+        if let transportError = error as? SyncTransportError, let body = transportError.body {
+            if body.code == .unknownField {
+                return CLIError(
+                    "enrolment refused: this server is too old to enrol a device again while keeping its unsynced "
+                        + "changes; ask your administrator to update it", status: .syncFailed)
+            }
+            return CLIError("enrolment refused: \(body.message)", status: .syncFailed)
+        }
+        if let transportError = error as? SyncTransportError, transportError.kind == .cannotConnect {
+            return CLIError("enrolment failed: cannot reach \(server): \(transportError.message)", status: .syncFailed)
+        }
+        return CLIError("enrolment failed: \((error as? SyncTransportError)?.message ?? "\(error)")", status: .syncFailed)
     }
 }
 
