@@ -130,21 +130,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What every test target and the benchmarks share: the process runner (a deadline that kills and reports a
+        // hung child), the built-products locator, temporary directories, the seeded generator, the sync-server
+        // launcher. A regular target under Tests/, not a product.
+        .target(name: "FieldsyncTestSupport", dependencies: ["SyncProtocol"], path: "Tests/FieldsyncTestSupport"),
         .testTarget(name: "SyncSimulatorTests", dependencies: ["SyncSimulator", "SyncProtocol", "LocalStore"]),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
                 "SyncServer",
                 "SyncClient",
+                "FieldsyncTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol"]),
-        .testTarget(name: "CFieldVFSTests", dependencies: ["CFieldVFS", "CSQLite"]),
-        .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite"]),
-        .testTarget(name: "EndToEndTests", dependencies: []),
+        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "FieldsyncTestSupport"]),
+        .testTarget(name: "CFieldVFSTests", dependencies: ["CFieldVFS", "CSQLite", "FieldsyncTestSupport"]),
+        .testTarget(
+            name: "LocalStoreTests",
+            dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite", "FieldsyncTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FieldsyncTestSupport"]),
     ]
 )
 
@@ -152,10 +159,12 @@ if benchmarksEnabled {
     package.targets += [
         .executableTarget(name: "bench-protocol", dependencies: ["SyncProtocol"], path: "Benchmarks/bench-protocol"),
         .executableTarget(
-            name: "bench-store", dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite"],
+            name: "bench-store",
+            dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite", "FieldsyncTestSupport"],
             path: "Benchmarks/bench-store"),
         .executableTarget(
-            name: "bench-sync", dependencies: ["LocalStore", "SyncProtocol", "SyncClient", "CSQLite"],
+            name: "bench-sync",
+            dependencies: ["LocalStore", "SyncProtocol", "SyncClient", "CSQLite", "FieldsyncTestSupport"],
             path: "Benchmarks/bench-sync"),
         .executableTarget(
             name: "bench-scopes", dependencies: ["LocalStore", "SyncProtocol", "SyncServer"],
@@ -164,7 +173,9 @@ if benchmarksEnabled {
             name: "bench-simulation", dependencies: ["SyncSimulator"], path: "Benchmarks/bench-simulation"),
         .executableTarget(
             name: "bench-load",
-            dependencies: ["SyncSimulator", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "SyncSimulator", "FieldsyncTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Benchmarks/bench-load"),
     ]
 }

@@ -1,3 +1,4 @@
+import FieldsyncTestSupport
 import Foundation
 
 /// Who the simulated devices belong to: teams of `teamSize` devices, each adviser with `devicesPerAdviser`
@@ -44,16 +45,16 @@ struct Fleet: Sendable {
             _ = try await admin.run(["add-adviser", "--team", adviser.team, adviser.name])
         }
         progress("issuing \(devices.count) enrolment codes")
-        let codes = LockedValue([String?](repeating: nil, count: devices.count))
+        let codes = Locked([String?](repeating: nil, count: devices.count))
         try await Self.forEach(Array(devices.enumerated()), parallelism: parallelism) { index, device in
             let output = try await admin.run(["enrolment-code", "--adviser", device.adviser, "--expires", "2h"])
             // The code is alone on the last line of the output.
             guard let code = output.split(separator: "\n").last.map(String.init), !code.isEmpty else {
                 throw BenchError("enrolment-code for \(device.adviser) printed no code")
             }
-            codes.withValue { $0[index] = code }
+            codes.mutate { $0[index] = code }
         }
-        return codes.get().compactMap { $0 }
+        return codes.value.compactMap { $0 }
     }
 
     /// Runs `body` on every element, at most `parallelism` at a time; the first error cancels the rest.

@@ -7,6 +7,7 @@
 // share this machine's cores, so the figures are those of one small box doing both sides.
 //
 //   scripts/bench-load.sh [--devices N] [--duration S]      (builds in release, starts a throwaway PostgreSQL)
+import FieldsyncTestSupport
 import Foundation
 import Logging
 import SyncSimulator
@@ -44,10 +45,9 @@ let logger: Logger = {
     return logger
 }()
 
-let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-let serverExecutable = binDirectory.appendingPathComponent("sync-server")
+let serverExecutable = BuiltProducts.besideRunningExecutable("sync-server")
 guard FileManager.default.isExecutableFile(atPath: serverExecutable.path) else {
-    fail("no sync-server next to bench-load in \(binDirectory.path): build it "
+    fail("no sync-server next to bench-load (\(serverExecutable.path)): build it "
         + "(swift build -c release --product sync-server)")
 }
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("bench-load-\(UUID().uuidString.prefix(8))")
@@ -77,9 +77,8 @@ func run(_ backend: Backend, database: String) async throws -> BackendRun {
     let provisionSeconds = seconds(provisionStart.duration(to: .now))
 
     progress("\(backend.rawValue): starting sync-server")
-    let server = try ServerProcess(
-        executable: serverExecutable, database: database,
-        logURL: work.appendingPathComponent("server-\(backend.rawValue).log"))
+    let serverLog = work.appendingPathComponent("server-\(backend.rawValue).log")
+    let server = try SyncServerLauncher.underLoad(executable: serverExecutable, database: database, log: serverLog)
     defer { server.stop() }
     progress(
         "\(backend.rawValue): sync-server at \(server.url); enrolling \(codes.count) devices, then "
@@ -105,12 +104,13 @@ func run(_ backend: Backend, database: String) async throws -> BackendRun {
         backend == .postgres && !postgresCPUAfter.isEmpty
         ? ProcessStats.cpuSeconds(from: postgresCPUBefore, to: postgresCPUAfter) : nil
     let serverPeak = ProcessStats.peakResidentMiB(pid: server.pid)
-    let status = server.stop()
+    // -1: it did not stop within 30 s of SIGTERM and was killed.
+    let status = server.stop() ?? -1
     progress(
         "\(backend.rawValue): \(report.syncs) syncs, \(report.requests) requests "
             + "(\(report.failedRequests) failed); server exited with \(status)")
     if status != 0 {
-        progress("\(backend.rawValue): server log:\n" + ServerProcess.tail(of: server.logURL))
+        progress("\(backend.rawValue): server log:\n" + SyncServerLauncher.tail(of: serverLog))
     }
     return BackendRun(
         backend: backend, provisionSeconds: provisionSeconds, enrolAndLoadSeconds: span, report: report,

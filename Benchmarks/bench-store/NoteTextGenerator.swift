@@ -1,3 +1,4 @@
+import FieldsyncTestSupport
 import Foundation
 import LocalStore
 
@@ -63,7 +64,7 @@ struct NoteTextGenerator {
         let occurredAt = Self.firstDay.addingTimeInterval(Double(random.below(365 * 24 * 60)) * 60)
         var tags: Set<String> = []
         for _ in 0..<random.below(4) { tags.insert(Self.tags[random.below(Self.tags.count)]) }
-        let followUp = random.chance(0.25) ? occurredAt.addingTimeInterval(14 * 86_400) : nil
+        let followUp = random.unit() < 0.25 ? occurredAt.addingTimeInterval(14 * 86_400) : nil
         return NewNote(
             subjectReference: subject,
             kind: NoteKind.allCases[random.below(NoteKind.allCases.count)],
@@ -132,7 +133,7 @@ struct NoteTextGenerator {
                     word.append(consonants[random.below(consonants.count)])
                     word.append(vowels[random.below(vowels.count)])
                 }
-                if random.chance(0.4) { word.append(consonants[random.below(consonants.count)]) }
+                if random.unit() < 0.4 { word.append(consonants[random.below(consonants.count)]) }
             } while used.contains(word)
             used.insert(word)
             words[rank] = word

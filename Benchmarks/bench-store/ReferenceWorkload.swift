@@ -1,3 +1,4 @@
+import FieldsyncTestSupport
 import Foundation
 import LocalStore
 

@@ -6,6 +6,7 @@
 // Prints a table and a JSON line.
 //
 //   bash scripts/bench-sync.sh [--notes N] [--push-notes N]     (builds sync-server and bench-sync, release)
+import FieldsyncTestSupport
 import Foundation
 import LocalStore
 import SyncClient
@@ -65,25 +66,18 @@ if arguments.count == 5 && arguments[1] == "--cold-pull-child" {
     exit(0)
 }
 
-let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("bench-sync-\(UUID().uuidString.prefix(8))")
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: work) }
 let database = "sqlite:" + work.appendingPathComponent("server.sqlite").path
 
+/// Runs `tool` (built beside this executable) to completion, at most two hours (the cold pull of a large team in
+/// a debug build), and returns its standard output.
 @discardableResult
 func run(_ tool: String, _ args: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = binDirectory.appendingPathComponent(tool)
-    process.arguments = args
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw BenchError("\(tool) \(args.joined(separator: " ")) failed") }
-    return String(decoding: data, as: UTF8.self)
+    let result = try ProcessRunner().run(BuiltProducts.besideRunningExecutable(tool), args, timeout: 7_200)
+    guard result.status == 0 else { throw BenchError("\(result.command) failed: \(result.stderr)") }
+    return result.stdout
 }
 
 struct BenchError: Error, CustomStringConvertible {
@@ -94,26 +88,13 @@ struct BenchError: Error, CustomStringConvertible {
 // The server: a real process, so this process's peak memory is the client's alone.
 try run("sync-server", ["admin", "--database", database, "create-team", "north"])
 try run("sync-server", ["admin", "--database", database, "add-adviser", "--team", "north", "mette"])
-let server = Process()
-server.executableURL = binDirectory.appendingPathComponent("sync-server")
-server.arguments = ["serve", "--database", database, "--listen", "127.0.0.1:0", "--log-level", "error",
-                    "--rate-burst", "100000", "--rate-per-second", "100000"]
-let serverOutput = Pipe()
-server.standardOutput = serverOutput
-server.standardError = FileHandle.nullDevice
-try server.run()
-defer { kill(server.processIdentifier, SIGTERM); server.waitUntilExit() }
-func readServerURL() throws -> String {
-    var seen = Data()
-    while true {
-        let chunk = serverOutput.fileHandleForReading.availableData
-        guard !chunk.isEmpty else { throw BenchError("sync-server did not start") }
-        seen.append(chunk)
-        let text = String(decoding: seen, as: UTF8.self)
-        if let range = text.range(of: #"http://[0-9.:]+"#, options: .regularExpression) { return String(text[range]) }
-    }
-}
-let url = try readServerURL()
+let server = try SyncServerLauncher(
+    [
+        "serve", "--database", database, "--listen", "127.0.0.1:0", "--log-level", "error",
+        "--rate-burst", "100000", "--rate-per-second", "100000",
+    ], executable: BuiltProducts.besideRunningExecutable("sync-server"))
+defer { server.stop() }
+let url = server.url
 progress("sync-server at \(url)")
 
 func makeDevice(_ name: String, encrypted: Bool = true) throws -> LocalStore {

@@ -9,15 +9,9 @@ import Glibc
 
 @Suite("Crash recovery: SIGKILL in the middle of a burst of writes")
 struct CrashRecoveryTests {
-    /// The `vfs-torture` helper, built next to the test bundle.
+    /// The `vfs-torture` helper (Tests/vfs-torture), built with the tests.
     private func tortureExecutable() throws -> URL {
-        let selfExe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var candidates = [selfExe.deletingLastPathComponent().appendingPathComponent("vfs-torture")]
-        if let bundle = Bundle.main.executableURL {
-            candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("vfs-torture"))
-        }
-        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-        return try #require(found, "vfs-torture not built next to the tests (run `swift build` first): \(candidates)")
+        try BuiltProducts.executable("vfs-torture")
     }
 
     /// Runs the helper until it has acknowledged `minimumCommits` rows, lets it run `extra` seconds more (calling

@@ -3,19 +3,6 @@ import CSQLite
 import Foundation
 import Testing
 
-/// A small deterministic generator (SplitMix64), so a failing sequence can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("Differential: the encrypted store answers exactly as plain SQLite")
 struct DifferentialTests {
     private static let words = ["visit", "school", "housing", "health", "family", "court", "college", "referral"]

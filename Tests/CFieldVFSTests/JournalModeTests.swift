@@ -151,17 +151,3 @@ struct JournalModeTests {
         #expect(fieldvfs_prepare_connection(c.db) == SQLITE_MISUSE)
     }
 }
-
-/// A value guarded by a lock, for collecting results from worker threads.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-
-    init(_ value: Value) { stored = value }
-
-    var value: Value { lock.withLock { stored } }
-
-    func mutate(_ body: (inout Value) -> Void) {
-        lock.withLock { body(&stored) }
-    }
-}

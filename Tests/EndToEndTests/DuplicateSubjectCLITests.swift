@@ -102,7 +102,7 @@ struct DuplicateSubjectCLITests: FieldCLIDevices {
         ]
         func merge(answer: String, lastLine: String) throws -> (screen: String, status: Int32?) {
             let terminal = try PseudoTerminalProcess(
-                Executables.url("fieldcli"), ["subject", "merge", keep, String(other.prefix(6)), "--store", store],
+                BuiltProducts.url("fieldcli"), ["subject", "merge", keep, String(other.prefix(6)), "--store", store],
                 environment: environment)
             #expect(terminal.waitForOutput("[y/N]"), "screen: \(terminal.screen)")
             terminal.type(answer + "\n")

@@ -50,7 +50,7 @@ struct EditorTests {
 
     func startFieldcli(_ arguments: [String], extra: [String: String] = [:]) throws -> PseudoTerminalProcess {
         try PseudoTerminalProcess(
-            Executables.url("fieldcli"), arguments, environment: environment.merging(extra) { _, new in new })
+            BuiltProducts.url("fieldcli"), arguments, environment: environment.merging(extra) { _, new in new })
     }
 
     /// The draft path the editor printed, once it shows.

@@ -202,7 +202,7 @@ struct FieldCLITests {
         var committed: [String] = []
         for round in 0..<3 {
             let process = Process()
-            process.executableURL = Executables.url("fieldcli")
+            process.executableURL = BuiltProducts.url("fieldcli")
             process.arguments = ["debug", "write-burst", "--subject", "ung-1"]
             process.environment = cli.environment
             let output = Pipe()
@@ -247,7 +247,7 @@ struct InterruptedInitTests {
         let store = home.url.appendingPathComponent("store")
         let cli = CommandRunner(environment: ["FIELDCLI_HOME": store.path, "FIELDCLI_PASSPHRASE": "a passphrase"])
         let process = Process()
-        process.executableURL = Executables.url("fieldcli")
+        process.executableURL = BuiltProducts.url("fieldcli")
         process.arguments = ["init", "--kdf-cost", "14"]
         process.environment = cli.environment
         process.standardOutput = FileHandle.nullDevice

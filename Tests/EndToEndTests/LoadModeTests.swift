@@ -10,7 +10,7 @@ import Testing
 /// tests. Without it the test is skipped, except in CI (`CI` set), where its absence is a failure.
 @Suite("Load mode")
 struct LoadModeTests {
-    static let benchLoadBuilt = FileManager.default.isExecutableFile(atPath: Executables.url("bench-load").path)
+    static let benchLoadBuilt = FileManager.default.isExecutableFile(atPath: BuiltProducts.url("bench-load").path)
     static let isCI = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false
 
     @Test(

@@ -1,20 +1,8 @@
+// Every file of the store tests sees the shared test support (temporary directories, seeded generator) without
+// importing it.
+@_exported import FieldsyncTestSupport
 import Foundation
 import LocalStore
-
-/// A temporary directory removed when the value is released.
-final class TemporaryDirectory {
-    let url: URL
-
-    init(_ label: String = "store") throws {
-        url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fieldsync-\(label)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
 
 /// Every regular file in a directory, by name, with its bytes.
 func snapshot(_ directory: URL) throws -> [String: Data] {

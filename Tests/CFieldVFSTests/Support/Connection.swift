@@ -1,5 +1,8 @@
 import CFieldVFS
 import CSQLite
+// Every file of the VFS tests sees the shared test support (built products, seeded generator, Locked) without
+// importing it.
+@_exported import FieldsyncTestSupport
 import Foundation
 
 /// An SQLite failure with its extended result code and message.

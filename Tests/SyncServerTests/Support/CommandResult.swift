@@ -8,53 +8,14 @@ struct CommandResult {
     var output: String
     var error: String
 
-    /// Runs `sync-server` with `arguments` to completion; kills it after `deadline` (then the status says so).
+    /// Runs `sync-server` with `arguments` to completion; one still running after `deadline` is killed and
+    /// reported (``ProcessTimedOut``).
     static func run(
         _ arguments: [String], environment: [String: String] = [:], deadline: Duration = .seconds(60)
     ) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = try ServerProcess.executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let watchdog = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(
-            deadline: .now() + .milliseconds(Int(deadline.components.seconds * 1_000)), execute: watchdog)
-        // Both pipes are drained concurrently so neither can fill up and block the child.
-        let errorData = LockedData()
-        let errorReader = Thread { errorData.set(error.fileHandleForReading.readDataToEndOfFile()) }
-        errorReader.start()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        watchdog.cancel()
-        let errorBytes = errorData.wait()
-        return CommandResult(
-            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-            error: String(decoding: errorBytes, as: UTF8.self))
-    }
-}
-
-/// Data handed from a reader thread to the waiting test.
-private final class LockedData: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var data: Data?
-
-    func set(_ value: Data) {
-        condition.lock()
-        data = value
-        condition.signal()
-        condition.unlock()
-    }
-
-    func wait() -> Data {
-        condition.lock()
-        defer { condition.unlock() }
-        while data == nil { condition.wait() }
-        return data!
+        let result = try ProcessRunner(environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+            .run(try ServerProcess.executable, arguments, timeout: TimeInterval(deadline.components.seconds))
+        return CommandResult(status: result.status, output: result.stdout, error: result.stderr)
     }
 }
 

@@ -1,17 +1,8 @@
+// Every file of the protocol tests sees the shared test support (the seeded generator's `chance` and `pick`)
+// without importing it.
+@_exported import FieldsyncTestSupport
 import Foundation
-
 import SyncProtocol
-
-/// Choices the property tests make with SyncProtocol's seeded generator.
-extension SplitMix64 {
-    mutating func chance(_ probability: Double) -> Bool {
-        Double.random(in: 0..<1, using: &self) < probability
-    }
-
-    mutating func pick<T>(_ items: [T]) -> T {
-        items[Int.random(in: 0..<items.count, using: &self)]
-    }
-}
 
 /// Seeds for property tests: a fixed base (so CI is reproducible) unless `FIELDSYNC_SEED` is set,
 /// in which case only that seed runs (to replay a failure).
