@@ -3,9 +3,10 @@ import Logging
 import SyncProtocol
 import SyncServer
 
-/// The server of a simulation: the shipped ``SyncService`` over a real ``SQLiteStorage`` in a temporary
-/// directory (under `/dev/shm` when the machine has it, so the database's fsyncs cost little), called at its
-/// message level, as its HTTP routes call it, without sockets.
+/// The server of a simulation: the shipped ``SyncService`` over a real storage backend, called at its message
+/// level, as its HTTP routes call it, without sockets. By default a ``SQLiteStorage`` in a temporary directory
+/// (under `/dev/shm` when the machine has it, so the database's fsyncs cost little); with a PostgreSQL URL, a
+/// ``PostgresStorage`` on a database of its own, created on that server for the run and dropped after it.
 ///
 /// Teams, advisers and devices are made through the storage's administration API and enrolment codes, with
 /// each device's own replica id. The database chooses a random replica id for the server; the simulation sets
@@ -16,54 +17,91 @@ final class SimulatedServer {
     /// The server's replica id in every simulation.
     static let replica = try! ReplicaID("sim-server")
 
-    let storage: SQLiteStorage
+    let storage: any SyncStorage
     let service: SyncService
     let merge: MergeFunction
-    private let directory: URL
     private let logger: Logger
+    /// Stops the backend and removes its database.
+    private let cleanup: () async -> Void
     /// The token digest of each device, by device name.
     private var tokens: [String: String] = [:]
 
-    private init(storage: SQLiteStorage, service: SyncService, merge: MergeFunction, directory: URL, logger: Logger) {
+    private init(
+        storage: any SyncStorage, service: SyncService, merge: MergeFunction, logger: Logger,
+        cleanup: @escaping () async -> Void
+    ) {
         self.storage = storage
         self.service = service
         self.merge = merge
-        self.directory = directory
         self.logger = logger
+        self.cleanup = cleanup
     }
 
-    /// Creates the database, sets the server's replica id and prepares the service.
+    /// Creates the database (SQLite when `database` is `nil`, else a scratch database on the PostgreSQL server of
+    /// that URL), sets the server's replica id and prepares the service.
     static func start(
-        seed: UInt64, merge: MergeFunction, forgetsNarrowing: Bool, logger: Logger
+        seed: UInt64, merge: MergeFunction, forgetsNarrowing: Bool, database: String? = nil, logger: Logger
     ) async throws -> SimulatedServer {
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        let (storage, cleanup) = try await openStorage(seed: seed, database: database, logger: quiet)
+        do {
+            try await storage.migrate()
+            switch storage {
+            case let sqlite as SQLiteStorage: try await sqlite.setServerReplica(replica)
+            case let postgres as PostgresStorage: try await postgres.setServerReplica(replica)
+            default: break
+            }
+            let rules = SyncServiceRules(merge: merge.merge, forgetsNarrowing: forgetsNarrowing)
+            let service = SyncService(
+                storage: storage, configuration: ServerConfiguration(), rules: rules, logger: quiet)
+            try await service.prepare()
+            return SimulatedServer(storage: storage, service: service, merge: merge, logger: quiet, cleanup: cleanup)
+        } catch {
+            await cleanup()
+            throw error
+        }
+    }
+
+    /// A fresh, running storage and what removes it.
+    private static func openStorage(
+        seed: UInt64, database: String?, logger: Logger
+    ) async throws -> (any SyncStorage, () async -> Void) {
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        if let database {
+            guard case .postgres = try StorageLocation(parsing: database) else {
+                throw StorageError.unsupported(
+                    "the simulation's --server-database must be a postgres:// URL (SQLite is the default)")
+            }
+            let name = "fieldsync_sim_\(seed)_\(suffix)"
+            let url = try await PostgresStorage.createScratchDatabase(named: name, on: database, logger: logger)
+            let storage = try PostgresStorage(url: url, maximumConnections: 4, logger: logger)
+            let running = Task { try await storage.run() }
+            return (storage, {
+                running.cancel()
+                _ = await running.result
+                try? await PostgresStorage.dropScratchDatabase(named: name, on: database, logger: logger)
+            })
+        }
         let shm = URL(fileURLWithPath: "/dev/shm", isDirectory: true)
         var isDirectory: ObjCBool = false
         let hasShm =
             FileManager.default.fileExists(atPath: shm.path, isDirectory: &isDirectory) && isDirectory.boolValue
         let parent = hasShm ? shm : FileManager.default.temporaryDirectory
-        let directory = parent.appendingPathComponent("fieldsync-sim-server-\(seed)-\(UUID().uuidString.prefix(8))")
+        let directory = parent.appendingPathComponent("fieldsync-sim-server-\(seed)-\(suffix)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         do {
-            var quiet = logger
-            quiet.logLevel = max(logger.logLevel, .warning)
-            let storage = try SQLiteStorage(path: directory.appendingPathComponent("server.db").path, logger: quiet)
-            try await storage.migrate()
-            try await storage.setServerReplica(replica)
-            let rules = SyncServiceRules(merge: merge.merge, forgetsNarrowing: forgetsNarrowing)
-            let service = SyncService(
-                storage: storage, configuration: ServerConfiguration(), rules: rules, logger: quiet)
-            try await service.prepare()
-            return SimulatedServer(
-                storage: storage, service: service, merge: merge, directory: directory, logger: quiet)
+            let storage = try SQLiteStorage(path: directory.appendingPathComponent("server.db").path, logger: logger)
+            return (storage, { try? FileManager.default.removeItem(at: directory) })
         } catch {
             try? FileManager.default.removeItem(at: directory)
             throw error
         }
     }
 
-    /// Removes the database.
-    func close() {
-        try? FileManager.default.removeItem(at: directory)
+    /// Stops the backend and removes the database.
+    func close() async {
+        await cleanup()
     }
 
     // MARK: Administration

@@ -8,7 +8,7 @@ extension Simulation {
     func setUp() async throws {
         server = try await SimulatedServer.start(
             seed: options.seed, merge: options.merge, forgetsNarrowing: options.serverForgetsNarrowing,
-            logger: options.logger)
+            database: options.serverDatabase, logger: options.logger)
         for team in roster.teams { try await server.createTeam(team.name, at: date) }
         for (team, partner) in roster.partners {
             try await server.addPartner(roster.teams[team].name, with: roster.teams[partner].name, at: date)
@@ -170,7 +170,7 @@ extension Simulation {
             await device.storage.close()
         }
         if ownsDirectory, let directory { try? FileManager.default.removeItem(at: directory) }
-        server?.close()
+        await server?.close()
     }
 
     /// A fresh token for a line of text.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SyncServer
 
 /// Where simulated devices keep their records.
 public enum StoreKind: String, Sendable, Hashable, Codable, CaseIterable {
@@ -60,6 +61,9 @@ public struct SimulationOptions: Sendable {
     public var maxQuiescenceRounds: Int
     /// Where encrypted stores go (a fresh temporary directory when `nil`); removed after the run.
     public var directory: URL?
+    /// The server's database: `nil` for SQLite in a temporary file, or a `postgres://` URL of a PostgreSQL server
+    /// on which the run creates a database of its own (the user needs `CREATEDB`) and drops it afterwards.
+    public var serverDatabase: String?
     /// Sees every line of the event log (tracing); `nil` keeps only the hash and the last lines.
     public var trace: (@Sendable (String) -> Void)?
     /// For progress messages (never for events).
@@ -73,7 +77,7 @@ public struct SimulationOptions: Sendable {
         serverForgetsNarrowing: Bool = false, devicesIgnoreRemovals: Bool = false,
         encodeMessages: Bool = true, meanOperationGap: Int64 = 10 * 60_000, meanSyncInterval: Int64 = 30 * 60_000,
         syncAfterWrite: Double = 0.2, purgeRate: Double = 0.005, batchSize: Int = 50, pageSize: Int = 100,
-        maxQuiescenceRounds: Int = 20, directory: URL? = nil, trace: (@Sendable (String) -> Void)? = nil,
+        maxQuiescenceRounds: Int = 20, directory: URL? = nil, serverDatabase: String? = nil, trace: (@Sendable (String) -> Void)? = nil,
         logger: Logger = Logger(label: "fieldsync.simulator")
     ) {
         self.seed = seed
@@ -96,6 +100,7 @@ public struct SimulationOptions: Sendable {
         self.pageSize = pageSize
         self.maxQuiescenceRounds = maxQuiescenceRounds
         self.directory = directory
+        self.serverDatabase = serverDatabase
         self.trace = trace
         self.logger = logger
     }
@@ -115,6 +120,10 @@ public struct SimulationOptions: Sendable {
         if serverForgetsNarrowing { parts.append("--server-forgets-narrowing") }
         if devicesIgnoreRemovals { parts.append("--devices-ignore-removals") }
         if !encodeMessages { parts.append("--no-encode") }
+        if let serverDatabase, let location = try? StorageLocation(parsing: serverDatabase) {
+            // Without its password, if it has one.
+            parts.append("--server-database \(location.description)")
+        }
         return parts.joined(separator: " ")
     }
 }

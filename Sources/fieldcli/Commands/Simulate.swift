@@ -56,6 +56,13 @@ struct Simulate: AsyncParsableCommand {
     @Flag(help: "Print every event of the run on standard error.")
     var trace = false
 
+    @Option(
+        name: .customLong("server-database"),
+        help: ArgumentHelp(
+            "Run the shipped server on PostgreSQL: a postgres:// URL; the run creates its own database there.",
+            discussion: "The default is SQLite in a temporary file. The user needs the CREATEDB right."))
+    var serverDatabase: String?
+
     @Option(help: "Load mode: a running sync-server's base URL, e.g. http://127.0.0.1:8080.")
     var server: String?
 
@@ -68,6 +75,9 @@ struct Simulate: AsyncParsableCommand {
     func validate() throws {
         if let devices, devices < 1 { throw ValidationError("--devices must be at least 1") }
         if let operations, operations < 0 { throw ValidationError("--ops must not be negative") }
+        if let serverDatabase, !(serverDatabase.hasPrefix("postgres://") || serverDatabase.hasPrefix("postgresql://")) {
+            throw ValidationError("--server-database must be a postgres:// URL (SQLite is the default)")
+        }
         guard StoreKind(rawValue: storeKind) != nil else {
             throw ValidationError("--store-kind must be memory or encrypted")
         }
@@ -99,7 +109,7 @@ struct Simulate: AsyncParsableCommand {
             var options = SimulationOptions(
                 seed: first + offset, devices: devices ?? 20, operationsPerDevice: operations ?? 50,
                 storeKind: StoreKind(rawValue: storeKind)!, faults: FaultProfile.named[faults]!, faultsName: faults,
-                merge: Self.merges[merge]!, encodeMessages: !noEncode)
+                merge: Self.merges[merge]!, encodeMessages: !noEncode, serverDatabase: serverDatabase)
             if trace { options.trace = { line in printError(line) } }
             let report = try await Simulation(options: options).run()
             if json {
