@@ -64,8 +64,9 @@ struct FieldCLI: AsyncParsableCommand {
                 if configuration.defaultSubcommand != nil { return nil }
                 let names = subcommands.filter(\.configuration.shouldDisplay).map(\.name)
                 let nearest = names.min { distance($0, word) < distance($1, word) }
-                let hint = nearest.map { distance($0, word) <= 2 ? "; did you mean '\(path) \($0)'?" : "" } ?? ""
-                return "unknown command '\(word)' for '\(path)'\(hint) (see '\(path) --help')"
+                return Text.unknownCommand(word, path: path, suggestion: nearest.flatMap {
+                    distance($0, word) <= 2 ? $0 : nil
+                })
             }
             configuration = next.configuration
             path += " " + word

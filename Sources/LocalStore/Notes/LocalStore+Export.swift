@@ -1,6 +1,10 @@
 import Foundation
+import GRDB
 
 /// The readable summary of one young person's course, which they are entitled to see.
+///
+/// The store gathers what was written; the words the young person reads (in their language, without internal
+/// codes) are the client's (fieldcli's `SubjectExport+Markdown.swift`).
 public struct SubjectExport: Codable, Equatable, Sendable {
     public var subject: Subject
     /// Other subjects with the same reference, not merged yet (created on different devices): their notes are in
@@ -9,47 +13,19 @@ public struct SubjectExport: Codable, Equatable, Sendable {
     /// The notes, oldest first, as a course is read.
     public var notes: [Note]
     public var exportedAt: Date
+    /// Note kinds as recorded, by note id, where this version does not know them (written by a newer client):
+    /// ``Note/kind`` then holds a stand-in, and a reader must be shown the recorded word, not the stand-in.
+    public var recordedKinds: [String: String] = [:]
+    /// Subject statuses as recorded, by subject id, where this version does not know them (as `recordedKinds`).
+    public var recordedStatuses: [String: String] = [:]
 
-    /// A Markdown document: the course, then every note in time order.
-    public func markdown(timeZone: TimeZone = .current) -> String {
-        let day = DateFormatter()
-        day.locale = Locale(identifier: "en_US_POSIX")
-        day.timeZone = timeZone
-        day.dateFormat = "yyyy-MM-dd"
-        let time = DateFormatter()
-        time.locale = Locale(identifier: "en_US_POSIX")
-        time.timeZone = timeZone
-        time.dateFormat = "yyyy-MM-dd HH:mm"
-        var lines: [String] = []
-        lines.append("# \(subject.displayName) (\(subject.reference))")
-        lines.append("")
-        lines.append("- Status: \(subject.status.rawValue)")
-        lines.append("- Responsible adviser: \(subject.responsibleAdviser)")
-        lines.append("- Consent recorded: \(subject.consentRecorded ? "yes" : "no")")
-        if !subject.goals.isEmpty { lines.append("- Goals: \(subject.goals)") }
-        if !subject.nextStep.isEmpty { lines.append("- Next step: \(subject.nextStep)") }
-        for duplicate in duplicates {
-            lines.append("- Also recorded separately (id \(duplicate.id.prefix(8)), to be merged):")
-            lines.append("  - Status: \(duplicate.status.rawValue)")
-            lines.append("  - Responsible adviser: \(duplicate.responsibleAdviser)")
-            lines.append("  - Consent recorded: \(duplicate.consentRecorded ? "yes" : "no")")
-            if !duplicate.goals.isEmpty { lines.append("  - Goals: \(duplicate.goals)") }
-            if !duplicate.nextStep.isEmpty { lines.append("  - Next step: \(duplicate.nextStep)") }
-        }
-        lines.append("- Notes: \(notes.count), exported \(time.string(from: exportedAt))")
-        for note in notes {
-            lines.append("")
-            lines.append("## \(time.string(from: note.occurredAt)) — \(note.kind.rawValue)")
-            lines.append("")
-            var facts = ["Written by \(note.author)"]
-            if !note.place.isEmpty { facts.append("place: \(note.place)") }
-            if !note.tags.isEmpty { facts.append("tags: \(note.tags.joined(separator: ", "))") }
-            if let followUp = note.followUp { facts.append("follow-up: \(day.string(from: followUp))") }
-            lines.append("*" + facts.joined(separator: "; ") + "*")
-            lines.append("")
-            lines.append(note.body)
-        }
-        return lines.joined(separator: "\n") + "\n"
+    /// The kind of `note` as it was recorded: a ``NoteKind`` raw value, or a word this version does not know.
+    public func recordedKind(of note: Note) -> String { recordedKinds[note.id] ?? note.kind.rawValue }
+
+    /// The status of `subject` as it was recorded: a ``SubjectStatus`` raw value, or a word this version does not
+    /// know.
+    public func recordedStatus(of subject: Subject) -> String {
+        recordedStatuses[subject.id] ?? subject.status.rawValue
     }
 }
 
@@ -59,7 +35,29 @@ extension LocalStore {
     public func export(subjectReference: String) throws -> SubjectExport {
         let subjects = try self.subjects(reference: subjectReference)
         let notes = try self.notes(NoteQuery(subjectReference: subjectReference)).reversed()
-        return SubjectExport(
+        var export = SubjectExport(
             subject: subjects[0], duplicates: Array(subjects.dropFirst()), notes: Array(notes), exportedAt: Date())
+        let (kinds, statuses) = try read { db in
+            (try Self.unknownValues(db, table: "note", column: "kind", known: NoteKind.allCases.map(\.rawValue)),
+             try Self.unknownValues(
+                db, table: "subject", column: "status", known: SubjectStatus.allCases.map(\.rawValue)))
+        }
+        let noteIDs = Set(export.notes.map(\.id))
+        let subjectIDs = Set(subjects.map(\.id))
+        export.recordedKinds = kinds.filter { noteIDs.contains($0.key) }
+        export.recordedStatuses = statuses.filter { subjectIDs.contains($0.key) }
+        return export
+    }
+
+    /// The rows of `table` whose `column` holds none of the `known` values: id → value (usually none at all).
+    private static func unknownValues(
+        _ db: Database, table: String, column: String, known: [String]
+    ) throws -> [String: String] {
+        let placeholders = Array(repeating: "?", count: known.count).joined(separator: ",")
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT id, \(column) AS value FROM \(table) WHERE \(column) NOT IN (\(placeholders))",
+            arguments: StatementArguments(known))
+        let pairs = rows.map { (row: Row) in (row["id"] as String, row["value"] as String) }
+        return Dictionary(pairs) { first, _ in first }
     }
 }

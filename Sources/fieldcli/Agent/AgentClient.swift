@@ -36,12 +36,12 @@ struct AgentClient {
 
     /// Hands the key to the agent for `lifetime` seconds, wiped earlier after `idle` seconds without use.
     func put(_ key: StoreKey, lifetime: UInt64, idle: UInt64) throws {
-        guard let connection = connectToOwnAgent() else { throw CLIError("the unlock agent is not running") }
+        guard let connection = connectToOwnAgent() else { throw CLIError(Text.agentNotRunning) }
         let header = AgentWire.request(.put, store: AgentWire.storeKey(key.directory))
         let sent = try connection.write(header) && key.withMaterial { connection.write($0) }
             && connection.write(AgentWire.bytes(lifetime) + AgentWire.bytes(idle))
         guard sent, connection.read(1) == [AgentWire.Reply.ok.rawValue] else {
-            throw CLIError("the unlock agent did not take the key")
+            throw CLIError(Text.agentRefusedKey)
         }
     }
 

@@ -41,17 +41,17 @@ final class AgentServer {
         fieldvfs_harden_process()
         guard let memory = mmap(nil, vaultSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               memory != MAP_FAILED
-        else { throw CLIError("cannot allocate the agent's memory") }
+        else { throw CLIError(Text.agentCannotAllocate) }
         vault = memory
         // Keys must never reach swap; where the limit forbids locking, say so rather than run unprotected.
         guard mlock(vault, vaultSize) == 0 else {
             munmap(vault, vaultSize)
-            throw CLIError("cannot lock the agent's memory (mlock: \(String(cString: strerror(errno))))")
+            throw CLIError(Text.agentCannotLockMemory(String(cString: strerror(errno))))
         }
         _ = madvise(vault, vaultSize, MADV_DONTDUMP)
 
         if let existing = AgentConnection.connect(to: socketPath), existing.peerUser == getuid() {
-            throw CLIError("an unlock agent is already running")
+            throw CLIError(Text.agentAlreadyRunning)
         }
         unlink(socketPath)
         listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -59,7 +59,7 @@ final class AgentServer {
         let bound = withSocketAddress(socketPath) { bind(listener, $0, $1) }
         umask(previous)
         guard listener >= 0, bound == 0, listen(listener, 16) == 0 else {
-            throw CLIError("cannot listen on \(socketPath): \(String(cString: strerror(errno)))")
+            throw CLIError(Text.agentCannotListen(socketPath, reason: String(cString: strerror(errno))))
         }
         chmod(socketPath, 0o600)
     }

@@ -33,10 +33,10 @@ enum AgentWire {
         if let path = environment["FIELDCLI_AGENT_SOCKET"], !path.isEmpty { return path }
         let folder = try RuntimeDirectory.url().appendingPathComponent("fieldcli-agent")
         if create, mkdir(folder.path, 0o700) != 0 && errno != EEXIST {
-            throw CLIError("cannot create \(folder.path): \(String(cString: strerror(errno)))")
+            throw CLIError(Text.cannotCreate(folder.path, reason: String(cString: strerror(errno))))
         }
         guard RuntimeDirectory.isPrivate(folder.path) else {
-            throw CLIError("\(folder.path) is not a private directory of yours; the unlock agent is not used")
+            throw CLIError(Text.notPrivate(folder.path))
         }
         return folder.appendingPathComponent("agent.sock").path
     }

@@ -21,7 +21,7 @@ struct Conflicts: ParsableCommand {
             return
         }
         guard !conflicts.isEmpty else {
-            print("No conflicts.")
+            print(Text.noConflicts)
             return
         }
         for conflict in conflicts {
@@ -30,8 +30,7 @@ struct Conflicts: ParsableCommand {
         }
         let example = conflicts[0]
         let field = example.fields.count > 1 ? " --field \(displayName(ofField: example.fields[0].field))" : ""
-        print("Settle one with, e.g.: fieldcli resolve \(example.id.prefix(8))\(field) --keep 1   "
-              + "(or --mine, --theirs, --text T; no option opens your editor on all values)")
+        print(Text.settleHint("fieldcli resolve \(example.id.prefix(8))\(field) --keep 1"))
     }
 }
 
@@ -39,9 +38,9 @@ extension ConflictCandidate {
     /// Who wrote the value, for people: "this device", "lars (laptop)", or the replica id when the team's
     /// directory does not know it (yet: `fieldcli sync` fetches it).
     var writer: String {
-        if mine { return "this device" }
+        if mine { return Text.thisDevice }
         if let adviser, let device { return "\(adviser) (\(device))" }
-        return "replica \(replica)"
+        return Text.replica("\(replica)")
     }
 }
 
@@ -51,17 +50,18 @@ func displayName(ofField field: String) -> String {
 }
 
 func printConflict(_ conflict: RecordConflict) {
-    let kind = conflict.collection == "notes" ? "note" : "subject"
-    print("\(kind) \(conflict.id.prefix(8))  (subject \(Output.clean(conflict.subjectReference)))")
+    print(Text.conflictHeading(
+        note: conflict.collection == "notes", id: String(conflict.id.prefix(8)),
+        subject: Output.clean(conflict.subjectReference)))
     if conflict.deletedElsewhere {
-        print("  deleted on one device while edited on another: keep it (--keep-record) or delete it (--delete)")
+        print("  " + Text.deletedWhileEdited)
     }
     for field in conflict.fields {
         print("  \(displayName(ofField: field.field)):")
         for (index, candidate) in field.candidates.enumerated() {
             let who = candidate.writer
             let lines = candidate.value.split(separator: "\n", omittingEmptySubsequences: false)
-            print("    [\(index + 1)] from \(who):")
+            print("    " + Text.candidate(index + 1, from: who))
             for line in lines { print("        \(Output.clean(String(line)))") }
         }
     }
@@ -89,9 +89,9 @@ struct Resolve: ParsableCommand {
     func validate() throws {
         let choices = [keep != nil, mine, theirs, text != nil, keepRecord, delete].filter { $0 }.count
         guard choices <= 1 else {
-            throw ValidationError("choose one of --keep, --mine, --theirs, --text, --keep-record, --delete")
+            throw ValidationError(Text.chooseOneChoice)
         }
-        if let keep, keep < 1 { throw ValidationError("--keep counts from 1") }
+        if let keep, keep < 1 { throw ValidationError(Text.keepCountsFromOne) }
     }
 
     func run() throws {
@@ -100,7 +100,7 @@ struct Resolve: ParsableCommand {
         let key = try storeOptions.unlock()
         if keepRecord || delete {
             try storeOptions.withStore(key) { try $0.resolveDeletion(id: id, keep: keepRecord) }
-            print(keepRecord ? "Kept." : "Deleted.")
+            print(keepRecord ? Text.kept : Text.deletedShort)
             return
         }
         let choice: ConflictChoice
@@ -118,23 +118,23 @@ struct Resolve: ParsableCommand {
             guard let fieldConflict = field.map({ name in conflict.fields.first { $0.field == name } })
                 ?? (conflict.fields.count == 1 ? conflict.fields.first : nil)
             else {
-                throw CLIError("name the field to settle with --field", status: .usage)
+                throw CLIError(Text.nameTheField, status: .usage)
             }
             let draft = fieldConflict.candidates.enumerated().map { index, candidate in
-                "<<<<<<< value \(index + 1) (from \(candidate.writer))\n"
+                "<<<<<<< \(Text.markerValue(index + 1, from: candidate.writer))\n"
                     + candidate.value
-            }.joined(separator: "\n") + "\n>>>>>>> write the merged text and remove these markers\n"
+            }.joined(separator: "\n") + "\n>>>>>>> \(Text.markerWriteMerged)\n"
             let merged = try Editor.fromEnvironment().edit(draft)
             guard !ConflictMarkers.present(in: merged) else {
-                throw CLIError("the conflict markers are still there; nothing saved", status: .usage)
+                throw CLIError(Text.markersLeft, status: .usage)
             }
             choice = .text(merged)
         }
         let remaining = try storeOptions.withStore(key) { try $0.resolve(id: id, field: field, choice: choice) }
         if let remaining {
-            print("Settled; still in conflict: \(remaining.fields.map(\.field).joined(separator: ", ")).")
+            print(Text.settledButStill(remaining.fields.map(\.field).joined(separator: ", ")))
         } else {
-            print("Settled. Run 'fieldcli sync' to share the resolution.")
+            print(Text.settled)
         }
     }
 }

@@ -20,7 +20,7 @@ struct Init: ParsableCommand {
     var kdfCost: UInt64 = KDFParameters.standard.log2N
 
     func validate() throws {
-        guard (12...22).contains(kdfCost) else { throw ValidationError("--kdf-cost must be between 12 and 22") }
+        guard (12...22).contains(kdfCost) else { throw ValidationError(Text.kdfCostRange) }
     }
 
     func run() throws {
@@ -33,17 +33,17 @@ struct Init: ParsableCommand {
         // holds no note (there is no database), so it is cleared rather than blocking this init forever.
         if FileManager.default.fileExists(atPath: location.keyURL.path) {
             try FileManager.default.removeItem(at: location.keyURL)
-            printError("fieldcli: removed the key file an interrupted 'fieldcli init' left (it had no database)")
+            printError("fieldcli: " + Text.removedInterruptedKey)
         }
         let passphrase = try PassphraseReader.read(
             file: storeOptions.passphraseFile, environment: PassphraseReader.environmentVariable,
-            prompt: "New passphrase: ", confirm: true)
+            prompt: Text.promptNewPassphrase, confirm: true)
         let name = adviser ?? ProcessInfo.processInfo.environment["USER"] ?? "adviser"
         let store = try LocalStore.create(
             at: directory, passphrase: passphrase, adviser: name, deviceName: deviceName,
             options: LocalStore.Options(encryption: .encrypted(KDFParameters(log2N: kdfCost))))
         defer { store.close() }
-        print("Created an encrypted store at \(directory.path) (adviser \(name), replica \(store.replicaID)).")
+        print(Text.created(directory.path, adviser: name, replica: "\(store.replicaID)"))
     }
 }
 
@@ -64,11 +64,11 @@ struct Passwd: ParsableCommand {
     func run() throws {
         let directory = storeOptions.directory
         guard StoreLocation(directory: directory).exists else { throw LocalStoreError.storeMissing(directory) }
-        let old = try PassphraseReader.read(file: storeOptions.passphraseFile, prompt: "Current passphrase: ")
+        let old = try PassphraseReader.read(file: storeOptions.passphraseFile, prompt: Text.promptCurrentPassphrase)
         let new = try PassphraseReader.read(
             file: newPassphraseFile, environment: PassphraseReader.newEnvironmentVariable,
-            prompt: "New passphrase: ", confirm: true)
+            prompt: Text.promptNewPassphrase, confirm: true)
         try LocalStore.changePassphrase(at: directory, old: old, new: new)
-        print("Passphrase changed.")
+        print(Text.passphraseChanged)
     }
 }

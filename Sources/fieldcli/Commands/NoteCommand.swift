@@ -14,7 +14,7 @@ struct NoteCommand: ParsableCommand {
 func parseDate(_ text: String?, option: String) throws -> Date? {
     guard let text else { return nil }
     guard let date = DateParsing.parse(text) else {
-        throw ValidationError("\(option): cannot read '\(text)' as a date (try 2026-11-23, 14:30, yesterday, -2h, +14d)")
+        throw ValidationError(Text.unreadableDate(text, option: option))
     }
     return date
 }
@@ -22,7 +22,7 @@ func parseDate(_ text: String?, option: String) throws -> Date? {
 func parseKind(_ text: String) throws -> NoteKind {
     guard let kind = NoteKind(parsing: text) else {
         let kinds = NoteKind.allCases.map(\.rawValue).joined(separator: ", ")
-        throw ValidationError("unknown kind '\(text)'; one of: \(kinds)")
+        throw ValidationError(Text.unknownKind(text, kinds: kinds))
     }
     return kind
 }
@@ -74,7 +74,7 @@ extension NoteCommand {
             _ = try parseDate(at, option: "--at")
             _ = try parseDate(followUp, option: "--follow-up")
             if subject != nil, text != nil, !words.isEmpty {
-                throw ValidationError("give the text either as words or with --text, not both")
+                throw ValidationError(Text.textTwice)
             }
         }
 
@@ -89,23 +89,23 @@ extension NoteCommand {
             if reference == nil {
                 // `fieldcli note add` alone, on a terminal: ask.
                 guard let terminal = Terminal.open() else {
-                    throw ValidationError("name the subject: fieldcli note add SUBJECT [TEXT...]")
+                    throw ValidationError(Text.nameTheSubject)
                 }
                 defer { terminal.close() }
-                reference = terminal.readLine(prompt: "Subject: ")
+                reference = terminal.readLine(prompt: Text.promptSubject)
                 if typed == nil {
-                    terminal.say("Text (an empty line ends it):\n")
+                    terminal.say(Text.promptText)
                     var lines: [String] = []
                     while let line = terminal.readLine(prompt: ""), !line.isEmpty { lines.append(line) }
                     typed = lines.joined(separator: "\n")
                 }
             }
-            guard let reference, !reference.isEmpty else { throw CLIError("no subject; nothing saved", status: .usage) }
+            guard let reference, !reference.isEmpty else { throw CLIError(Text.noSubject, status: .usage) }
             try confirmUnusualDates(occurredAt: occurredAt, followUp: followUpDate)
 
             let save = { (store: LocalStore, body: String) throws -> Note in
                 guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                    throw CLIError("the note is empty; nothing saved", status: .usage)
+                    throw CLIError(Text.emptyNote, status: .usage)
                 }
                 let note = try store.addNote(NewNote(
                     subjectReference: reference, kind: kind, occurredAt: occurredAt, place: place ?? "", body: body,
@@ -141,19 +141,19 @@ extension NoteCommand {
             guard !yes else { return }
             var doubts: [String] = []
             if let followUp, followUp < Calendar.current.startOfDay(for: Date()) {
-                doubts.append("the follow-up \(DateParsing.displayDay(followUp)) is in the past")
+                doubts.append(Text.followUpInPast(DateParsing.displayDay(followUp)))
             }
             if occurredAt > Date().addingTimeInterval(86_400) {
-                doubts.append("the note is dated \(DateParsing.display(occurredAt)), in the future")
+                doubts.append(Text.datedInFuture(DateParsing.display(occurredAt)))
             }
             guard !doubts.isEmpty else { return }
-            let question = doubts.joined(separator: " and ")
+            let question = Text.both(doubts)
             guard let terminal = Terminal.open() else {
-                throw CLIError("\(question); add --yes to save it anyway", status: .usage)
+                throw CLIError(Text.saveWithYes(question), status: .usage)
             }
             defer { terminal.close() }
-            guard terminal.confirm("Note: \(question). Save anyway? [y/N] ") else {
-                throw CLIError("not saved", status: .usage)
+            guard terminal.confirm(Text.saveAnyway(question)) else {
+                throw CLIError(Text.notSaved, status: .usage)
             }
         }
     }
@@ -180,10 +180,10 @@ extension NoteCommand {
             if output.json {
                 try Output.json(notes)
             } else if notes.isEmpty {
-                print("No notes.")
+                print(Text.noNotes)
             } else {
                 Output.table(
-                    ["ID", "WHEN", "SUBJECT", "KIND", "AUTHOR", "TAGS", "TEXT"],
+                    Column.titles([.id, .when, .subject, .kind, .author, .tags, .text]),
                     notes.map { note in
                         [String(note.id.prefix(8)) + (note.hasConflict ? "!" : ""),
                          DateParsing.display(note.occurredAt), note.subjectReference, note.kind.rawValue, note.author,
@@ -232,7 +232,7 @@ extension NoteCommand {
                 kind: try kind.map(parseKind), occurredAt: try parseDate(at, option: "--at"), place: place,
                 body: text, append: append, addTags: tags, removeTags: untags)
             if let followUp {
-                changes.followUp = followUp.lowercased() == "none"
+                changes.followUp = ["none", "ingen"].contains(followUp.lowercased())
                     ? .some(nil) : .some(try parseDate(followUp, option: "--follow-up"))
             }
             let key = try storeOptions.unlock()
@@ -241,14 +241,14 @@ extension NoteCommand {
                 let original = try storeOptions.withStore(key) { try $0.note(id: id).body }
                 let edited = try Editor.fromEnvironment().edit(original)
                 guard edited != original else {
-                    print("No change.")
+                    print(Text.noChange)
                     return
                 }
                 changes.body = edited
                 changes.bodyBase = original
             }
             let note = try saveEdit(changes, key: key)
-            print("Updated \(note.id).")
+            print(Text.updated(note.id))
         }
 
         /// Saves the edit; when the text changed meanwhile on the same lines, opens the editor again on both.
@@ -261,11 +261,12 @@ extension NoteCommand {
                     guard let edited = changes.body else {
                         throw LocalStoreError.changedMeanwhile(id: id, current: current)
                     }
-                    printError("fieldcli: the note changed while you edited it; merge both versions and save")
-                    let draft = "<<<<<<< your edit\n\(edited)\n=======\n\(current)\n>>>>>>> changed meanwhile\n"
+                    printError("fieldcli: " + Text.changedWhileEditing)
+                    let draft = "<<<<<<< \(Text.markerYourEdit)\n\(edited)\n=======\n\(current)\n>>>>>>> "
+                        + "\(Text.markerChangedMeanwhile)\n"
                     let merged = try Editor.fromEnvironment().edit(draft)
                     guard !ConflictMarkers.present(in: merged) else {
-                        throw CLIError("the conflict markers are still there; nothing saved", status: .usage)
+                        throw CLIError(Text.markersLeft, status: .usage)
                     }
                     changes.body = merged
                     changes.bodyBase = current
@@ -287,8 +288,7 @@ extension NoteCommand {
 
         func validate() throws {
             guard id.count >= 4 else {
-                throw ValidationError(
-                    "give at least 4 characters of the note's id (a shorter prefix is too easy to mistype)")
+                throw ValidationError(Text.idTooShort)
             }
         }
 
@@ -297,19 +297,19 @@ extension NoteCommand {
             let note = try storeOptions.withStore(key) { try $0.note(id: id) }
             if !yes {
                 guard let terminal = Terminal.open() else {
-                    throw CLIError("deleting needs --yes when there is no terminal to ask on", status: .usage)
+                    throw CLIError(Text.deleteNeedsYes, status: .usage)
                 }
                 defer { terminal.close() }
                 print("\(note.id.prefix(8))  \(DateParsing.display(note.occurredAt))  "
                       + "\(Output.clean(note.subjectReference))  \(note.kind.rawValue)")
                 print("  " + Output.summary(note.body, width: 70))
-                guard terminal.confirm("Delete this note on every device of your team? [y/N] ") else {
-                    print("Not deleted.")
+                guard terminal.confirm(Text.deleteQuestion) else {
+                    print(Text.notDeleted)
                     return
                 }
             }
             let deleted = try storeOptions.withStore(key) { try $0.deleteNote(id: note.id) }
-            print("Deleted \(deleted.prefix(8)). Undo with: fieldcli note restore \(deleted.prefix(8))")
+            print(Text.deleted(String(deleted.prefix(8))))
         }
     }
 
@@ -322,21 +322,24 @@ extension NoteCommand {
 
         func run() throws {
             let note = try storeOptions.withStore { try $0.restoreNote(id: id) }
-            print("Restored \(note.id.prefix(8)).")
+            print(Text.restored(String(note.id.prefix(8))))
         }
     }
 }
 
 /// Prints a note the way a person reads it (control characters shown, never sent to the terminal).
 func printNote(_ note: Note) {
-    print("Note      \(note.id)\(note.hasConflict ? "  (in conflict: see 'fieldcli conflicts')" : "")")
-    print("Subject   \(Output.clean(note.subjectReference))")
-    print("Kind      \(note.kind.rawValue)")
-    print("When      \(DateParsing.display(note.occurredAt))")
-    if !note.place.isEmpty { print("Place     \(Output.clean(note.place))") }
-    if !note.tags.isEmpty { print("Tags      \(Output.clean(note.tags.joined(separator: ", ")))") }
-    if let followUp = note.followUp { print("Follow-up \(DateParsing.displayDay(followUp))") }
-    print("Author    \(Output.clean(note.author)) on \(Output.clean(note.device))")
+    var fields = [
+        (Text.labelNote, note.id + (note.hasConflict ? Text.noteInConflict : "")),
+        (Text.labelSubject, Output.clean(note.subjectReference)),
+        (Text.labelKind, note.kind.rawValue),
+        (Text.labelWhen, DateParsing.display(note.occurredAt)),
+    ]
+    if !note.place.isEmpty { fields.append((Text.labelPlace, Output.clean(note.place))) }
+    if !note.tags.isEmpty { fields.append((Text.labelTags, Output.clean(note.tags.joined(separator: ", ")))) }
+    if let followUp = note.followUp { fields.append((Text.labelFollowUp, DateParsing.displayDay(followUp))) }
+    fields.append((Text.labelAuthor, Text.authorOn(Output.clean(note.author), device: Output.clean(note.device))))
+    Output.fields(fields, gap: 1)
     print("")
     print(Output.clean(note.body, keepLines: true))
 }

@@ -20,14 +20,13 @@ extension NoteCommand {
 
         func run() throws {
             guard let team, !team.isEmpty else {
-                throw CLIError("name the team to share the note with: --team TEAM", status: .usage)
+                throw CLIError(Text.nameTeamForNote, status: .usage)
             }
             let (noteID, scope) = try storeOptions.withStore { store in
                 let scope = try store.shareNote(id: id, with: team)
                 return (try store.note(id: id).id, scope)
             }
-            print("Shared note \(noteID.prefix(8)) with \(team) (readers: \(scope.joined(separator: ", "))); it "
-                  + "reaches them after your next 'fieldcli sync'.")
+            print(Text.sharedNote(String(noteID.prefix(8)), team: team, readers: scope.joined(separator: ", ")))
         }
     }
 }

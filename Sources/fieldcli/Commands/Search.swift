@@ -18,10 +18,10 @@ struct Search: ParsableCommand {
         if output.json {
             try Output.json(hits)
         } else if hits.isEmpty {
-            print("Nothing found.")
+            print(Text.nothingFound)
         } else {
             Output.table(
-                ["ID", "WHEN", "SUBJECT", "KIND", "MATCH"],
+                Column.titles([.id, .when, .subject, .kind, .match]),
                 hits.map {
                     [String($0.note.id.prefix(8)), DateParsing.display($0.note.occurredAt),
                      $0.note.subjectReference, $0.note.kind.rawValue, $0.excerpt]
@@ -60,19 +60,19 @@ struct FollowUps: ParsableCommand {
             if output.json {
                 try Output.json(due)
             } else if due.isEmpty {
-                print(all ? "No open follow-ups." : "No follow-ups due.")
+                print(all ? Text.noOpenFollowUps : Text.noFollowUpsDue)
             } else {
                 Output.table(
-                    ["DUE", "OVERDUE", "SUBJECT", "NOTE", "AUTHOR", "TEXT"],
+                    Column.titles([.due, .overdue, .subject, .note, .author, .text]),
                     due.map {
                         [DateParsing.displayDay($0.due),
-                         $0.handover ? "HANDOVER" : $0.daysOverdue > 0 ? "\($0.daysOverdue)d" : "-",
+                         $0.handover ? Text.handoverMark : $0.daysOverdue > 0 ? Text.daysShort($0.daysOverdue) : "-",
                          $0.note.subjectReference, String($0.note.id.prefix(8)), $0.note.author,
                          Output.summary($0.note.body, width: 44)]
                     })
-                print("Mark one done with: fieldcli followups done NOTE")
+                print(Text.markDoneHint)
                 if due.contains(where: \.handover) {
-                    print("A handover stays here until you write a note about the young person.")
+                    print(Text.handoverStaysHint)
                 }
             }
         }
@@ -86,32 +86,7 @@ struct FollowUps: ParsableCommand {
 
         func run() throws {
             let note = try storeOptions.withStore { try $0.markFollowUpDone(noteID: id) }
-            print("Follow-up of \(note.id.prefix(8)) (\(Output.clean(note.subjectReference))) done.")
-        }
-    }
-}
-
-struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Export a readable summary of one young person's notes.",
-        discussion: "Everything we write is available to the young person: this is the summary they may see."
-    )
-
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case markdown
-        case json
-    }
-
-    @OptionGroup var storeOptions: StoreOptions
-    @Option(help: "The subject's reference (duplicates of it not merged yet are exported together).")
-    var subject: String
-    @Option(help: "markdown or json.") var format: Format = .markdown
-
-    func run() throws {
-        let export = try storeOptions.withStore { try $0.export(subjectReference: subject) }
-        switch format {
-        case .markdown: print(export.markdown(), terminator: "")
-        case .json: try Output.json(export)
+            print(Text.followUpDone(String(note.id.prefix(8)), subject: Output.clean(note.subjectReference)))
         }
     }
 }

@@ -15,16 +15,16 @@ struct SubjectCommand: ParsableCommand {
 func parseStatus(_ text: String) throws -> SubjectStatus {
     guard let status = SubjectStatus(rawValue: text.lowercased()) else {
         let all = SubjectStatus.allCases.map(\.rawValue).joined(separator: ", ")
-        throw ValidationError("unknown status '\(text)'; one of: \(all)")
+        throw ValidationError(Text.unknownStatus(text, statuses: all))
     }
     return status
 }
 
 func parseYesNo(_ text: String, option: String) throws -> Bool {
     switch text.lowercased() {
-    case "yes", "y", "true", "1": return true
-    case "no", "n", "false", "0": return false
-    default: throw ValidationError("\(option): expected yes or no, not '\(text)'")
+    case "yes", "y", "true", "1", "ja", "j": return true
+    case "no", "n", "false", "0", "nej": return false
+    default: throw ValidationError(Text.expectedYesOrNo(text, option: option))
     }
 }
 
@@ -69,21 +69,20 @@ extension SubjectCommand {
             if output.json {
                 try Output.json(subjects)
             } else if subjects.isEmpty {
-                print("No subjects.")
+                print(Text.noSubjects)
             } else {
                 // A duplicate is another subject with the same reference, created on another device while offline.
                 Output.table(
-                    ["REFERENCE", "NAME", "STATUS", "RESPONSIBLE", "CONSENT", "ID", "DUPLICATE"],
+                    Column.titles([.reference, .name, .status, .responsible, .consent, .id, .duplicate]),
                     subjects.map {
                         [$0.reference + ($0.hasConflict ? "!" : ""), $0.displayName, $0.status.rawValue,
-                         $0.responsibleAdviser, $0.consentRecorded ? "yes" : "no", String($0.id.prefix(8)),
-                         $0.duplicates.isEmpty ? "" : "duplicate of " + $0.duplicates.map { String($0.prefix(8)) }
-                            .joined(separator: ",")]
+                         $0.responsibleAdviser, $0.consentRecorded ? Text.yes : Text.no, String($0.id.prefix(8)),
+                         $0.duplicates.isEmpty ? "" : Text.duplicateOf($0.duplicates.map { String($0.prefix(8)) }
+                            .joined(separator: ","))]
                     })
                 let groups = Set(subjects.filter { !$0.duplicates.isEmpty }.map(\.reference)).count
                 if groups > 0 {
-                    print("\(groups) reference(s) name more than one subject: merge each pair with "
-                          + "'fieldcli subject merge KEEP OTHER'.")
+                    print(Text.duplicateReferences(groups))
                 }
             }
         }
@@ -114,27 +113,36 @@ extension SubjectCommand {
             }
             if subjects.count > 1 {
                 print("")
-                print("These are duplicates: merge them with 'fieldcli subject merge "
-                      + "\(subjects[0].id.prefix(8)) \(subjects[1].id.prefix(8))'.")
+                print(Text.theseAreDuplicates(String(subjects[0].id.prefix(8)), String(subjects[1].id.prefix(8))))
             }
         }
 
         private func show(_ subject: Subject, notes count: Int) {
-            print("Subject      \(subject.reference)\(subject.hasConflict ? "  (in conflict)" : "")")
-            print("Name         \(subject.displayName)")
-            print("Status       \(subject.status.rawValue)")
-            print("Responsible  \(subject.responsibleAdviser)")
-            print("Consent      \(subject.consentRecorded ? "recorded" : "not recorded")")
-            if !subject.goals.isEmpty { print("Goals        \(subject.goals)") }
-            if !subject.nextStep.isEmpty { print("Next step    \(subject.nextStep)") }
-            if !subject.scope.isEmpty { print("Shared with  \(subject.scope.joined(separator: ", "))") }
-            for end in subject.accessEnds { print("Access ends  \(end.replacingOccurrences(of: "@", with: " on "))") }
+            var fields = [
+                (Text.labelSubject, subject.reference + (subject.hasConflict ? Text.inConflict : "")),
+                (Text.labelName, subject.displayName),
+                (Text.labelStatus, subject.status.rawValue),
+                (Text.labelResponsible, subject.responsibleAdviser),
+                (Text.labelConsent, subject.consentRecorded ? Text.consentRecorded : Text.consentNotRecorded),
+            ]
+            if !subject.goals.isEmpty { fields.append((Text.labelGoals, subject.goals)) }
+            if !subject.nextStep.isEmpty { fields.append((Text.labelNextStep, subject.nextStep)) }
+            if !subject.scope.isEmpty { fields.append((Text.labelSharedWith, subject.scope.joined(separator: ", "))) }
+            for end in subject.accessEnds {
+                let text = end.lastIndex(of: "@").map {
+                    Text.accessEnd(team: String(end[..<$0]), day: String(end[end.index(after: $0)...]))
+                }
+                fields.append((Text.labelAccessEnds, text ?? end))
+            }
+            let notes = [(Text.labelNotes, "\(count)"), (Text.labelID, subject.id)]
+            // The consent log's lines go between the fields, aligned with them.
+            let width = (fields + notes).map(\.0.count).max() ?? 0
+            Output.fields(fields, labelWidth: width)
             if !subject.consentLog.isEmpty {
-                print("Consent log")
+                print(Text.labelConsentLog)
                 for line in subject.consentLog.split(separator: "\n") { print("  " + Output.clean(String(line))) }
             }
-            print("Notes        \(count)")
-            print("Id           \(subject.id)")
+            Output.fields(notes, labelWidth: width)
         }
     }
 
@@ -155,9 +163,9 @@ extension SubjectCommand {
                 displayName: name, status: try status.map(parseStatus), responsibleAdviser: responsible,
                 consentRecorded: try consent.map { try parseYesNo($0, option: "--consent") }, goals: goals,
                 nextStep: nextStep)
-            guard !changes.isEmpty else { throw ValidationError("nothing to change: give at least one option") }
+            guard !changes.isEmpty else { throw ValidationError(Text.nothingToChange) }
             let subject = try storeOptions.withStore { try $0.editSubject(reference: reference, changes) }
-            print("Updated \(subject.reference).")
+            print(Text.updated(subject.reference))
         }
     }
 }

@@ -41,11 +41,10 @@ extension SubjectCommand {
 
         func run() throws {
             guard let to, !to.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw CLIError("name the adviser who takes over: --to ADVISER", status: .usage)
+                throw CLIError(Text.nameAdviser, status: .usage)
             }
             guard let note, !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw CLIError("a handover needs a note: --note \"what the next adviser needs to know\"",
-                               status: .usage)
+                throw CLIError(Text.handoverNeedsNote, status: .usage)
             }
             let now = Date()
             let keepUntil = try keepAccess.map { try Self.parseKeepAccess($0, now: now) }
@@ -58,9 +57,7 @@ extension SubjectCommand {
             if acrossTeams {
                 // The store says what is missing (consent, enrolment) before anyone is asked.
                 guard consent != nil else {
-                    throw CLIError(
-                        "a handover to another team needs the young person's consent: --consent \"what they agreed "
-                            + "to\"", status: .usage)
+                    throw CLIError(Text.handoverNeedsConsent, status: .usage)
                 }
                 if !yes { try confirm(subject: subject, team: team ?? "", ownTeam: ownTeam, keepUntil: keepUntil) }
             }
@@ -73,29 +70,28 @@ extension SubjectCommand {
             }
             let name = Output.clean(result.subject.reference)
             guard result.acrossTeams, let team else {
-                print("Handed \(name) over to \(to); handover note \(result.noteID.prefix(8)).")
+                print(Text.handedOver(name, to: to, note: String(result.noteID.prefix(8))))
                 return
             }
             let access = result.accessEnd.flatMap(AccessEndText.init).map {
-                "your team keeps reading it until \($0.lastDay) (access ends \($0.day))"
-            } ?? "your team's access ends with your next 'fieldcli sync'"
-            print("Handed \(name) over to \(to) in team \(team), consent recorded; handover note "
-                  + "\(result.noteID.prefix(8)); \(access).")
+                Text.keepsReading(until: $0.lastDay, accessEnds: $0.day)
+            } ?? Text.accessEndsNextSync
+            print(Text.handedOver(
+                name, to: to, team: team, note: String(result.noteID.prefix(8)), access: access))
         }
 
         /// Asks before the course leaves the team, saying what happens to this team's access.
         private func confirm(subject: Subject, team: String, ownTeam: String?, keepUntil: Date?) throws {
             guard let terminal = Terminal.open() else {
-                throw CLIError(
-                    "a handover to another team needs --yes when there is no terminal to ask on", status: .usage)
+                throw CLIError(Text.handoverNeedsYes, status: .usage)
             }
             defer { terminal.close() }
-            let access = keepUntil.map { "your team keeps reading it until \(DateParsing.displayDay($0))" }
-                ?? "after your next sync it leaves your team's devices, with its notes"
-            print("Hand \(Output.clean(subject.reference)) (\(Output.clean(subject.displayName))) over to \(to ?? "") "
-                  + "in team \(team)? The handover note is shared with \(team); \(access).")
-            guard terminal.confirm("Hand over? [y/N] ") else {
-                throw CLIError("not handed over", status: .usage)
+            let access = keepUntil.map { Text.keepsReading(until: DateParsing.displayDay($0)) } ?? Text.leavesAfterSync
+            print(Text.handoverQuestion(
+                Output.clean(subject.reference), name: Output.clean(subject.displayName), to: to ?? "", team: team,
+                access: access))
+            guard terminal.confirm(Text.handOverPrompt) else {
+                throw CLIError(Text.notHandedOver, status: .usage)
             }
         }
 
@@ -108,7 +104,7 @@ extension SubjectCommand {
             guard offset.hasSuffix("d") || offset.hasSuffix("w"),
                   let until = DateParsing.parse(offset, now: now, calendar: utc), until > now
             else {
-                throw CLIError("--keep-access: give days or weeks from today, e.g. 30d or 4w", status: .usage)
+                throw CLIError(Text.keepAccessFormat, status: .usage)
             }
             return until
         }

@@ -27,32 +27,34 @@ extension SubjectCommand {
             let plan = try storeOptions.withStore(key) { try $0.subjectMergePlan(keep: keep, other: other) }
             if !yes {
                 guard let terminal = Terminal.open() else {
-                    throw CLIError("merging needs --yes when there is no terminal to ask on", status: .usage)
+                    throw CLIError(Text.mergeNeedsYes, status: .usage)
                 }
                 defer { terminal.close() }
-                print("Keep     \(Self.describe(plan.keep))")
-                print("Fold in  \(Self.describe(plan.other)), \(plan.notesToMove) note(s)")
+                Output.fields([
+                    (Text.labelKeep, Self.describe(plan.keep)),
+                    (Text.labelFoldIn, "\(Self.describe(plan.other)), \(Text.notesToMove(plan.notesToMove))"),
+                ])
                 for field in plan.fields.notTaken {
-                    print("  \(field) differs: keeps '\(Self.value(of: field, in: plan.keep))', "
-                          + "not '\(Self.value(of: field, in: plan.other))'")
+                    print("  " + Text.fieldDiffers(
+                        field, keeps: Self.value(of: field, in: plan.keep), not: Self.value(of: field, in: plan.other)))
                 }
-                guard terminal.confirm("Merge these on every device of your team? [y/N] ") else {
-                    print("Not merged.")
+                guard terminal.confirm(Text.mergeQuestion) else {
+                    print(Text.notMerged)
                     return
                 }
             }
             let result = try storeOptions.withStore(key) {
                 try $0.mergeSubjects(keep: plan.keep.id, other: plan.other.id)
             }
-            var summary = "Merged \(result.foldedID.prefix(8)) into \(result.kept.id.prefix(8)) "
-                + "(\(Output.clean(result.kept.reference))): \(result.notesMoved) note(s) moved"
-            if !result.fields.taken.isEmpty { summary += "; took \(result.fields.taken.joined(separator: ", "))" }
+            var summary = Text.merged(
+                String(result.foldedID.prefix(8)), into: String(result.kept.id.prefix(8)),
+                reference: Output.clean(result.kept.reference), moved: result.notesMoved)
+            if !result.fields.taken.isEmpty { summary += Text.tookFields(result.fields.taken.joined(separator: ", ")) }
             if !result.fields.combined.isEmpty {
-                summary += "; kept both texts of \(result.fields.combined.joined(separator: ", "))"
+                summary += Text.keptBothTexts(result.fields.combined.joined(separator: ", "))
             }
             if !result.fields.notTaken.isEmpty {
-                summary += "; did not take the other's \(result.fields.notTaken.joined(separator: ", "))"
-                    + " (different values; change them with 'fieldcli subject edit')"
+                summary += Text.didNotTake(result.fields.notTaken.joined(separator: ", "))
             }
             print(summary + ".")
         }

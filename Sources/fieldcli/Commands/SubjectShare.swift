@@ -25,18 +25,15 @@ extension SubjectCommand {
 
         func run() throws {
             guard let team, !team.isEmpty else {
-                throw CLIError("name the team to share with: --team TEAM", status: .usage)
+                throw CLIError(Text.nameTeamToShare, status: .usage)
             }
             guard let consent, !consent.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw CLIError(
-                    "sharing needs the young person's consent: --consent \"what they agreed to share\"",
-                    status: .usage)
+                throw CLIError(Text.sharingNeedsConsent, status: .usage)
             }
             let subject = try storeOptions.withStore {
                 try $0.shareSubject(reference: reference, with: team, consent: consent)
             }
-            print("Shared \(Output.clean(subject.reference)) with \(team), consent recorded; team \(team) reads it "
-                  + "after your next 'fieldcli sync'.")
+            print(Text.shared(Output.clean(subject.reference), team: team))
         }
     }
 }

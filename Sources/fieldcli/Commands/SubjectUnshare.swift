@@ -20,11 +20,10 @@ extension SubjectCommand {
 
         func run() throws {
             guard let team, !team.isEmpty else {
-                throw CLIError("name the team to stop sharing with: --team TEAM", status: .usage)
+                throw CLIError(Text.nameTeamToUnshare, status: .usage)
             }
             let subject = try storeOptions.withStore { try $0.unshareSubject(reference: reference, from: team) }
-            print("Stopped sharing \(Output.clean(subject.reference)) with \(team); the withdrawal is in the consent "
-                  + "log. Team \(team) loses access after your next 'fieldcli sync'.")
+            print(Text.unshared(Output.clean(subject.reference), team: team))
         }
     }
 }

@@ -53,8 +53,7 @@ struct Unlock: ParsableCommand {
         try client.put(key, lifetime: lifetime.seconds, idle: idle.seconds)
         key.wipe()
         let until = Date().addingTimeInterval(Double(lifetime.seconds))
-        print("Unlocked until \(DateParsing.display(until)) (locks after \(idle.seconds / 60) min without use; "
-            + "'fieldcli lock' locks now).")
+        print(Text.unlocked(until: DateParsing.display(until), idleMinutes: idle.seconds / 60))
     }
 }
 
@@ -64,10 +63,10 @@ struct Lock: ParsableCommand {
 
     func run() throws {
         guard let client = AgentClient.local(), client.lock() else {
-            print("Not unlocked.")
+            print(Text.notUnlocked)
             return
         }
-        print("Locked.")
+        print(Text.locked)
     }
 }
 
@@ -94,7 +93,7 @@ struct Agent: ParsableCommand {
 enum AgentLauncher {
     static func start(socketPath: String) throws {
         var ends: [Int32] = [0, 0]
-        guard pipe(&ends) == 0 else { throw CLIError("cannot start the unlock agent (pipe)") }
+        guard pipe(&ends) == 0 else { throw CLIError(Text.agentCannotStart) }
         defer { close(ends[0]) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -122,13 +121,13 @@ enum AgentLauncher {
         let code = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         close(ends[1])
         guard code == 0 else {
-            throw CLIError("cannot start the unlock agent: \(String(cString: strerror(code)))")
+            throw CLIError(Text.agentCannotStart(String(cString: strerror(code))))
         }
         // The agent writes one byte once it listens, or closes the pipe when it cannot.
         var byte: UInt8 = 0
         var pollEntry = pollfd(fd: ends[0], events: Int16(POLLIN), revents: 0)
         guard poll(&pollEntry, 1, 5_000) == 1, read(ends[0], &byte, 1) == 1 else {
-            throw CLIError("the unlock agent did not start; commands will ask for the passphrase")
+            throw CLIError(Text.agentDidNotStart)
         }
     }
 

@@ -23,15 +23,13 @@ struct Verify: ParsableCommand {
                 let count = try store.rebuildDerivedData()
                 let left = try store.derivedDataProblems()
                 guard left.isEmpty else {
-                    throw CLIError("the rebuild did not help: \(left.joined(separator: "; "))", status: .damagedStore)
+                    throw CLIError(Text.rebuildDidNotHelp(left.joined(separator: "; ")), status: .damagedStore)
                 }
-                print("Rebuilt the search index and lists from \(count) records. The store is intact.")
+                print(Text.rebuilt(count))
             } else if problems.isEmpty {
-                print("The store is intact.")
+                print(Text.intact)
             } else {
-                throw CLIError(
-                    "the notes are intact, but \(problems.joined(separator: "; ")): run 'fieldcli verify --repair'",
-                    status: .damagedStore)
+                throw CLIError(Text.derivedDataProblems(problems.joined(separator: "; ")), status: .damagedStore)
             }
         }
     }

@@ -11,7 +11,7 @@ enum BodyInput {
         if isatty(STDIN_FILENO) == 0 {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             guard let body = String(data: data, encoding: .utf8) else {
-                throw CLIError("the text on standard input is not UTF-8", status: .usage)
+                throw CLIError(Text.textNotUTF8, status: .usage)
             }
             return body.trimmingCharacters(in: .newlines)
         }

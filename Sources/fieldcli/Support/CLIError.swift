@@ -44,7 +44,7 @@ struct CLIError: Error, CustomStringConvertible {
     static func from(_ error: any Error) -> CLIError {
         if let cliError = error as? CLIError { return cliError }
         if let storeError = error as? LocalStoreError {
-            let message = storeError.errorDescription ?? "\(storeError)"
+            let message = Text.storeError(storeError)
             switch storeError {
             case .wrongPassphrase: return CLIError(message, status: .wrongPassphrase)
             case .damaged: return CLIError(message, status: .damagedStore)

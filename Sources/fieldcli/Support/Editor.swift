@@ -37,12 +37,12 @@ struct Editor {
         case .exited(0):
             return try draft.read().trimmingCharacters(in: .newlines)
         case .exited(let status):
-            throw CLIError("the editor (\(command)) exited with status \(status); nothing saved")
+            throw CLIError(Text.editorFailed(command, status: status))
         case .killed(let signal):
-            throw CLIError("the editor was stopped by signal \(signal); nothing saved")
+            throw CLIError(Text.editorKilled(signal))
         case .fieldcliSignalled(let signal):
             draft.remove()
-            printError("fieldcli: interrupted while editing; nothing saved, the draft is removed")
+            printError("fieldcli: " + Text.interruptedWhileEditing)
             Foundation.exit(128 + signal)
         }
     }
@@ -98,7 +98,7 @@ struct Editor {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 {
             guard errno == EINTR else {
-                throw CLIError("cannot wait for the editor: \(String(cString: strerror(errno)))")
+                throw CLIError(Text.cannotWaitForEditor(String(cString: strerror(errno))))
             }
         }
         child.withLock { $0 = 0 }
@@ -129,7 +129,7 @@ struct Editor {
         var pid: pid_t = 0
         let code = posix_spawn(&pid, "/bin/sh", nil, &attributes, cArguments, environ)
         guard code == 0 else {
-            throw CLIError("cannot start the editor (\(command)): \(String(cString: strerror(code)))")
+            throw CLIError(Text.cannotStartEditor(command, reason: String(cString: strerror(code))))
         }
         return pid
     }
@@ -146,7 +146,7 @@ struct Draft {
         Self.removeAbandoned(in: root)
         var template = Array(root.appendingPathComponent("fieldcli-edit-\(getpid())-XXXXXX").path.utf8CString)
         guard let created = mkdtemp(&template) else {
-            throw CLIError("cannot create a private directory for the draft: \(String(cString: strerror(errno)))")
+            throw CLIError(Text.cannotCreateDraftDirectory(String(cString: strerror(errno))))
         }
         directory = URL(fileURLWithPath: String(cString: created))
         file = directory.appendingPathComponent("note.txt")
@@ -154,23 +154,23 @@ struct Draft {
         guard descriptor >= 0 else {
             let reason = String(cString: strerror(errno))
             remove()
-            throw CLIError("cannot write the draft: \(reason)")
+            throw CLIError(Text.cannotWriteDraft(reason))
         }
         defer { close(descriptor) }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         guard written == bytes.count else {
             remove()
-            throw CLIError("cannot write the draft (disk full?); nothing saved")
+            throw CLIError(Text.draftNotWritten)
         }
     }
 
     func read() throws -> String {
         guard let data = FileManager.default.contents(atPath: file.path) else {
-            throw CLIError("the editor left no file; nothing saved")
+            throw CLIError(Text.editorLeftNoFile)
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw CLIError("the edited text is not UTF-8; nothing saved", status: .usage)
+            throw CLIError(Text.editedNotUTF8, status: .usage)
         }
         return text
     }

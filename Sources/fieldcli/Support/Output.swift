@@ -20,6 +20,15 @@ enum Output {
         }
     }
 
+    /// Prints labelled values one a line, the values aligned `gap` spaces after the longest label (labels differ in
+    /// length from one language to another), or after `labelWidth` characters.
+    static func fields(_ fields: [(String, String)], gap: Int = 2, labelWidth: Int? = nil) {
+        let width = (labelWidth ?? fields.map(\.0.count).max() ?? 0) + gap
+        for (label, value) in fields {
+            print(label.padding(toLength: width, withPad: " ", startingAt: 0) + value)
+        }
+    }
+
     /// Prints a value as pretty, key-sorted JSON with ISO-8601 dates.
     static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()

@@ -12,7 +12,7 @@ enum PassphraseReader {
     static let newEnvironmentVariable = "FIELDCLI_NEW_PASSPHRASE"
 
     /// Reads the store's passphrase.
-    static func read(file: String?, prompt: String = "Passphrase: ") throws -> Passphrase {
+    static func read(file: String?, prompt: String = Text.promptPassphrase) throws -> Passphrase {
         try read(file: file, environment: environmentVariable, prompt: prompt, confirm: false)
     }
 
@@ -22,12 +22,10 @@ enum PassphraseReader {
             var info = stat()
             if stat(file, &info) == 0, info.st_mode & 0o077 != 0 {
                 let mode = String(info.st_mode & 0o777, radix: 8)
-                throw CLIError(
-                    "the passphrase file \(file) can be read by others (mode \(mode)); run 'chmod 600 \(file)'",
-                    status: .usage)
+                throw CLIError(Text.passphraseFileOpen(file, mode: mode), status: .usage)
             }
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw CLIError("cannot read the passphrase file \(file)", status: .usage)
+                throw CLIError(Text.passphraseFileUnreadable(file), status: .usage)
             }
             var bytes = [UInt8](data)
             // A file written by `echo` ends in a newline that is not part of the passphrase.
@@ -38,20 +36,19 @@ enum PassphraseReader {
             return try nonEmpty(Passphrase(value))
         }
         guard let tty = Terminal.open() else {
-            throw CLIError(
-                "no passphrase: not on a terminal; set $\(environment) or use --passphrase-file", status: .usage)
+            throw CLIError(Text.noPassphrase(environment), status: .usage)
         }
         defer { tty.close() }
         let first = try nonEmpty(tty.readSecret(prompt: prompt))
         if confirm {
-            let second = tty.readSecret(prompt: "Repeat: ")
-            guard first.matches(second) else { throw CLIError("the passphrases do not match", status: .usage) }
+            let second = tty.readSecret(prompt: Text.promptRepeat)
+            guard first.matches(second) else { throw CLIError(Text.passphrasesDiffer, status: .usage) }
         }
         return first
     }
 
     private static func nonEmpty(_ passphrase: Passphrase) throws -> Passphrase {
-        guard !passphrase.isEmpty else { throw CLIError("the passphrase is empty", status: .usage) }
+        guard !passphrase.isEmpty else { throw CLIError(Text.passphraseEmpty, status: .usage) }
         return passphrase
     }
 }

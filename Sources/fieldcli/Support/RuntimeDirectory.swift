@@ -19,7 +19,7 @@ enum RuntimeDirectory {
             if mkdir(folder.path, 0o700) != 0 && errno != EEXIST { continue }
             if isPrivate(folder.path) { return folder }
         }
-        throw CLIError("no private runtime directory (set $XDG_RUNTIME_DIR to a 0700 directory of yours)")
+        throw CLIError(Text.noRuntimeDirectory)
     }
 
     /// A real directory (not a symlink) owned by this user that nobody else can enter.
