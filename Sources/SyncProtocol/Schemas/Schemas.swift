@@ -45,6 +45,11 @@ public enum Schemas {
             FieldSpec("scope", .tags),
         ])
 
+    /// The `subjects.status` values that close a young person's course: a closed course is what a server's
+    /// retention rule counts from (merge.md, "Closed courses"; `sync-server admin retention`). Every other value,
+    /// known or not, leaves the course open.
+    public static let closingStatuses: Set<String> = ["closed"]
+
     /// The fields protocol version 2 added; a record holding one is not sent to a version-1 client.
     public static let fieldsSinceVersion2: [String: Set<String>] = [
         subjects.collection: ["scope", "consent", "consentLog", "accessEnds", "mergedInto"],

@@ -20,6 +20,8 @@ public struct ServerConfiguration: Sendable {
     public var bodyReadTimeout: Duration
     /// How often the server ends the accesses that came due (``AccessExpiry``); it also runs at start-up.
     public var accessExpiryInterval: Duration
+    /// How often the server applies the teams' saved retention rules (``Retention``, ``RetentionService``): daily.
+    public var retentionInterval: Duration
 
     /// The PEM files of a TLS certificate chain and its private key.
     public struct TLSFiles: Sendable, Hashable {
@@ -58,9 +60,11 @@ public struct ServerConfiguration: Sendable {
         deviceRateLimit: RateLimit = RateLimit(burst: 120, perSecond: 30),
         anonymousRateLimit: RateLimit = RateLimit(burst: 20, perSecond: 1),
         bodyReadTimeout: Duration = .seconds(30),
-        accessExpiryInterval: Duration = .seconds(600)
+        accessExpiryInterval: Duration = .seconds(600),
+        retentionInterval: Duration = .seconds(86_400)
     ) {
         self.accessExpiryInterval = accessExpiryInterval
+        self.retentionInterval = retentionInterval
         self.host = host
         self.port = port
         self.tls = tls

@@ -46,6 +46,9 @@ public enum SyncServerApplication {
                 AccessExpiryService(
                     expiry: AccessExpiry(storage: storage), interval: configuration.accessExpiryInterval,
                     logger: logger),
+                // Courses closed longer than a team's saved retention rule are purged, daily.
+                RetentionService(
+                    retention: Retention(storage: storage), interval: configuration.retentionInterval, logger: logger),
             ],
             onServerRunning: { channel in
                 let address = channel.localAddress

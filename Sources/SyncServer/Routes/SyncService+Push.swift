@@ -193,6 +193,6 @@ extension SyncService {
     static func routing(of record: Record, scope: Set<String>) -> RecordRouting {
         RecordRouting(
             scope: scope, subject: record.subjectID, minimumVersion: record.isRepresentable(inVersion: 1) ? 1 : 2,
-            accessEnds: record.accessEnds.first?.day)
+            accessEnds: record.accessEnds.first?.day, closedCourse: record.hasClosedCourse)
     }
 }

@@ -12,7 +12,8 @@ public struct AccessReport: Sendable, Hashable, Codable {
         /// When it happened.
         public var at: Date
         /// `pull` (a device received records), `push` (a device wrote them), `remove` (a team's access ended),
-        /// `expire` (the server ended an access that came due).
+        /// `expire` (the server ended an access that came due), `purge` (the server purged them under a retention
+        /// rule).
         public var action: String
         /// The team concerned.
         public var team: String?

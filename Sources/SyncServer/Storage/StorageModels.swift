@@ -165,13 +165,20 @@ public struct RecordRouting: Sendable, Hashable {
     public var minimumVersion: Int
     /// For a subject, the earliest `accessEnds` entry (`YYYY-MM-DD`), so the expiry sweep finds it.
     public var accessEnds: String?
+    /// For a subject, whether its course is closed (``SyncProtocol/Record/hasClosedCourse``): the storage keeps
+    /// the time it first stored it closed, so a retention rule (``Retention``) knows how long it has been closed.
+    public var closedCourse: Bool
 
     /// Creates a routing.
-    public init(scope: Set<String>, subject: String? = nil, minimumVersion: Int = 1, accessEnds: String? = nil) {
+    public init(
+        scope: Set<String>, subject: String? = nil, minimumVersion: Int = 1, accessEnds: String? = nil,
+        closedCourse: Bool = false
+    ) {
         self.scope = scope
         self.subject = subject
         self.minimumVersion = minimumVersion
         self.accessEnds = accessEnds
+        self.closedCourse = closedCourse
     }
 }
 
@@ -238,6 +245,10 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case partner
     /// An administrator ended an adviser's membership of a team.
     case leave
+    /// The server purged records itself under a team's retention rule; the detail names the rule.
+    case purge
+    /// An administrator saved or removed a team's retention rule; the detail names it.
+    case retention
 }
 
 /// One entry of the audit log: who did what to which records, and when.

@@ -123,4 +123,15 @@ public protocol SyncStorage: Sendable {
 
     /// The latest audit events, newest first.
     func auditEvents(limit: Int) async throws -> [AuditEvent]
+
+    /// The subjects stored with a closed course (``RecordRouting/closedCourse``), with their readers and the time
+    /// the server first stored them closed, by id (for ``Retention``).
+    func closedSubjects() async throws -> [ClosedSubject]
+
+    /// The teams' saved retention rules, by team.
+    func retentionRules() async throws -> [RetentionRule]
+
+    /// Saves `team`'s retention rule (replacing one saved before), or removes it when `closedAfter` is `nil`, and
+    /// audits the change; throws ``StorageError/teamNotFound(_:)`` for an unknown team.
+    func setRetentionRule(team: String, closedAfter: RetentionPeriod?, at date: Date) async throws
 }

@@ -141,6 +141,7 @@ extension Admin {
                     case "push": "wrote"
                     case "remove": "access ended"
                     case "expire": "access ended (due)"
+                    case "purge": "purged (retention rule)"
                     default: entry.action
                     }
                 let who = [entry.adviser, entry.device.map { "device \($0)" }].compactMap(\.self).joined(separator: ", ")

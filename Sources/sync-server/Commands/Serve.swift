@@ -11,7 +11,9 @@ struct Serve: AsyncParsableCommand {
             When the server accepts connections it prints one line to standard output: \
             'sync-server listening on http[s]://HOST:PORT' (with the real port when --listen asks for port 0). \
             Logs go to standard error. On SIGTERM or SIGINT it stops accepting connections, lets requests \
-            in flight finish (a push is one transaction: it commits or rolls back) and exits.
+            in flight finish (a push is one transaction: it commits or rolls back) and exits. \
+            While it runs it ends accesses that came due (every ten minutes) and applies the teams' saved \
+            retention rules (daily; see 'admin retention').
             """
     )
 

@@ -140,6 +140,8 @@ extension PostgresStorage {
             "2026-11-30-2-earlier-replicas",
             ["ALTER TABLE devices ADD COLUMN earlier_replicas TEXT NOT NULL DEFAULT ''"]
         ),
+        // Retention rules and the time a course closed: see PostgresStorage+Retention.swift.
+        (retentionMigration, retentionStatements),
     ]
 
     static let scopesMigration = "2026-11-30-1-scopes"
@@ -166,6 +168,9 @@ extension PostgresStorage {
                 }
                 if migration.name == Self.scopesMigration {
                     try await backfillNoteSubjects(connection)
+                }
+                if migration.name == Self.retentionMigration {
+                    try await backfillClosedCourses(connection)
                 }
                 try await connection.query(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), \(Date()))",

@@ -117,17 +117,23 @@ extension PostgresStorage {
         }
 
         if !written.isEmpty {
+            // closed_at: when the course first closed; kept while it stays closed (``Retention``).
             try await connection.query(
                 """
-                INSERT INTO records (collection, id, team, body, seq, scope, subject, min_version, access_ends)
-                SELECT u.c, u.i, u.h, u.b, 0, u.s, nullif(u.j, ''), u.v, nullif(u.a, '')
+                INSERT INTO records (
+                    collection, id, team, body, seq, scope, subject, min_version, access_ends, closed_at)
+                SELECT u.c, u.i, u.h, u.b, 0, u.s, nullif(u.j, ''), u.v, nullif(u.a, ''),
+                    CASE WHEN u.z THEN \(date)::timestamptz END
                 FROM unnest(\(written.map(\.key.collection))::text[], \(written.map(\.key.id))::text[],
                             \(written.map(\.home))::text[], \(written.map { String(decoding: $0.body, as: UTF8.self) })::text[],
                             \(written.map(\.routing.scopeColumn))::text[], \(written.map { $0.routing.subject ?? "" })::text[],
                             \(written.map { $0.routing.minimumVersion })::int8[],
-                            \(written.map { $0.routing.accessEnds ?? "" })::text[]) AS u(c, i, h, b, s, j, v, a)
+                            \(written.map { $0.routing.accessEnds ?? "" })::text[],
+                            \(written.map(\.routing.closedCourse))::bool[]) AS u(c, i, h, b, s, j, v, a, z)
                 ON CONFLICT (collection, id) DO UPDATE SET body = EXCLUDED.body, scope = EXCLUDED.scope,
-                    subject = EXCLUDED.subject, min_version = EXCLUDED.min_version, access_ends = EXCLUDED.access_ends
+                    subject = EXCLUDED.subject, min_version = EXCLUDED.min_version, access_ends = EXCLUDED.access_ends,
+                    closed_at = CASE WHEN EXCLUDED.closed_at IS NULL THEN NULL
+                        ELSE coalesce(records.closed_at, EXCLUDED.closed_at) END
                 """,
                 logger: logger)
         }

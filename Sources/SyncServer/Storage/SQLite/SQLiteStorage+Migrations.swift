@@ -143,6 +143,7 @@ extension SQLiteStorage {
             // first. The push rule counts them as the device's own.
             try db.execute(sql: "ALTER TABLE devices ADD COLUMN earlier_replicas TEXT NOT NULL DEFAULT ''")
         }
+        migrator.registerMigration(retentionMigration, migrate: migrateRetention)
         return migrator
     }
 }

@@ -82,18 +82,22 @@ extension SQLiteStorage {
             }
         }
         for record in written {
+            // closed_at: when the course first closed; kept while it stays closed (``Retention``).
             try db.execute(
                 sql: """
-                    INSERT INTO records (collection, id, team, body, seq, scope, subject, min_version, access_ends)
-                    VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)
+                    INSERT INTO records (
+                        collection, id, team, body, seq, scope, subject, min_version, access_ends, closed_at)
+                    VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
                     ON CONFLICT (collection, id) DO UPDATE SET body = excluded.body, scope = excluded.scope,
                         subject = excluded.subject, min_version = excluded.min_version,
-                        access_ends = excluded.access_ends
+                        access_ends = excluded.access_ends,
+                        closed_at = CASE WHEN excluded.closed_at IS NULL THEN NULL
+                            ELSE coalesce(records.closed_at, excluded.closed_at) END
                     """,
                 arguments: [
                     record.key.collection, record.key.id, record.home, String(decoding: record.body, as: UTF8.self),
                     record.routing.scopeColumn, record.routing.subject, record.routing.minimumVersion,
-                    record.routing.accessEnds,
+                    record.routing.accessEnds, record.routing.closedCourse ? date.timeIntervalSince1970 : nil,
                 ])
         }
         var positions: [String: Int64] = [:]
