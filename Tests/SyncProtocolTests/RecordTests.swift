@@ -223,7 +223,9 @@ struct RecordTests {
 
         let deleted = edited.deleting(by: a)
         let tombstone = deleted.compacted(stableClock: deleted.clock)
-        #expect(tombstone.registers.isEmpty && tombstone.tagSets.isEmpty && tombstone.isDeleted)
+        // Only what decides its readers stays: the note's subject (merge.md, compaction rule 2).
+        #expect(Set(tombstone.registers.keys) == ["subject"] && tombstone.tagSets.isEmpty && tombstone.isDeleted)
+        #expect(tombstone.value("subject") == note.value("subject"))
         #expect(tombstone.merged(with: note).merged(with: edited) == tombstone)
         // Not yet stable everywhere: nothing is dropped.
         #expect(deleted.compacted(stableClock: edited.clock).values == deleted.values)

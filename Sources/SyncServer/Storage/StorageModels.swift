@@ -249,6 +249,8 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case purge
     /// An administrator saved or removed a team's retention rule; the detail names it.
     case retention
+    /// The server stored stable records compacted (merge.md): text bases and tombstone content dropped.
+    case compact
 }
 
 /// One entry of the audit log: who did what to which records, and when.

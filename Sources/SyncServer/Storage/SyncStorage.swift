@@ -118,6 +118,9 @@ public protocol SyncStorage: Sendable {
     /// had pulled past it before a complete push. Versions at or below it may be compacted (merge.md).
     func stablePosition(team: String) async throws -> Int64
 
+    /// The position of every record `team` reads (its feed's live entries), for compaction (``Compaction``).
+    func feedPositions(team: String) async throws -> [RecordKey: Int64]
+
     /// Appends an audit event on its own (refused requests; successful ones are audited with their work).
     func appendAudit(_ event: AuditEvent) async throws
 

@@ -13,6 +13,7 @@ struct Admin: AsyncParsableCommand {
         subcommands: [
             CreateTeam.self, AddAdviser.self, EnrolmentCode.self, Devices.self, Revoke.self, Audit.self,
             RemoveAdviser.self, Partner.self, ExpireAccess.self, AccessReportCommand.self, Duplicates.self,
+            Compact.self,
             RetentionCommand.self,
             CreateKey.self, Backup.self, Restore.self,
         ]
