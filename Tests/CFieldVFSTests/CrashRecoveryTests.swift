@@ -20,40 +20,17 @@ struct CrashRecoveryTests {
         _ exe: URL, directory: URL, mode: String, minimumCommits: Int = 20, extra: Double,
         meanwhile: (Date) throws -> Void = { _ in }
     ) throws -> [Int] {
-        let process = Process()
-        process.executableURL = exe
-        process.arguments = [directory.path, mode, "30"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.standardError
-        let collected = Locked(Data())
-        let drained = DispatchSemaphore(value: 0)
-        let handle = out.fileHandleForReading
-        Thread.detachNewThread {
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                collected.mutate { $0.append(chunk) }
-            }
-            drained.signal()
-        }
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let helper = try RunningProcess(exe, [directory.path, mode, "30"], stderr: FileHandle.standardError)
+        defer { helper.kill() }
         // Wait for a burst to be under way (bounded, in case the machine is slow or the helper fails).
-        let started = Date()
-        while process.isRunning, Date().timeIntervalSince(started) < 10,
-              collected.value.reduce(0, { $1 == 0x0A ? $0 + 1 : $0 }) < minimumCommits {
-            Thread.sleep(forTimeInterval: 0.01)
-        }
+        helper.wait(within: 10) { $0.lineCount >= minimumCommits }
         let deadline = Date().addingTimeInterval(extra)
         try meanwhile(deadline)
         Thread.sleep(forTimeInterval: max(0, deadline.timeIntervalSinceNow))
-        kill(process.processIdentifier, SIGKILL)
-        drained.wait()
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal, "the helper must still be running when killed")
+        helper.kill(SIGKILL)
+        #expect(helper.process.terminationReason == .uncaughtSignal, "the helper must still be running when killed")
         // Only complete lines: each was printed after its COMMIT returned.
-        let text = String(decoding: collected.value, as: UTF8.self)
+        let text = helper.output.text
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if !text.hasSuffix("\n") { lines.removeLast() }
         return lines.compactMap { Int($0) }

@@ -113,19 +113,12 @@ struct AgentTests {
             reply = s.recv(100)
             print("reply", reply[:1].hex() if reply else "none", len(reply))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", client,
-                             socket, store]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "\(complaint)")
+        let stranger = try ProcessRunner().run(
+            URL(fileURLWithPath: "/usr/bin/setpriv"),
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", client, socket, store],
+            timeout: 30)
+        let (printed, complaint) = (stranger.stdout, stranger.stderr)
+        #expect(stranger.status == 0, "\(complaint)")
         #expect(printed.contains("reply 02 1"), "another user got: \(printed)")
         // While the socket's folder is open to others, the owner's commands do not trust it either...
         #expect(try addNote("through an open folder").status == 64)

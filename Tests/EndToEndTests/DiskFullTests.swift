@@ -18,12 +18,7 @@ struct DiskFullTests {
         try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
         let runner = CommandRunner()
         func system(_ arguments: [String]) throws -> Int32 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: arguments[0])
-            process.arguments = Array(arguments.dropFirst())
-            try process.run()
-            process.waitUntilExit()
-            return process.terminationStatus
+            try ProcessRunner().run(URL(fileURLWithPath: arguments[0]), Array(arguments.dropFirst()), timeout: 30).status
         }
         try #require(try system(["/bin/mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mountPoint.path]) == 0,
                      "cannot mount a tmpfs here")

@@ -201,28 +201,15 @@ struct FieldCLITests {
         expectSuccess(try fieldcli("subject", "add", "ung-1"))
         var committed: [String] = []
         for round in 0..<3 {
-            let process = Process()
-            process.executableURL = BuiltProducts.url("fieldcli")
-            process.arguments = ["debug", "write-burst", "--subject", "ung-1"]
-            process.environment = cli.environment
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let writer = try RunningProcess(
+                BuiltProducts.url("fieldcli"), ["debug", "write-burst", "--subject", "ung-1"],
+                environment: cli.environment)
             // Kill it in the middle of the burst: once it has acknowledged some writes (however slow the
-            // machine), after a round-dependent extra moment.
-            var printedData = Data()
-            let deadline = Date().addingTimeInterval(60)
-            while printedData.filter({ $0 == 0x0A }).count < 5 * (round + 1), Date() < deadline {
-                let chunk = output.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                printedData.append(chunk)
-            }
+            // machine; at most 60 s, even if it prints nothing), after a round-dependent extra moment.
+            writer.wait(within: 60) { $0.lineCount >= 5 * (round + 1) }
             Thread.sleep(forTimeInterval: 0.05 * Double(round))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            printedData.append(output.fileHandleForReading.readDataToEndOfFile())
-            let printed = String(decoding: printedData, as: UTF8.self)
+            writer.kill(SIGKILL)
+            let printed = writer.output.text
             // The last line may be cut off mid-id by the kill; only whole ids were committed and printed.
             committed += printed.split(separator: "\n").map(String.init).filter { $0.count == 32 }
         }
