@@ -14,19 +14,15 @@ struct SelfSignedCertificate {
         let directory = try TestEnvironment.makeTemporaryDirectory()
         let certificate = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=\(commonName)",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestSetupError("openssl req -x509 failed with status \(process.terminationStatus)")
+        let openssl = try ProcessRunner().run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=\(commonName)",
+                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            ], timeout: 60)
+        guard openssl.status == 0 else {
+            throw TestSetupError("openssl req -x509 failed with status \(openssl.status)")
         }
         return SelfSignedCertificate(certificatePath: certificate, privateKeyPath: key)
     }
