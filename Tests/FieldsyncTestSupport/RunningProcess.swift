@@ -73,15 +73,29 @@ public final class RunningProcess: @unchecked Sendable {
 
     /// Sends `signal` (SIGKILL unless told) and waits for the exit and the end of its output (at most 10 s each).
     public func kill(_ signal: Int32 = SIGKILL) {
-        if process.isRunning {
-            #if canImport(Glibc)
-            Glibc.kill(process.processIdentifier, signal)
-            #else
-            Darwin.kill(process.processIdentifier, signal)
-            #endif
-        }
+        send(signal)
         _ = exited.wait(timeout: .now() + 10)
         _ = drained.wait(timeout: .now() + 10)
+    }
+
+    /// Sends SIGTERM and waits at most `timeout` seconds for the exit; returns the exit status, or `nil` when it
+    /// had to be killed with SIGKILL. Safe to call again (returns the same status).
+    @discardableResult
+    public func stop(within timeout: TimeInterval) -> Int32? {
+        if exited.wait(timeout: .now()) == .success { return process.terminationStatus }
+        send(SIGTERM)
+        if exited.wait(timeout: .now() + timeout) == .success { return process.terminationStatus }
+        kill(SIGKILL)
+        return nil
+    }
+
+    private func send(_ signal: Int32) {
+        guard process.isRunning else { return }
+        #if canImport(Glibc)
+        Glibc.kill(process.processIdentifier, signal)
+        #else
+        Darwin.kill(process.processIdentifier, signal)
+        #endif
     }
 
     /// Standard output as collected: bytes, text and the number of complete lines.

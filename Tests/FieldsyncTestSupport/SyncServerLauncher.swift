@@ -20,12 +20,13 @@ public final class SyncServerLauncher: @unchecked Sendable {
     /// servers in parallel has taken more than 30 s.
     public static let defaultStartDeadline: TimeInterval = 90
 
-    public let process: Process
+    /// The running server; its standard output (the listening line) is collected on a thread of its own.
+    public let child: RunningProcess
+    public var process: Process { child.process }
     /// The base URL from the listening line, e.g. `http://127.0.0.1:41234`.
     public let url: String
     /// Where the server's standard error goes, when a file was given.
     public let logURL: URL?
-    private let exited = DispatchGroup()
 
     public var pid: Int32 { process.processIdentifier }
 
@@ -36,66 +37,27 @@ public final class SyncServerLauncher: @unchecked Sendable {
         _ arguments: [String], executable: URL? = nil, environment: [String: String]? = nil, log: URL? = nil,
         startDeadline: TimeInterval = SyncServerLauncher.defaultStartDeadline
     ) throws {
-        let process = Process()
         let executable = try executable ?? BuiltProducts.executable("sync-server")
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let output = Pipe()
-        process.standardOutput = output
+        var stderr = FileHandle.nullDevice
         if let log {
             FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: log)
-        } else {
-            process.standardError = FileHandle.nullDevice
+            stderr = try FileHandle(forWritingTo: log)
         }
-        exited.enter()
-        process.terminationHandler = { [exited] _ in exited.leave() }
-        do {
-            try launchWithDefaultSignalMask(process)
-        } catch {
-            exited.leave()
-            throw error
-        }
-        self.process = process
-        self.logURL = log
-
-        // Blocking reads on a thread of their own; after the listening line it keeps draining, so the server
-        // never blocks on a full pipe.
-        let seen = Locked(Data())
-        let found = Locked<String?>(nil)
-        let decided = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            let handle = output.fileHandleForReading
-            var reported = false
-            while case let chunk = handle.availableData, !chunk.isEmpty {
-                guard !reported else { continue }
-                let text = seen.mutate { seen in
-                    seen.append(chunk)
-                    return String(decoding: seen, as: UTF8.self)
-                }
-                if let url = Self.listeningURL(in: text) {
-                    found.mutate { $0 = url }
-                    reported = true
-                    decided.signal()
-                }
-            }
-            if !reported { decided.signal() }
-        }
-        let inTime = decided.wait(timeout: .now() + startDeadline) == .success
-        guard inTime, let url = found.value else {
-            let stillRunning = process.isRunning
-            if stillRunning { kill(process.processIdentifier, SIGKILL) }
-            _ = exited.wait(timeout: .now() + 10)
+        let child = try RunningProcess(executable, arguments, environment: environment, stderr: stderr)
+        let listening = child.wait(within: startDeadline) { Self.listeningURL(in: $0.text) != nil }
+        guard listening, let url = Self.listeningURL(in: child.output.text) else {
+            let stillRunning = child.isRunning
+            child.kill(SIGKILL)
             throw DidNotStart(
                 command: ProcessRunner.commandLine(executable, arguments),
-                reason: !inTime || stillRunning
+                reason: stillRunning
                     ? "no listening line within \(Int(startDeadline)) s (killed)"
-                    : "exited with status \(process.terminationStatus) before listening",
-                stdout: String(decoding: seen.value, as: UTF8.self),
-                log: log.map { Self.tail(of: $0) } ?? "")
+                    : "exited with status \(child.process.terminationStatus) before listening",
+                stdout: child.output.text, log: log.map { Self.tail(of: $0) } ?? "")
         }
+        self.child = child
         self.url = url
+        self.logURL = log
     }
 
     /// Like ``init(_:executable:environment:log:startDeadline:)``, waiting on a thread of its own, so an async
@@ -111,18 +73,13 @@ public final class SyncServerLauncher: @unchecked Sendable {
     }
 
     /// Whether the process still runs.
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { child.isRunning }
 
     /// Sends SIGTERM and waits at most `timeout` seconds for the exit; returns the exit status, or `nil` when the
     /// server had to be killed with SIGKILL. Safe to call again (returns the same status).
     @discardableResult
     public func stop(within timeout: TimeInterval = 30) -> Int32? {
-        if exited.wait(timeout: .now()) == .success { return process.terminationStatus }
-        kill(process.processIdentifier, SIGTERM)
-        if exited.wait(timeout: .now() + timeout) == .success { return process.terminationStatus }
-        kill(process.processIdentifier, SIGKILL)
-        exited.wait()
-        return nil
+        child.stop(within: timeout)
     }
 
     /// ``stop(within:)`` on a thread of its own, for async tests.
