@@ -141,6 +141,7 @@ let package = Package(
                 "SyncServer",
                 "SyncClient",
                 "FieldsyncTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,7 +1,6 @@
 import Hummingbird
 import Logging
 import NIOHTTP1
-import PostgresNIO
 import SyncProtocol
 
 /// Turns every error into a JSON ``ErrorBody`` answer, so no client error becomes a bare `500`.
@@ -9,11 +8,15 @@ import SyncProtocol
 /// Client mistakes were already thrown as ``APIError``s by the handlers; Hummingbird's own errors
 /// (unknown route, body too large) are translated here; anything else is the server's fault and is
 /// logged, then answered `500 internal_error` (or `503 unavailable` when the database is unreachable).
+/// A storage backend's driver errors are the backend's business: it names them as ``StorageError``s
+/// (``SyncStorage/storageError(for:)``), and this middleware knows no driver.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = SyncRequestContext
 
     /// The API's route templates, to tell a wrong method (`405`) from an unknown path (`404`).
     let routes: [RouteDescriptor]
+    /// The backend whose driver errors may reach a handler.
+    let storage: any SyncStorage
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -60,12 +63,12 @@ struct ErrorMiddleware: RouterMiddleware {
                 context.logger.error("request failed", metadata: ["error": "\(error)"])
                 return .internalError()
             }
-        case is PSQLError, is PostgresNIO.PostgresError:
-            context.logger.error("database failed", metadata: ["error": "\(String(reflecting: error))"])
-            return .unavailable("the database is unavailable")
         case is CancellationError:
             return .unavailable("the server is shutting down")
         default:
+            if let storageError = storage.storageError(for: error) {
+                return translate(storage: storageError, context: context)
+            }
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return .internalError()
         }

@@ -9,7 +9,7 @@ public enum SyncRoutes {
         let router = Router(context: SyncRequestContext.self)
         // Middleware applies to routes added after it, so it goes first.
         router.add(middleware: RequestMetricsMiddleware(metrics: service.metrics))
-        router.add(middleware: ErrorMiddleware(routes: RouteDescriptor.all))
+        router.add(middleware: ErrorMiddleware(routes: RouteDescriptor.all, storage: service.storage))
 
         router.on(path(.health), method: .get) { _, _ in try await service.health() }
         router.on(path(.metrics), method: .get) { _, _ in service.renderMetrics() }

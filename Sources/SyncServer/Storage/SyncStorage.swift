@@ -121,6 +121,11 @@ public protocol SyncStorage: Sendable {
     /// The position of every record `team` reads (its feed's live entries), for compaction (``Compaction``).
     func feedPositions(team: String) async throws -> [RecordKey: Int64]
 
+    /// What a driver error of this backend means to the API, or `nil` for an error that is not the backend's (or
+    /// a fault, answered `500`): the database unreachable or busy is ``StorageError/backend(operation:underlying:)``
+    /// (`503` with `Retry-After`). Lets the HTTP layer answer without knowing any driver.
+    func storageError(for error: any Error) -> StorageError?
+
     /// Appends an audit event on its own (refused requests; successful ones are audited with their work).
     func appendAudit(_ event: AuditEvent) async throws
 
