@@ -22,6 +22,8 @@ public struct ServerConfiguration: Sendable {
     public var accessExpiryInterval: Duration
     /// How often the server applies the teams' saved retention rules (``Retention``, ``RetentionService``): daily.
     public var retentionInterval: Duration
+    /// How often the server compacts stable records (``Compaction``, merge.md): daily.
+    public var compactionInterval: Duration
 
     /// The PEM files of a TLS certificate chain and its private key.
     public struct TLSFiles: Sendable, Hashable {
@@ -61,10 +63,12 @@ public struct ServerConfiguration: Sendable {
         anonymousRateLimit: RateLimit = RateLimit(burst: 20, perSecond: 1),
         bodyReadTimeout: Duration = .seconds(30),
         accessExpiryInterval: Duration = .seconds(600),
-        retentionInterval: Duration = .seconds(86_400)
+        retentionInterval: Duration = .seconds(86_400),
+        compactionInterval: Duration = .seconds(86_400)
     ) {
         self.accessExpiryInterval = accessExpiryInterval
         self.retentionInterval = retentionInterval
+        self.compactionInterval = compactionInterval
         self.host = host
         self.port = port
         self.tls = tls

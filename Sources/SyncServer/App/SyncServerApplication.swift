@@ -49,6 +49,10 @@ public enum SyncServerApplication {
                 // Courses closed longer than a team's saved retention rule are purged, daily.
                 RetentionService(
                     retention: Retention(storage: storage), interval: configuration.retentionInterval, logger: logger),
+                // Stable records lose their text bases and old deletions their content, daily (merge.md).
+                CompactionService(
+                    compaction: Compaction(storage: storage), interval: configuration.compactionInterval,
+                    logger: logger),
             ],
             onServerRunning: { channel in
                 let address = channel.localAddress

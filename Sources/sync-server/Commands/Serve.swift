@@ -13,7 +13,7 @@ struct Serve: AsyncParsableCommand {
             Logs go to standard error. On SIGTERM or SIGINT it stops accepting connections, lets requests \
             in flight finish (a push is one transaction: it commits or rolls back) and exits. \
             While it runs it ends accesses that came due (every ten minutes) and applies the teams' saved \
-            retention rules (daily; see 'admin retention').
+            retention rules and compacts stable records (both daily; see 'admin retention', 'admin compact').
             """
     )
 
