@@ -1,3 +1,4 @@
+import FieldsyncTestSupport
 import Foundation
 
 /// Figures one engine measured on the reference workload. Times are the sums over the lines of each script (the
@@ -293,15 +294,8 @@ struct SQLCipherReference {
     }
 
     private static func version(of executable: URL) throws -> String {
-        let process = Process()
-        let pipe = Pipe()
-        process.executableURL = executable
-        process.arguments = ["-version"]
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? "unknown"
+        let result = try ProcessRunner().run(executable, ["-version"], timeout: 60)
+        return result.stdout.split(separator: " ").first.map(String.init) ?? "unknown"
     }
 
     static func findExecutable(_ name: String) -> URL? {
