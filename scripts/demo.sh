@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's main job, end to end: a sync-server on its embedded SQLite default, two advisers' devices
 # writing notes offline, syncing, a concurrent edit that merges by itself, one that needs a person, the
-# resolution, both devices agreeing, and the young person moving on to another organisation: a handover
-# with consent, the receiver seeing only the handover note, the sender's access ending on every device.
+# resolution, both devices agreeing, a revoked device enrolling again without losing its queued note, and the
+# young person moving on to another organisation: a handover with consent, the receiver seeing only the
+# handover note, the sender's access ending on every device; then the server's nightly compaction.
 # Everything lives in a temporary directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -133,6 +134,17 @@ fc export "${LARS[@]}" --subject ung-0142
 step "The server's audit trail"
 show "$BIN/sync-server" admin --database "$DB" audit --limit 8 || true
 
+step "Lars's phone is revoked by mistake while a note waits on it; enrolling again loses nothing"
+LARS_DEVICE="$("$BIN/fieldcli" status "${LARS[@]}" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["deviceID"])')"
+show "$BIN/sync-server" admin --database "$DB" revoke "$LARS_DEVICE"
+fc note add "${LARS[@]}" ung-0142 -k phone "Sofie called: she has the application form."
+fc sync "${LARS[@]}" || echo "(exit $?: refused, the note stays queued)"
+CODE_LARS2="$("$BIN/sync-server" admin --database "$DB" enrolment-code --adviser lars --expires 1h | tail -1)"
+fc enroll "${LARS[@]}" --server "$URL" --code "$CODE_LARS2" --yes
+fc sync "${LARS[@]}"
+fc sync "${METTE[@]}"
+fc note list "${METTE[@]}" --subject ung-0142
+
 step "Sofie moves on to the job centre: a handover with her consent"
 show "$BIN/sync-server" admin --database "$DB" create-team jobcentre
 show "$BIN/sync-server" admin --database "$DB" add-adviser --team jobcentre jonas
@@ -161,6 +173,11 @@ fc sync "${LARS[@]}"
 fc subject list "${LARS[@]}"
 fc subject list "${JONAS[@]}"
 show "$BIN/sync-server" admin --database "$DB" access-report --subject ung-0142
+
+step "Nightly upkeep on the server: compaction drops what every device has seen (serve does it daily)"
+fc sync "${LARS[@]}"
+fc sync "${JONAS[@]}"
+show "$BIN/sync-server" admin --database "$DB" compact
 
 step "Evening: lock (the key is wiped; the next command asks for the passphrase again)"
 fc lock
