@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, starts a throwaway PostgreSQL 15 on loopback,
-# builds everything and runs the whole test suite (both server backends, end-to-end tests of the
-# real executables) and the protocol conformance kit (protocol-spec/conformance/), then stops PostgreSQL.
+# builds the package and its tests (the benchmarks only as far as the load-mode test needs bench-load) and runs
+# the whole test suite (both server backends, end-to-end tests of the real executables) and the protocol
+# conformance kit (protocol-spec/conformance/), then stops PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
