@@ -21,6 +21,22 @@ struct LocalStoreLifecycleTests {
         #expect(loaded.subjectReference == "ung-0142")
     }
 
+    @Test func theStoresFilesAreTheOwnersOnly() throws {
+        // Even under a permissive umask: the database and its log are 0600 (they used to be 0644, readable by
+        // nobody else only because the directory is 0700).
+        let previous = umask(0o022)
+        defer { umask(previous) }
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(dir)
+        try store.addSubject(NewSubject(reference: "ung-3"))
+        for name in ["store.db", "store.db-wal", "store.key"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: dir.file(name).path)
+            let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
+            #expect(mode & 0o077 == 0, "\(name) is \(String(mode, radix: 8))")
+        }
+        store.close()
+    }
+
     @Test func wrongPassphraseIsReportedAndLeavesEveryFileUntouched() throws {
         let dir = try TemporaryDirectory()
         let store = try makeStore(dir)

@@ -36,7 +36,15 @@ extension StoreLocation {
         guard mkdir(staging.path, 0o700) == 0 else {
             throw LocalStoreError.io("cannot create \(staging.path): \(String(cString: strerror(errno)))")
         }
-        return StoreLocation(directory: staging)
+        // The database file is the owner's only (SQLite would create it 0644 less the umask, and gives its log
+        // and shared-memory files the database file's mode): encrypted or not, nobody else opens it.
+        let location = StoreLocation(directory: staging)
+        let descriptor = open(location.databaseURL.path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw LocalStoreError.io("cannot create the store's database: \(String(cString: strerror(errno)))")
+        }
+        close(descriptor)
+        return location
     }
 
     /// Moves this (staging) directory to `target`, which must be missing or empty, and makes the move durable.
