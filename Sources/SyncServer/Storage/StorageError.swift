@@ -38,6 +38,15 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     case unsupported(String)
     /// A backup or restore cannot proceed.
     case backup(String)
+    /// The records of the PostgreSQL database are encrypted (under the key with this id) and no key was given.
+    case recordKeyRequired(database: String, keyID: String)
+    /// The records of the PostgreSQL database are encrypted under another key than the one in the key file.
+    case wrongRecordKey(database: String, keyFile: String, keyID: String, expected: String)
+    /// A key was given, but the PostgreSQL database holds records stored in the clear.
+    case recordsNotEncrypted(database: String, count: Int)
+    /// A sealed record does not open (altered, moved to another row, another key), or cannot be sealed; the
+    /// record is named by its key, never by its content.
+    case sealedRecord(String, reason: String)
 
     public var description: String {
         switch self {
@@ -64,6 +73,15 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
             "'\(path)' is in use by another process (a running server holds '\(lockFile)'): stop it first"
         case .unsupported(let reason): reason
         case .backup(let reason): reason
+        case .recordKeyRequired(let database, let keyID):
+            "the records in '\(database)' are encrypted (key id \(keyID)): give its --encryption-key-file"
+        case .wrongRecordKey(let database, let keyFile, let keyID, let expected):
+            "cannot decrypt the records in '\(database)' with the key in '\(keyFile)' (key id \(keyID)): "
+                + "wrong key, they are encrypted under key id \(expected)"
+        case .recordsNotEncrypted(let database, let count):
+            "'\(database)' holds \(count) records stored in the clear: encrypt them first with "
+                + "'admin encrypt-records --to-encryption-key-file FILE' (given without --encryption-key-file)"
+        case .sealedRecord(let record, let reason): "cannot decrypt record '\(record)': \(reason)"
         }
     }
 }

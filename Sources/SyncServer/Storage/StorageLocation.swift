@@ -36,17 +36,13 @@ public enum StorageLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// Opens the backend. The PostgreSQL backend needs its ``SyncStorage/run()`` running to connect.
     ///
-    /// `encryptionKey` encrypts an SQLite database at rest; PostgreSQL refuses it (encrypt its storage with
-    /// the database server's or the disk's own means).
+    /// `encryptionKey` encrypts an SQLite database at rest (every page); in a PostgreSQL database it seals each
+    /// record's body (``RecordSealer``), and ``SyncStorage/migrate()`` checks that it is the database's key.
     public func open(encryptionKey: DatabaseKey? = nil, logger: Logger) throws -> any SyncStorage {
         switch self {
         case .sqlite(let path): return try SQLiteStorage(path: path, encryptionKey: encryptionKey, logger: logger)
         case .postgres(let url):
-            if encryptionKey != nil {
-                throw StorageError.unsupported(
-                    "--encryption-key-file applies to SQLite databases only; encrypt PostgreSQL's storage instead")
-            }
-            return try PostgresStorage(url: url, logger: logger)
+            return try PostgresStorage(url: url, sealer: encryptionKey?.recordSealer, logger: logger)
         }
     }
 

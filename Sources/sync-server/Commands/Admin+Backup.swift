@@ -6,12 +6,14 @@ extension Admin {
     struct CreateKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "create-key",
-            abstract: "Write a new random key for an encrypted SQLite database to a new file (mode 0600).",
+            abstract: "Write a new random key for an encrypted database to a new file (mode 0600).",
             discussion: """
                 The file holds a random 256-bit key and a random 16-byte database id; it is never replaced. \
                 Give it to 'serve' and every 'admin' command with --encryption-key-file (or \
                 FIELDSYNC_ENCRYPTION_KEY_FILE). Without it the database and its backups cannot be read: keep a \
-                copy somewhere safe, apart from the backups. Nothing about the key is printed.
+                copy somewhere safe, apart from the backups. Nothing about the key is printed. The same kind of \
+                file encrypts an SQLite database whole and, in a PostgreSQL database, each record's content \
+                (see 'encrypt-records').
                 """)
 
         @Argument(help: ArgumentHelp("The new key file.", valueName: "file")) var file: String

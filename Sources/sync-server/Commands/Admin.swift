@@ -13,9 +13,8 @@ struct Admin: AsyncParsableCommand {
         subcommands: [
             CreateTeam.self, AddAdviser.self, EnrolmentCode.self, Devices.self, Revoke.self, Audit.self,
             RemoveAdviser.self, Partner.self, ExpireAccess.self, AccessReportCommand.self, Duplicates.self,
-            Compact.self,
-            RetentionCommand.self,
-            CreateKey.self, Backup.self, Restore.self,
+            RetentionCommand.self, Compact.self,
+            CreateKey.self, Backup.self, Restore.self, EncryptRecords.self,
         ]
     )
 
@@ -30,7 +29,13 @@ struct Admin: AsyncParsableCommand {
         do {
             return try await backend.withRunning { storage in try await body(storage) }
         } catch let error as StorageError {
-            throw ValidationError(error.description)
+            switch error {
+            case .recordKeyRequired, .wrongRecordKey, .recordsNotEncrypted, .sealedRecord:
+                // About the key, not the command line: one line, without the usage.
+                throw error
+            default:
+                throw ValidationError(error.description)
+            }
         }
     }
 }

@@ -23,7 +23,8 @@ struct StorageOptions: ParsableArguments {
     @Option(
         name: .customLong("encryption-key-file"),
         help: ArgumentHelp(
-            "Key file of an encrypted SQLite database (see 'admin create-key'); mode 0600 "
+            "Key file of an encrypted database (see 'admin create-key'; PostgreSQL: encrypts each record); "
+                + "mode 0600 "
                 + "[env: FIELDSYNC_ENCRYPTION_KEY_FILE; default: plain]",
             valueName: "file"))
     var encryptionKeyFile: String?

@@ -76,9 +76,17 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
                     "FIELDSYNC_TEST_POSTGRES_URL is not set but CI is: the PostgreSQL half must run in CI "
                         + "(run the tests through scripts/postgres-test.sh run ...)")
             }
+            if let sealed = Self.sealedPostgres {
+                // A run of the shared tests over a database whose records are encrypted (EncryptedPostgresTests).
+                return try PostgresStorage(
+                    url: sealed.url, maximumConnections: 8, sealer: sealed.sealer, logger: TestEnvironment.logger)
+            }
             return try PostgresStorage(url: url, maximumConnections: 8, logger: TestEnvironment.logger)
         }
     }
+
+    /// When set, ``postgres`` opens this database, with this key if any, instead of the shared test database.
+    @TaskLocal static var sealedPostgres: (url: String, sealer: RecordSealer?)?
 
     /// Runs `body` with a migrated storage of this backend, stopping its background work afterwards.
     func withStorage<Result: Sendable>(

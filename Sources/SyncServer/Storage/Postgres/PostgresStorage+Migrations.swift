@@ -142,6 +142,12 @@ extension PostgresStorage {
         ),
         // Retention rules and the time a course closed: see PostgresStorage+Retention.swift.
         (retentionMigration, retentionStatements),
+        (
+            // Per-record encryption (PostgresStorage+Sealing.swift): a sealed record keeps its envelope here and
+            // an empty `body`. A database whose records are sealed gets the CHECK constraint `records_sealed`.
+            "2026-11-30-4-sealed-records",
+            ["ALTER TABLE records ADD COLUMN sealed BYTEA"]
+        ),
     ]
 
     static let scopesMigration = "2026-11-30-1-scopes"
@@ -149,34 +155,42 @@ extension PostgresStorage {
     /// An arbitrary constant: the advisory lock that keeps two starting servers from migrating at once.
     static let migrationLockKey: Int64 = 0x6669_656c_6473_796e
 
+    /// Applies the missing migrations, then checks the configured key against the database's
+    /// (``checkRecordKey(_:)``).
     public func migrate() async throws {
         try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
-            try await connection.query(
-                """
-                CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)
-                """,
-                logger: logger)
-            let rows = try await connection.query("SELECT name FROM schema_migrations", logger: logger)
-            var applied: Set<String> = []
-            for try await name in rows.decode(String.self) { applied.insert(name) }
-            let unknown = applied.subtracting(Self.migrations.map(\.name))
-            if !unknown.isEmpty { throw StorageError.unknownMigrations(unknown.sorted()) }
-            for migration in Self.migrations where !applied.contains(migration.name) {
-                for statement in migration.statements {
-                    try await connection.query(statement, logger: logger)
-                }
-                if migration.name == Self.scopesMigration {
-                    try await backfillNoteSubjects(connection)
-                }
-                if migration.name == Self.retentionMigration {
-                    try await backfillClosedCourses(connection)
-                }
-                try await connection.query(
-                    "INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), \(Date()))",
-                    logger: logger)
-                logger.info("applied postgres migration", metadata: ["migration": "\(migration.name)"])
+            try await migrateSchema(connection)
+            try await checkRecordKey(connection)
+        }
+    }
+
+    /// Applies the missing migrations inside the caller's transaction, holding the migration lock until it ends.
+    func migrateSchema(_ connection: PostgresConnection) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
+        try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)
+            """,
+            logger: logger)
+        let rows = try await connection.query("SELECT name FROM schema_migrations", logger: logger)
+        var applied: Set<String> = []
+        for try await name in rows.decode(String.self) { applied.insert(name) }
+        let unknown = applied.subtracting(Self.migrations.map(\.name))
+        if !unknown.isEmpty { throw StorageError.unknownMigrations(unknown.sorted()) }
+        for migration in Self.migrations where !applied.contains(migration.name) {
+            for statement in migration.statements {
+                try await connection.query(statement, logger: logger)
             }
+            if migration.name == Self.scopesMigration {
+                try await backfillNoteSubjects(connection)
+            }
+            if migration.name == Self.retentionMigration {
+                try await backfillClosedCourses(connection)
+            }
+            try await connection.query(
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), \(Date()))",
+                logger: logger)
+            logger.info("applied postgres migration", metadata: ["migration": "\(migration.name)"])
         }
     }
 

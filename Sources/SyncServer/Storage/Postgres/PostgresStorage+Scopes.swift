@@ -62,17 +62,21 @@ extension PostgresStorage {
         inCollection collection: String
     ) async throws -> [(key: RecordKey, body: Data, scope: Set<String>)] {
         let rows = try await client.query(
-            "SELECT id, body, scope FROM records WHERE collection = \(collection) ORDER BY id", logger: logger)
+            "SELECT id, team, body, sealed, scope FROM records WHERE collection = \(collection) ORDER BY id",
+            logger: logger)
         var result: [(key: RecordKey, body: Data, scope: Set<String>)] = []
-        for try await (id, body, scope) in rows.decode((String, String, String).self) {
-            result.append((RecordKey(collection: collection, id: id), Data(body.utf8), RecordRouting.scope(column: scope)))
+        for try await (id, home, text, sealed, scope) in rows.decode((String, String, String, ByteBuffer?, String).self) {
+            let key = RecordKey(collection: collection, id: id)
+            let body = try openedBody(text: text, sealed: sealed, home: home, key: key)
+            result.append((key, body, RecordRouting.scope(column: scope)))
         }
         return result
     }
 
     public func notes(aboutSubject id: String) async throws -> [RecordKey] {
         let rows = try await client.query(
-            "SELECT id FROM records WHERE collection = 'notes' AND subject = \(id) ORDER BY id", logger: logger)
+            "SELECT id FROM records WHERE collection = 'notes' AND subject = \(subjectColumn(id)) ORDER BY id",
+            logger: logger)
         var result: [RecordKey] = []
         for try await note in rows.decode(String.self) { result.append(RecordKey(collection: ScopeFields.notes, id: note)) }
         return result

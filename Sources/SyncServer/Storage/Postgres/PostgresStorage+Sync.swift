@@ -16,27 +16,15 @@ extension PostgresStorage {
         audit: AuditEvent,
         merge: @Sendable (Int, StoredState?, SubjectScopeLookup) throws -> MergeStep<Outcome>
     ) async throws -> PushApplied<Outcome> {
-        try await transaction { connection in
+        var event = audit
+        event.team = team
+        event.recordIDs = keys.map(\.description)
+        let position = checkpoint.flatMap { seq in audit.deviceID.map { (device: $0, seq: seq) } }
+        return try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.writeLockKey))", logger: logger)
-            guard try await lastSeqs(connection, teams: [team])[team] != nil else {
-                throw StorageError.teamNotFound(team)
-            }
-            var applied = try await applyWrites(
-                connection, team: team, keys: keys, subjects: subjects, at: audit.at, merge: merge)
-            if let checkpoint, let device = audit.deviceID {
-                try await connection.query(
-                    """
-                    INSERT INTO device_positions (device_id, team, seq) VALUES (\(device), \(team), \(checkpoint))
-                    ON CONFLICT (device_id, team) DO UPDATE SET seq = EXCLUDED.seq
-                    """,
-                    logger: logger)
-            }
-            var event = audit
-            event.team = team
-            event.recordIDs = keys.map(\.description)
-            try await Self.insertAudit(event, connection: connection, logger: logger)
-            applied.lastSeq = try await lastSeqs(connection, teams: [team])[team] ?? 0
-            return applied
+            return try await applyWrites(
+                connection, team: team, keys: keys, subjects: subjects, event: event, position: position,
+                merge: merge)
         }
     }
 
@@ -44,43 +32,67 @@ extension PostgresStorage {
         keys: [RecordKey], audit: AuditEvent,
         merge: @Sendable (Int, StoredState?, SubjectScopeLookup) throws -> MergeStep<Outcome>
     ) async throws -> PushApplied<Outcome> {
-        try await transaction { connection in
+        var event = audit
+        event.recordIDs = keys.map(\.description)
+        return try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.writeLockKey))", logger: logger)
-            let applied = try await applyWrites(
-                connection, team: nil, keys: keys, subjects: [], at: audit.at, merge: merge)
-            var event = audit
-            event.recordIDs = keys.map(\.description)
-            try await Self.insertAudit(event, connection: connection, logger: logger)
-            return applied
+            return try await applyWrites(
+                connection, team: nil, keys: keys, subjects: [], event: event, position: nil, merge: merge)
         }
     }
 
-    /// Merges, stores and routes a batch inside the caller's transaction (see ``FeedPlanner``), reading ahead
-    /// what the synchronous merge step may need.
+    /// Merges, stores and routes a batch inside the caller's transaction, after the write lock (see
+    /// ``FeedPlanner``), and audits it with `event`; for a push (`team`), also stores the device's `position`.
+    ///
+    /// Round trips, after `BEGIN` and the lock: one read (the stored states, the pushed notes' subjects' scopes,
+    /// the team's position) and one write (records, feed entries, positions, audit), then `COMMIT`. Only a batch
+    /// that needs more reads more: subjects its stored notes name and it does not, subjects the planner asks
+    /// for, and the notes of subjects whose readers change (one query for all).
     private func applyWrites<Outcome: Sendable>(
-        _ connection: PostgresConnection, team: String?, keys: [RecordKey], subjects: Set<String>, at date: Date,
+        _ connection: PostgresConnection, team: String?, keys: [RecordKey], subjects: Set<String>,
+        event: AuditEvent, position: (device: String, seq: Int64)?,
         merge: (Int, StoredState?, SubjectScopeLookup) throws -> MergeStep<Outcome>
     ) async throws -> PushApplied<Outcome> {
         let storedRows = try await connection.query(
             """
-            SELECT r.collection, r.id, r.team, r.body, coalesce(r.subject, ''),
+            SELECT 'r', r.collection, r.id, r.team, r.body, r.sealed, coalesce(r.subject, ''),
                 coalesce((SELECT string_agg(f.team, ' ') FROM feed f
-                          WHERE f.collection = r.collection AND f.id = r.id AND NOT f.removed), '')
+                          WHERE f.collection = r.collection AND f.id = r.id AND NOT f.removed), ''), 0::int8
             FROM records r
             WHERE (r.collection, r.id) IN (
                 SELECT * FROM unnest(\(keys.map(\.collection))::text[], \(keys.map(\.id))::text[]))
+            UNION ALL
+            SELECT 's', s.collection, s.id, '', '', NULL::bytea, '', s.scope, 0::int8 FROM records s
+            WHERE s.collection = 'subjects' AND s.id = ANY(\(Array(subjects))::text[])
+            UNION ALL
+            SELECT 't', '', t.name, '', '', NULL::bytea, '', '', t.last_seq FROM teams t WHERE t.name = \(team)
             """,
             logger: logger)
         var states: [RecordKey: StoredState] = [:]
-        var wanted = subjects
-        for try await (collection, id, home, body, subject, readers) in storedRows.decode(
-            (String, String, String, String, String, String).self)
+        var storedScopes: [String: Set<String>] = [:]
+        var teamSeq: Int64?
+        var storedSubjects: Set<String> = []
+        for try await (kind, collection, id, home, text, sealed, subject, readers, seq) in storedRows.decode(
+            (String, String, String, String, String, ByteBuffer?, String, String, Int64).self)
         {
-            let key = RecordKey(collection: collection, id: id)
-            states[key] = StoredState(body: Data(body.utf8), home: home, readers: RecordRouting.scope(column: readers))
-            if !subject.isEmpty { wanted.insert(subject) }
+            switch kind {
+            case "s":
+                storedScopes[id] = RecordRouting.scope(column: readers)
+            case "t":
+                teamSeq = seq
+            default:
+                let key = RecordKey(collection: collection, id: id)
+                let body = try openedBody(text: text, sealed: sealed, home: home, key: key)
+                states[key] = StoredState(body: body, home: home, readers: RecordRouting.scope(column: readers))
+                if let subject = storedSubject(column: subject, body: body, key: key) { storedSubjects.insert(subject) }
+            }
         }
-        var storedScopes = try await subjectScopes(connection, ids: wanted)
+        if let team, teamSeq == nil { throw StorageError.teamNotFound(team) }
+        // Every subject looked up so far, found or not: none is read twice (nothing changes under the lock).
+        var lookedUp = subjects
+        let extra = storedSubjects.subtracting(lookedUp)
+        storedScopes.merge(try await subjectScopes(connection, ids: extra)) { old, _ in old }
+        lookedUp.formUnion(extra)
 
         var planner = FeedPlanner()
         var outcomes: [Outcome] = []
@@ -96,101 +108,124 @@ extension PostgresStorage {
             planner.write(key, home: home, readers: state?.readers ?? [], routing: routing)
             written.append((key, home, body, routing))
         }
-        let missing = planner.subjectsToLookUp.subtracting(storedScopes.keys)
+        let missing = planner.subjectsToLookUp.subtracting(lookedUp)
         storedScopes.merge(try await subjectScopes(connection, ids: missing)) { old, _ in old }
         for id in planner.subjectsToLookUp { planner.subjectScope(id, is: storedScopes[id]) }
-        for subject in planner.subjectsToFanOut {
+        let fanOut = planner.subjectsToFanOut
+        if !fanOut.isEmpty {
+            // The subject column holds the id, or its blind index in an encrypted database.
+            let subjectOfColumn = Dictionary(fanOut.map { (subjectColumn($0), $0) }) { first, _ in first }
             let notes = try await connection.query(
                 """
-                SELECT r.id, r.team, r.scope,
+                SELECT r.subject, r.id, r.team, r.scope,
                     coalesce((SELECT string_agg(f.team, ' ') FROM feed f
                               WHERE f.collection = r.collection AND f.id = r.id AND NOT f.removed), '')
-                FROM records r WHERE r.collection = 'notes' AND r.subject = \(subject)
+                FROM records r WHERE r.collection = 'notes' AND r.subject = ANY(\(Array(subjectOfColumn.keys))::text[])
                 """,
                 logger: logger)
-            for try await (id, home, scope, readers) in notes.decode((String, String, String, String).self) {
-                planner.fanOut(
-                    note: RecordKey(collection: ScopeFields.notes, id: id), home: home,
-                    readers: RecordRouting.scope(column: readers), scope: RecordRouting.scope(column: scope),
-                    subject: subject)
+            var notesOf: [String: [(id: String, home: String, scope: String, readers: String)]] = [:]
+            for try await (column, id, home, scope, readers) in notes.decode(
+                (String, String, String, String, String).self)
+            {
+                guard let subject = subjectOfColumn[column] else { continue }
+                notesOf[subject, default: []].append((id, home, scope, readers))
+            }
+            for subject in fanOut {
+                for note in notesOf[subject] ?? [] {
+                    planner.fanOut(
+                        note: RecordKey(collection: ScopeFields.notes, id: note.id), home: note.home,
+                        readers: RecordRouting.scope(column: note.readers),
+                        scope: RecordRouting.scope(column: note.scope), subject: subject)
+                }
             }
         }
 
-        if !written.isEmpty {
-            // closed_at: when the course first closed; kept while it stays closed (``Retention``).
-            try await connection.query(
-                """
+        // Sealed (or not) here, so a body leaves the process only as its envelope (PostgresStorage+Sealing).
+        let stored = try written.map { try storedForm(of: $0.body, home: $0.home, key: $0.key) }
+        // Feed positions are numbered in the statement, per team in the planner's order, after the team's position;
+        // writes to a team that does not exist are dropped, and so are their removals' audit events.
+        let writes = planner.writes
+        var removals: [String: [String]] = [:]
+        for write in writes where write.removed { removals[write.team, default: []].append(write.key.description) }
+        let removalTeams = removals.keys.sorted()
+        let date = event.at
+        let rows = try await connection.query(
+            """
+            WITH stored AS (
                 INSERT INTO records (
-                    collection, id, team, body, seq, scope, subject, min_version, access_ends, closed_at)
-                SELECT u.c, u.i, u.h, u.b, 0, u.s, nullif(u.j, ''), u.v, nullif(u.a, ''),
+                    collection, id, team, body, sealed, seq, scope, subject, min_version, access_ends, closed_at)
+                SELECT u.c, u.i, u.h, u.b, nullif(u.x, ''::bytea), 0, u.s, nullif(u.j, ''), u.v, nullif(u.a, ''),
                     CASE WHEN u.z THEN \(date)::timestamptz END
                 FROM unnest(\(written.map(\.key.collection))::text[], \(written.map(\.key.id))::text[],
-                            \(written.map(\.home))::text[], \(written.map { String(decoding: $0.body, as: UTF8.self) })::text[],
-                            \(written.map(\.routing.scopeColumn))::text[], \(written.map { $0.routing.subject ?? "" })::text[],
+                            \(written.map(\.home))::text[], \(stored.map(\.text))::text[],
+                            \(stored.map(\.sealed))::bytea[],
+                            \(written.map(\.routing.scopeColumn))::text[],
+                            \(written.map { $0.routing.subject.map(subjectColumn) ?? "" })::text[],
                             \(written.map { $0.routing.minimumVersion })::int8[],
                             \(written.map { $0.routing.accessEnds ?? "" })::text[],
-                            \(written.map(\.routing.closedCourse))::bool[]) AS u(c, i, h, b, s, j, v, a, z)
-                ON CONFLICT (collection, id) DO UPDATE SET body = EXCLUDED.body, scope = EXCLUDED.scope,
+                            \(written.map(\.routing.closedCourse))::bool[]) AS u(c, i, h, b, x, s, j, v, a, z)
+                ON CONFLICT (collection, id) DO UPDATE SET body = EXCLUDED.body, sealed = EXCLUDED.sealed,
+                    scope = EXCLUDED.scope,
                     subject = EXCLUDED.subject, min_version = EXCLUDED.min_version, access_ends = EXCLUDED.access_ends,
                     closed_at = CASE WHEN EXCLUDED.closed_at IS NULL THEN NULL
                         ELSE coalesce(records.closed_at, EXCLUDED.closed_at) END
-                """,
-                logger: logger)
-        }
-        let writes = planner.writes
-        var positions = try await lastSeqs(connection, teams: Set(writes.map(\.team)))
-        var feed: [(team: String, key: RecordKey, seq: Int64, removed: Bool)] = []
-        var removals: [String: [String]] = [:]
-        for write in writes {
-            guard let last = positions[write.team] else { continue }
-            positions[write.team] = last + 1
-            feed.append((write.team, write.key, last + 1, write.removed))
-            if write.removed { removals[write.team, default: []].append(write.key.description) }
-        }
-        if !feed.isEmpty {
-            try await connection.query(
-                """
-                INSERT INTO feed (team, collection, id, seq, removed)
-                SELECT * FROM unnest(\(feed.map(\.team))::text[], \(feed.map(\.key.collection))::text[],
-                                     \(feed.map(\.key.id))::text[], \(feed.map(\.seq))::int8[], \(feed.map(\.removed))::bool[])
+            ),
+            numbered AS (
+                SELECT w.t, w.c, w.i, w.r, teams.last_seq + row_number() OVER (PARTITION BY w.t ORDER BY w.o) AS s
+                FROM unnest(\(writes.map(\.team))::text[], \(writes.map(\.key.collection))::text[],
+                            \(writes.map(\.key.id))::text[], \(writes.map(\.removed))::bool[],
+                            \(writes.indices.map(Int64.init))::int8[]) AS w(t, c, i, r, o)
+                JOIN teams ON teams.name = w.t
+            ),
+            entries AS (
+                INSERT INTO feed (team, collection, id, seq, removed) SELECT t, c, i, s, r FROM numbered
                 ON CONFLICT (team, collection, id) DO UPDATE SET seq = EXCLUDED.seq, removed = EXCLUDED.removed
-                """,
-                logger: logger)
-            let touched = Set(feed.map(\.team)).sorted()
-            try await connection.query(
-                """
-                UPDATE teams SET last_seq = u.s
-                FROM unnest(\(touched)::text[], \(touched.map { positions[$0]! })::int8[]) AS u(n, s)
-                WHERE teams.name = u.n
-                """,
-                logger: logger)
-        }
-        for (name, ids) in removals.sorted(by: { $0.key < $1.key }) {
-            try await Self.insertAudit(
-                AuditEvent(
-                    at: date, action: .remove, deviceID: nil, adviser: nil, team: name, recordIDs: ids,
-                    detail: "access ended"),
-                connection: connection, logger: logger)
-        }
-        return PushApplied(outcomes: outcomes, written: written.count, lastSeq: 0)
+            ),
+            positions AS (
+                UPDATE teams SET last_seq = m.s FROM (SELECT t, max(s) AS s FROM numbered GROUP BY t) AS m
+                WHERE teams.name = m.t RETURNING teams.name, teams.last_seq
+            ),
+            device AS (
+                INSERT INTO device_positions (device_id, team, seq)
+                SELECT \(position?.device), \(team), \(position?.seq) WHERE \(position?.seq)::int8 IS NOT NULL
+                ON CONFLICT (device_id, team) DO UPDATE SET seq = EXCLUDED.seq
+            ),
+            audited AS (
+                INSERT INTO audit_log (at, action, device_id, adviser, team, record_ids, outcome, detail)
+                SELECT e.at, e.action, e.device_id, e.adviser, e.team, e.record_ids, e.outcome, e.detail FROM (
+                    SELECT 0 AS o, m.n AS n, \(date)::timestamptz AS at, \(AuditAction.remove.rawValue)::text AS action,
+                        NULL::text AS device_id, NULL::text AS adviser, m.t AS team, m.j AS record_ids,
+                        'ok'::text AS outcome, 'access ended'::text AS detail
+                    FROM unnest(\(removalTeams)::text[],
+                                \(removalTeams.map { AuditEvent.encodeRecordIDs(removals[$0] ?? []) })::text[],
+                                \(removalTeams.indices.map(Int64.init))::int8[]) AS m(t, j, n)
+                    WHERE EXISTS (SELECT 1 FROM teams WHERE teams.name = m.t)
+                    UNION ALL
+                    SELECT 1, 0, \(date)::timestamptz, \(event.action.rawValue)::text, \(event.deviceID)::text,
+                        \(event.adviser)::text, \(event.team)::text,
+                        \(AuditEvent.encodeRecordIDs(event.recordIDs))::text,
+                        \(event.outcome)::text, \(event.detail)::text
+                ) AS e ORDER BY e.o, e.n
+            )
+            SELECT name, last_seq FROM positions
+            """,
+            logger: logger)
+        var lastSeq = teamSeq ?? 0
+        for try await (name, seq) in rows.decode((String, Int64).self) where name == team { lastSeq = seq }
+        return PushApplied(outcomes: outcomes, written: written.count, lastSeq: lastSeq)
     }
 
-    private func lastSeqs(_ connection: PostgresConnection, teams: Set<String>) async throws -> [String: Int64] {
-        guard !teams.isEmpty else { return [:] }
-        let rows = try await connection.query(
-            "SELECT name, last_seq FROM teams WHERE name = ANY(\(Array(teams))::text[])", logger: logger)
-        var result: [String: Int64] = [:]
-        for try await (name, seq) in rows.decode((String, Int64).self) { result[name] = seq }
-        return result
-    }
-
-    private func subjectScopes(_ connection: PostgresConnection, ids: Set<String>) async throws -> [String: Set<String>] {
+    private func subjectScopes(
+        _ connection: PostgresConnection, ids: Set<String>
+    ) async throws -> [String: Set<String>] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await connection.query(
             "SELECT id, scope FROM records WHERE collection = 'subjects' AND id = ANY(\(Array(ids))::text[])",
             logger: logger)
         var result: [String: Set<String>] = [:]
-        for try await (id, scope) in rows.decode((String, String).self) { result[id] = RecordRouting.scope(column: scope) }
+        for try await (id, scope) in rows.decode((String, String).self) {
+            result[id] = RecordRouting.scope(column: scope)
+        }
         return result
     }
 
@@ -208,7 +243,8 @@ extension PostgresStorage {
             let allEntries = version >= 2
             let rows = try await connection.query(
                 """
-                SELECT f.collection, f.id, CASE WHEN f.removed THEN '' ELSE r.body END, f.seq, f.removed
+                SELECT f.collection, f.id, r.team, CASE WHEN f.removed THEN '' ELSE r.body END,
+                    CASE WHEN f.removed THEN NULL ELSE r.sealed END, f.seq, f.removed
                 FROM feed f JOIN records r ON r.collection = f.collection AND r.id = f.id
                 WHERE f.team = \(team) AND f.seq > \(after)
                     AND (\(allEntries) OR (NOT f.removed AND r.min_version <= \(Int64(version))))
@@ -217,14 +253,17 @@ extension PostgresStorage {
                 logger: logger)
             var records: [StoredRecord] = []
             var hasMore = false
-            for try await (collection, id, body, seq, removed) in rows.decode((String, String, String, Int64, Bool).self) {
+            for try await (collection, id, home, text, sealed, seq, removed) in rows.decode(
+                (String, String, String, String, ByteBuffer?, Int64, Bool).self)
+            {
                 if records.count == limit {
                     hasMore = true
                     continue
                 }
-                records.append(
-                    StoredRecord(
-                        key: RecordKey(collection: collection, id: id), body: Data(body.utf8), seq: seq, removed: removed))
+                let key = RecordKey(collection: collection, id: id)
+                // A removal carries no body, sealed or not.
+                let body = removed ? Data() : try openedBody(text: text, sealed: sealed, home: home, key: key)
+                records.append(StoredRecord(key: key, body: body, seq: seq, removed: removed))
             }
             var event = audit
             event.team = team

@@ -6,21 +6,31 @@ import SyncProtocol
 
 /// The shared storage backend: PostgreSQL through a postgres-nio `PostgresClient` connection pool.
 ///
-/// Several server processes may use one database. A push takes a row lock on its team
-/// (`SELECT ... FOR UPDATE`), so pushes to one team are serialized across processes: sequence numbers
-/// are handed out and committed in increasing order, and a pull that has seen number *n* has seen
-/// every number below it.
+/// Several server processes may use one database. A write that routes records (a push, the server's own writes)
+/// takes one advisory transaction lock (``writeLockKey``), so writes are serialized across processes: sequence
+/// numbers are handed out and committed in increasing order, and a pull that has seen number *n* has seen every
+/// number below it. A push is usually five round trips: `BEGIN`, the lock, one read, one write, `COMMIT`.
+///
+/// With a ``RecordSealer`` every record body is sealed (AES-256-GCM) before it leaves the process, and a note's
+/// subject is stored as its blind index: see PostgresStorage+Sealing.swift for what is and is not encrypted.
 public final class PostgresStorage: SyncStorage {
     let client: PostgresClient
     let logger: Logger
+    /// Seals record bodies, or `nil` for a database whose records are stored in the clear.
+    let sealer: RecordSealer?
+    /// The database URL without its password, for messages.
+    let databaseName: String
 
     /// Creates a client for `url` (`postgres://user[:password]@host[:port]/database[?sslmode=disable]`).
-    /// Nothing connects until ``run()`` runs and a query needs a connection.
-    public init(url: String, maximumConnections: Int = 20, logger: Logger) throws {
+    /// Nothing connects until ``run()`` runs and a query needs a connection. With `sealer`, record bodies are
+    /// encrypted; ``migrate()`` refuses a database encrypted under another key, or holding records in the clear.
+    public init(url: String, maximumConnections: Int = 20, sealer: RecordSealer? = nil, logger: Logger) throws {
         var configuration = try Self.configuration(from: url)
         configuration.options.maximumConnections = maximumConnections
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
+        self.sealer = sealer
+        self.databaseName = StorageLocation.postgres(url: url).description
     }
 
     /// Runs the connection pool until cancelled or shut down gracefully.
@@ -178,21 +188,20 @@ public final class PostgresStorage: SyncStorage {
     }
 
     public func device(tokenDigest: String) async throws -> DeviceIdentity? {
-        try await client.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT d.id, d.replica, d.adviser, d.revoked_at IS NOT NULL, a.can_purge, d.earlier_replicas
-                FROM devices d JOIN advisers a ON a.name = d.adviser WHERE d.token_digest = \(tokenDigest)
-                """,
-                logger: logger)
-            var found: (String, String, String, Bool, Bool, String)?
-            for try await row in rows.decode((String, String, String, Bool, Bool, String).self) { found = row }
-            guard let (id, replica, adviser, revoked, canPurge, earlier) = found else { return nil }
-            let teams = try await Self.teams(ofAdviser: adviser, connection: connection, logger: logger)
-            return DeviceIdentity(
-                deviceID: id, replica: replica, adviser: adviser, teams: teams, revoked: revoked, canPurge: canPurge,
-                earlierReplicas: EarlierReplicas.parse(earlier))
-        }
+        // One round trip: every request of a device starts here.
+        let rows = try await client.query(
+            """
+            SELECT d.id, d.replica, d.adviser, d.revoked_at IS NOT NULL, a.can_purge, d.earlier_replicas,
+                ARRAY(SELECT m.team FROM memberships m WHERE m.adviser = d.adviser)
+            FROM devices d JOIN advisers a ON a.name = d.adviser WHERE d.token_digest = \(tokenDigest)
+            """,
+            logger: logger)
+        var found: (String, String, String, Bool, Bool, String, [String])?
+        for try await row in rows.decode((String, String, String, Bool, Bool, String, [String]).self) { found = row }
+        guard let (id, replica, adviser, revoked, canPurge, earlier, teams) = found else { return nil }
+        return DeviceIdentity(
+            deviceID: id, replica: replica, adviser: adviser, teams: Set(teams), revoked: revoked, canPurge: canPurge,
+            earlierReplicas: EarlierReplicas.parse(earlier))
     }
 
     public func devices() async throws -> [DeviceInfo] {

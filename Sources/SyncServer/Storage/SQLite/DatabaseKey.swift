@@ -8,7 +8,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The key that encrypts the server's embedded SQLite database at rest, read from a key file.
+/// The key that encrypts the server's embedded SQLite database at rest, read from a key file; in a PostgreSQL
+/// database the same key seals each record instead (``recordSealer``).
 ///
 /// A key file is one line of text, `fieldsync-server-key-v1 KEY ID CHECK`: the 256-bit key (64 hex digits),
 /// the 16-byte database id (32 hex digits, not secret: it is stored in the clear at the start of the database
@@ -31,16 +32,19 @@ public final class DatabaseKey: @unchecked Sendable {
     let slot: String
     /// The database id, as stored in the clear in bytes 0–15 of the encrypted database file.
     let databaseID: [UInt8]
+    /// The per-record sealing derived from the same key, for a PostgreSQL database (see ``RecordSealer``).
+    public let recordSealer: RecordSealer
     private let released = Mutex(false)
 
     static let header = "fieldsync-server-key-v1"
     static let keyByteCount = 32
     static let databaseIDByteCount = 16
 
-    private init(keyFile: String, slot: String, databaseID: [UInt8]) {
+    private init(keyFile: String, slot: String, databaseID: [UInt8], recordSealer: RecordSealer) {
         self.keyFile = keyFile
         self.slot = slot
         self.databaseID = databaseID
+        self.recordSealer = recordSealer
     }
 
     /// Writes a new random key and database id to a new file, mode 0600; never replaces an existing file.
@@ -120,7 +124,9 @@ public final class DatabaseKey: @unchecked Sendable {
             throw .keyFile(path, reason: "cannot install the key: \(String(cString: fieldvfs_errstr(code)))")
         }
         let slot = String(decoding: slotID.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return DatabaseKey(keyFile: path, slot: slot, databaseID: Array(secret[keyByteCount...]))
+        return DatabaseKey(
+            keyFile: path, slot: slot, databaseID: Array(secret[keyByteCount...]),
+            recordSealer: RecordSealer(key: secret[0..<keyByteCount], keyFile: path))
     }
 
     /// Wipes the key from the VFS. Close every connection that uses it first.
