@@ -58,6 +58,18 @@ struct LanguageTests {
         #expect(try fieldcli("search", "nowhere", locale: Self.danish).stdout == "Intet fundet.\n")
     }
 
+    @Test func syncAndEnrolmentSpeakDanishToo() throws {
+        let unenrolled = try fieldcli("sync", locale: Self.danish)
+        #expect(unenrolled.status == 64)
+        #expect(unenrolled.stderr.contains("enheden er ikke tilmeldt"), "\(unenrolled.stderr)")
+        // Port 9 on loopback: nothing listens, the connection is refused at once.
+        let offline = try fieldcli("enroll", "--server", "http://127.0.0.1:9", "--code", "X", locale: Self.danish)
+        #expect(offline.status == 8)
+        #expect(offline.stderr.contains("tilmeldingen mislykkedes: kan ikke nå http://127.0.0.1:9"), "\(offline.stderr)")
+        let english = try fieldcli("sync", locale: ["LANG": "C.UTF-8"])
+        #expect(english.stderr.contains("this device is not enrolled"))
+    }
+
     @Test func theExportIsInPlainDanish() throws {
         let export = try fieldcli("export", "--subject", "ung-0142", locale: Self.danish)
         expectSuccess(export)

@@ -37,41 +37,31 @@ func syncFailure(_ error: any Error, server: String, queued: Int?) -> CLIError {
     } ?? error as? SyncTransportError
     if let transport {
         switch transport.kind {
-        case .cannotConnect: reason = "cannot reach \(server): \(transport.message)"
-        case .unreachable, .timedOut: reason = "the connection to \(server) failed or timed out, even after retrying"
+        case .cannotConnect: reason = Text.cannotReach(server, transport.message)
+        case .unreachable, .timedOut: reason = Text.connectionFailed(server)
         case .server(let status, let body):
             reason = status == 401
-                ? "the server no longer accepts this device (revoked or unknown): ask your administrator for a new "
-                    + "enrolment code and run 'fieldcli enroll' again; it keeps every note on this device"
-                : "the server refused: \(body.message) (\(body.code))"
-                    + (body.code == .forbiddenScope || body.code == .consentRequired
-                        ? " — undo the share ('fieldcli subject unshare SUBJECT --team TEAM') or ask your "
-                            + "administrator to make the teams partners" : "")
-        case .invalidResponse: reason = "the server's answer was not understood (\(transport.message))"
+                ? Text.deviceNotAccepted
+                : Text.serverRefused(
+                    body.message, code: body.code.rawValue,
+                    shareHint: body.code == .forbiddenScope || body.code == .consentRequired)
+        case .invalidResponse: reason = Text.answerNotUnderstood(transport.message)
         }
     } else if let syncError = error as? SyncError, case .teamAccessEnded(let team) = syncError.reason {
         // Not a failure to retry: the adviser left the team, and the team's records left this device.
         let removed = syncError.partial.removed
         let aside = syncError.partial.setAside
-        return CLIError(
-            "you are no longer a member of team \(team): \(removed) record\(removed == 1 ? "" : "s") removed from "
-                + "this device (access ended)"
-                + (aside > 0 ? "; \(aside) with unsynced changes kept aside: see 'fieldcli status --set-aside'" : ""),
-            status: .syncFailed)
+        return CLIError(Text.noLongerMember(team, removed: removed, aside: aside), status: .syncFailed)
     } else if let syncError = error as? SyncError, case .replicaRolledBack = syncError.reason {
         // The server holds later changes from this device than the store does: the store was put back from an
         // older copy. Pushing on would overwrite those changes, so the server refuses; nothing is lost either way.
-        reason = "the server has later changes from this device than this store holds (was the store restored from "
-            + "a backup or copied?); nothing was lost, but this store cannot sync as it is: keep it and ask your "
-            + "administrator (continuing as a new device is not supported yet)"
+        reason = Text.storeRolledBack
     } else if let syncError = error as? SyncError {
         reason = syncError.description
     } else {
         return CLIError.from(error)
     }
-    let kept = queued.map { $0 == 1 ? "your 1 change stays queued" : "your \($0) changes stay queued" }
-        ?? "your changes stay queued"
-    return CLIError("sync failed: \(reason); \(kept) for the next sync", status: .syncFailed)
+    return CLIError(Text.syncFailed(reason, queued: queued), status: .syncFailed)
 }
 
 struct Enroll: AsyncParsableCommand {
@@ -155,13 +145,10 @@ struct Enroll: AsyncParsableCommand {
         if reenrolling {
             try store.reenrol(as: replica, enrolment: enrolment, token: response.token)
             let queued = try store.outboxCount()
-            print(
-                "Enrolled again as device \(response.deviceID) in team \(chosen); the previous enrolment no longer "
-                    + "works. \(queued == 1 ? "1 unsynced change is" : "\(queued) unsynced changes are") kept and will "
-                    + "be sent by 'fieldcli sync'.")
+            print(Text.enrolledAgain(response.deviceID, team: chosen, queued: queued))
         } else {
             try store.saveEnrolment(enrolment, token: response.token)
-            print("Enrolled as device \(response.deviceID) in team \(chosen). Run 'fieldcli sync' to sync.")
+            print(Text.enrolled(response.deviceID, team: chosen))
         }
     }
 
@@ -169,17 +156,12 @@ struct Enroll: AsyncParsableCommand {
     private func confirmReplacing(_ current: Enrolment, queued: Int) throws {
         guard !yes else { return }
         guard let terminal = Terminal.open() else {
-            throw CLIError(
-                "this store is already enrolled (device \(current.deviceID)); replacing the enrolment needs --yes "
-                    + "when there is no terminal to ask on", status: .usage)
+            throw CLIError(Text.alreadyEnrolledNeedsYes(current.deviceID), status: .usage)
         }
         defer { terminal.close() }
-        let kept = queued == 1 ? "its 1 unsynced change is" : "its \(queued) unsynced changes are"
-        terminal.say(
-            "This store is enrolled as device \(current.deviceID) with \(current.serverURL). Enrolling again keeps "
-                + "every note on this device; \(kept) sent under the new enrolment.\n")
-        guard terminal.confirm("Enrol again? [y/N] ") else {
-            throw CLIError("not enrolled again; the current enrolment stays", status: .usage)
+        terminal.say(Text.enrolAgainQuestion(current.deviceID, server: current.serverURL, queued: queued))
+        guard terminal.confirm(Text.enrolAgainPrompt) else {
+            throw CLIError(Text.notEnrolledAgain, status: .usage)
         }
     }
 
@@ -197,16 +179,16 @@ struct Enroll: AsyncParsableCommand {
     static func failure(_ error: any Error, server: String) -> CLIError {
         if let transportError = error as? SyncTransportError, let body = transportError.body {
             if body.code == .unknownField {
-                return CLIError(
-                    "enrolment refused: this server is too old to enrol a device again while keeping its unsynced "
-                        + "changes; ask your administrator to update it", status: .syncFailed)
+                return CLIError(Text.serverTooOldToReenrol, status: .syncFailed)
             }
-            return CLIError("enrolment refused: \(body.message)", status: .syncFailed)
+            return CLIError(Text.enrolmentRefused(body.message), status: .syncFailed)
         }
         if let transportError = error as? SyncTransportError, transportError.kind == .cannotConnect {
-            return CLIError("enrolment failed: cannot reach \(server): \(transportError.message)", status: .syncFailed)
+            return CLIError(
+                Text.enrolmentFailed(Text.cannotReach(server, transportError.message)), status: .syncFailed)
         }
-        return CLIError("enrolment failed: \((error as? SyncTransportError)?.message ?? "\(error)")", status: .syncFailed)
+        return CLIError(
+            Text.enrolmentFailed((error as? SyncTransportError)?.message ?? "\(error)"), status: .syncFailed)
     }
 }
 
@@ -243,7 +225,7 @@ struct Sync: AsyncParsableCommand {
         let store = try storeOptions.open()
         defer { store.close() }
         guard let (enrolment, token) = try store.enrolment() else {
-            throw CLIError("this device is not enrolled: run 'fieldcli enroll --server URL --code CODE'", status: .usage)
+            throw CLIError(Text.notEnrolled, status: .usage)
         }
         let transport = try makeTransport(
             serverURL: enrolment.serverURL, token: token, caCertificate: enrolment.trustedCertificatePath)
@@ -292,21 +274,19 @@ struct Sync: AsyncParsableCommand {
                 removed: summary.removed, setAside: summary.setAside))
         } else {
             // Own changes come back in the team's change sequence; say how many received records were news.
-            print("Synced with \(enrolment.serverURL): sent \(summary.sent), received \(summary.received) "
-                  + "(\(summary.updated) new or changed), merged \(summary.merged), conflicts \(summary.conflicts).")
+            print(Text.synced(
+                enrolment.serverURL, sent: summary.sent, received: summary.received, updated: summary.updated,
+                merged: summary.merged, conflicts: summary.conflicts))
             if summary.conflicts > 0 {
-                print("Some changes need a person: see 'fieldcli conflicts'.")
+                print(Text.someNeedAPerson)
             }
             // A young person's course shared with the team no more, or handed over: gone from this device.
             if summary.removed > 0 {
-                let aside = summary.setAside > 0
-                    ? " (\(summary.setAside) with unsynced changes kept aside: see 'fieldcli status')" : ""
-                print("\(summary.removed) record\(summary.removed == 1 ? "" : "s") removed: access ended\(aside).")
+                print(Text.removedAccessEnded(summary.removed, aside: summary.setAside))
             }
             // Two devices that each created the same young person offline meet here, after the pull.
             if let duplicates = try? store.duplicateSubjects().count, duplicates > 0 {
-                print("\(duplicates) young \(duplicates == 1 ? "person has" : "people have") duplicate subjects: "
-                      + "see 'fieldcli subject list', then 'fieldcli subject merge KEEP OTHER'.")
+                print(Text.duplicateSubjectsAfterSync(duplicates))
             }
         }
     }
