@@ -2,6 +2,12 @@
 #ifndef FV_INTERNAL_H
 #define FV_INTERNAL_H
 
+/* The warnings the VFS is held to, for every file that includes this header (each one does, first of its own
+ * headers). Pragmas rather than compiler flags: SwiftPM refuses unsafe flags in a package used as a dependency. */
+#pragma clang diagnostic warning "-Wall"
+#pragma clang diagnostic warning "-Wextra"
+#pragma clang diagnostic error "-Wimplicit-function-declaration"
+
 #include <sqlite3.h>
 #include <openssl/evp.h>
 
