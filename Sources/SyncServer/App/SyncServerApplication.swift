@@ -43,16 +43,29 @@ public enum SyncServerApplication {
             // Accesses that come due (a handover's overlap) end while the server runs.
             services: [
                 StorageService(storage: storage),
-                AccessExpiryService(
-                    expiry: AccessExpiry(storage: storage), interval: configuration.accessExpiryInterval,
-                    logger: logger),
+                PeriodicService(name: "access expiry", interval: configuration.accessExpiryInterval, logger: logger) {
+                    let outcome = try await AccessExpiry(storage: storage).run()
+                    if outcome.ended > 0 {
+                        logger.notice(
+                            "access ended",
+                            metadata: ["subjects": "\(outcome.subjects)", "entries": "\(outcome.ended)"])
+                    }
+                },
                 // Courses closed longer than a team's saved retention rule are purged, daily.
                 RetentionService(
                     retention: Retention(storage: storage), interval: configuration.retentionInterval, logger: logger),
                 // Stable records lose their text bases and old deletions their content, daily (merge.md).
-                CompactionService(
-                    compaction: Compaction(storage: storage), interval: configuration.compactionInterval,
-                    logger: logger),
+                PeriodicService(name: "compaction", interval: configuration.compactionInterval, logger: logger) {
+                    let outcome = try await Compaction(storage: storage).run()
+                    if outcome.compacted > 0 {
+                        logger.notice(
+                            "compacted stable records",
+                            metadata: [
+                                "records": "\(outcome.compacted)", "bytesBefore": "\(outcome.bytesBefore)",
+                                "bytesAfter": "\(outcome.bytesAfter)",
+                            ])
+                    }
+                },
             ],
             onServerRunning: { channel in
                 let address = channel.localAddress

@@ -1,6 +1,4 @@
 import Foundation
-import Logging
-import ServiceLifecycle
 import SyncProtocol
 
 /// Drops metadata no future merge can need (merge.md, "Metadata bounds and garbage collection"): the text bases
@@ -98,32 +96,5 @@ public struct Compaction: Sendable {
             outcome.compacted += applied.outcomes.count { $0 }
         }
         return outcome
-    }
-}
-
-/// Runs ``Compaction`` every `interval` while the server serves.
-struct CompactionService: Service {
-    let compaction: Compaction
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
-            do {
-                let outcome = try await compaction.run()
-                if outcome.compacted > 0 {
-                    logger.notice(
-                        "compacted stable records",
-                        metadata: [
-                            "records": "\(outcome.compacted)", "bytesBefore": "\(outcome.bytesBefore)",
-                            "bytesAfter": "\(outcome.bytesAfter)",
-                        ])
-                }
-            } catch {
-                logger.error("compaction failed; retrying at the next interval", metadata: ["error": "\(error)"])
-            }
-        }
     }
 }

@@ -1,6 +1,4 @@
 import Foundation
-import Logging
-import ServiceLifecycle
 import SyncProtocol
 
 /// Ends teams' access to subjects when their `accessEnds` day comes (a handover's overlap, README §14.5).
@@ -55,29 +53,5 @@ public struct AccessExpiry: Sendable {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month, .day], from: date)
         return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-    }
-}
-
-/// Runs ``AccessExpiry`` every `interval` while the server serves (``SyncService/prepare()`` runs it once at
-/// start-up, after the migrations).
-struct AccessExpiryService: Service {
-    let expiry: AccessExpiry
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
-            do {
-                let outcome = try await expiry.run()
-                if outcome.ended > 0 {
-                    logger.notice(
-                        "access ended", metadata: ["subjects": "\(outcome.subjects)", "entries": "\(outcome.ended)"])
-                }
-            } catch {
-                logger.error("access expiry failed; retrying at the next interval", metadata: ["error": "\(error)"])
-            }
-        }
     }
 }
