@@ -33,13 +33,33 @@ struct Simulate: AsyncParsableCommand {
     var seeds: Int = 1
 
     @Option(name: .customLong("store-kind"), help: "Device stores: memory or encrypted (LocalStore files).")
-    var storeKind: String = "memory"
+    var storeKind: StoreKind = .memory
 
     @Option(help: "Fault profile: none, standard or harsh.")
-    var faults: String = "standard"
+    var faults: Faults = .standard
+
+    @Option(help: "What devices do: classic (each team on its own) or scopes (also shares and handovers).")
+    var workload: Workload = .scopes
+
+    @Option(
+        name: .customLong("team-size"),
+        help: ArgumentHelp("Advisers per team, as MIN-MAX (default 6-11).", valueName: "min-max"))
+    var teamSize: String?
 
     @Option(help: ArgumentHelp("The server's merge (for testing the oracle).", visibility: .hidden))
-    var merge: String = "causal"
+    var merge: ServerMerge = .causal
+
+    @Flag(
+        name: .customLong("server-forgets-narrowing"),
+        help: ArgumentHelp("A broken server that never tells a team to drop a record (for testing the oracle).",
+                           visibility: .hidden))
+    var serverForgetsNarrowing = false
+
+    @Flag(
+        name: .customLong("devices-ignore-removals"),
+        help: ArgumentHelp("Broken devices that keep records their team stopped reading (for testing the oracle).",
+                           visibility: .hidden))
+    var devicesIgnoreRemovals = false
 
     @Flag(name: .customLong("no-encode"), help: "Pass messages as values instead of JSON (faster; no byte counts).")
     var noEncode = false
@@ -78,19 +98,35 @@ struct Simulate: AsyncParsableCommand {
         if let serverDatabase, !(serverDatabase.hasPrefix("postgres://") || serverDatabase.hasPrefix("postgresql://")) {
             throw ValidationError("--server-database must be a postgres:// URL (SQLite is the default)")
         }
-        guard StoreKind(rawValue: storeKind) != nil else {
-            throw ValidationError("--store-kind must be memory or encrypted")
+        if let teamSize, Self.range(teamSize) == nil {
+            throw ValidationError("--team-size must be MIN-MAX with 1 <= MIN <= MAX, e.g. 6-11")
         }
-        guard FaultProfile.named[faults] != nil else {
-            throw ValidationError("--faults must be none, standard or harsh")
-        }
-        guard Self.merges[merge] != nil else { throw ValidationError("unknown --merge '\(merge)'") }
         if seeds < 1 { throw ValidationError("--seeds must be at least 1") }
     }
 
-    static let merges: [String: MergeFunction] = [
-        MergeFunction.standard.name: .standard, MergeFunction.lastWriterWins.name: .lastWriterWins,
-    ]
+    /// `6-11` (or `8`) as a range of at least 1.
+    static func range(_ text: String) -> ClosedRange<Int>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard (1...2).contains(parts.count), let low = parts.first ?? nil, let high = parts.last ?? nil,
+            low >= 1, low <= high
+        else { return nil }
+        return low...high
+    }
+
+    /// The fault profiles by name.
+    enum Faults: String, CaseIterable, ExpressibleByArgument {
+        case none, standard, harsh
+
+        var profile: FaultProfile { FaultProfile.named[rawValue] ?? .standard }
+    }
+
+    /// The server merges the oracle can be tested with.
+    enum ServerMerge: String, CaseIterable, ExpressibleByArgument {
+        case causal
+        case lastWriterWins = "last-writer-wins"
+
+        var function: MergeFunction { self == .causal ? .standard : .lastWriterWins }
+    }
 
     func run() async throws {
         if let server {
@@ -108,8 +144,10 @@ struct Simulate: AsyncParsableCommand {
         for offset in 0..<UInt64(seeds) {
             var options = SimulationOptions(
                 seed: first + offset, devices: devices ?? 20, operationsPerDevice: operations ?? 50,
-                storeKind: StoreKind(rawValue: storeKind)!, faults: FaultProfile.named[faults]!, faultsName: faults,
-                merge: Self.merges[merge]!, encodeMessages: !noEncode, serverDatabase: serverDatabase)
+                storeKind: storeKind, faults: faults.profile, faultsName: faults.rawValue, merge: merge.function,
+                workload: workload, advisersPerTeam: teamSize.flatMap(Self.range) ?? 6...11,
+                serverForgetsNarrowing: serverForgetsNarrowing, devicesIgnoreRemovals: devicesIgnoreRemovals,
+                encodeMessages: !noEncode, serverDatabase: serverDatabase)
             if trace { options.trace = { line in printError(line) } }
             let report = try await Simulation(options: options).run()
             if json {
@@ -193,3 +231,6 @@ extension Simulate {
         }
     }
 }
+
+extension StoreKind: ExpressibleByArgument {}
+extension Workload: ExpressibleByArgument {}
