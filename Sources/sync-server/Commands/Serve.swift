@@ -69,6 +69,14 @@ struct Serve: AsyncParsableCommand {
                 + "[env: FIELDSYNC_ANONYMOUS_RATE_PER_SECOND; default: 1]"))
     var anonymousRatePerSecond: Double?
 
+    @Option(
+        name: .customLong("body-read-timeout"),
+        help: ArgumentHelp(
+            "Seconds a request body may take to arrive before 408 request_timeout "
+                + "[env: FIELDSYNC_BODY_READ_TIMEOUT; default: 30]",
+            valueName: "seconds"))
+    var bodyReadTimeout: Int?
+
     func run() async throws {
         let logger = try storage.makeLogger(label: "fieldsync.server")
         var configuration = ServerConfiguration()
@@ -99,6 +107,12 @@ struct Serve: AsyncParsableCommand {
             limits.maxBatchRecords = value
         }
         configuration.limits = limits
+        if let seconds = bodyReadTimeout ?? Environment.value("FIELDSYNC_BODY_READ_TIMEOUT").flatMap(Int.init) {
+            guard (1...3_600).contains(seconds) else {
+                throw ValidationError("--body-read-timeout must be between 1 and 3600 seconds")
+            }
+            configuration.bodyReadTimeout = .seconds(seconds)
+        }
         if let burst = rateBurst ?? Environment.value("FIELDSYNC_RATE_BURST").flatMap(Double.init) {
             configuration.deviceRateLimit.burst = burst
         }

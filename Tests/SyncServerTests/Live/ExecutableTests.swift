@@ -8,6 +8,27 @@ import Testing
 /// processes share the database and devices alternate between them.
 @Suite("sync-server processes")
 struct ExecutableTests {
+    @Test func theBodyReadTimeoutIsConfigurable() async throws {
+        // FIELDSYNC_BODY_READ_TIMEOUT=1 (the flag's environment form): a body that stops arriving is cut off
+        // with 408 within seconds, not after the default 30.
+        let database = "sqlite:" + (try TestEnvironment.makeTemporaryDirectory().appendingPathComponent("t.sqlite").path)
+        let server = try await ServerProcess.start(
+            environment: ["FIELDSYNC_DATABASE": database, "FIELDSYNC_LOG_LEVEL": "warning",
+                          "FIELDSYNC_BODY_READ_TIMEOUT": "1"])
+        let port = try #require(URLComponents(string: server.baseURL)?.port)
+        let started = ContinuousClock.now
+        let answer = try await RawHTTPClient.exchange(
+            port: port,
+            "POST /v1/enroll HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+            readTimeout: 20)
+        #expect(answer.status == 408 && answer.errorBody?.code == .requestTimeout, "\(answer)")
+        #expect(ContinuousClock.now - started < .seconds(15), "cut off after the configured second, not the default")
+        #expect(try await server.stop() == 0)
+        // A value out of range is refused in one line before anything starts.
+        let refused = try CommandResult.run(["serve", "--database", database, "--body-read-timeout", "0"])
+        #expect(refused.status != 0 && refused.error.contains("--body-read-timeout"), "\(refused.error)")
+    }
+
     @Test(arguments: Backend.enabled)
     func adminServeAndStopProcesses(_ backend: Backend) async throws {
         let database: String
