@@ -83,6 +83,9 @@ extension LocalStore {
             guard let conflict = field.map({ name in conflicts.first { $0.field == name } })
                 ?? (conflicts.count == 1 ? conflicts.first : nil)
             else {
+                guard !conflicts.isEmpty else {
+                    throw LocalStoreError.invalidInput("no field is in conflict, only a deletion: keep or delete it")
+                }
                 let names = conflicts.map(\.field).joined(separator: ", ")
                 throw LocalStoreError.invalidInput(
                     field.map { "field '\($0)' is not in conflict (in conflict: \(names))" }
@@ -127,9 +130,15 @@ extension LocalStore {
     }
 
     /// Settles a delete-versus-edit conflict: keep the record, or delete it after all.
+    ///
+    /// - Throws: `LocalStoreError.invalidInput` when the record's conflicts are only fields (nobody deleted it).
     public func resolveDeletion(id: String, keep: Bool) throws {
         try write { db in
             let record = try loadConflicted(db, id: id)
+            // A record in a field conflict only must not be deleted (or rewritten) by settling a deletion.
+            guard record.conflicts.contains(where: { $0.fieldName == nil }) else {
+                throw LocalStoreError.invalidInput("the record was not deleted on another device: settle its fields")
+            }
             try saveRecord(db, record.resolvingDeleteConflict(keep: keep, by: replicaID), local: true)
         }
     }
