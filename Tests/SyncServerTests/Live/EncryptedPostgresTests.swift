@@ -363,21 +363,11 @@ struct ScratchPostgres {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw TestSetupError("\(path) is missing: install PostgreSQL 15 (scripts/postgres-test.sh does)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let errorReader = Thread { _ = error.fileHandleForReading.readDataToEndOfFile() }
-        errorReader.start()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestSetupError("\(tool) exited with \(process.terminationStatus)")
+        // Through the shared runner: launched from a thread of its own, both pipes drained, with a deadline.
+        let result = try ProcessRunner().run(URL(fileURLWithPath: path), arguments, timeout: 120)
+        guard result.status == 0 else {
+            throw TestSetupError("\(tool) exited with \(result.status)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return result.stdout
     }
 }
