@@ -29,8 +29,15 @@ struct PostgresRoundTripTests {
                 let start = try Data(contentsOf: log).count
                 let notes = try (0..<10).map { try ScopeAPITests.note("n\($0)", about: "s1", by: laptop.replica) }
                 #expect(try await api.push(notes, as: laptop, batchID: "b2").status == .ok)
-                try await Task.sleep(for: .milliseconds(200))
-                let text = String(decoding: try Data(contentsOf: log).dropFirst(start), as: UTF8.self)
+                // The server logs a statement as it runs it: wait (at most 10 s) until the push's COMMIT is there.
+                var text = ""
+                let deadline = ContinuousClock.now + .seconds(10)
+                repeat {
+                    text = String(decoding: try Data(contentsOf: log).dropFirst(start), as: UTF8.self)
+                    if text.contains("statement: COMMIT") { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                } while ContinuousClock.now < deadline
+                #expect(text.contains("statement: COMMIT"), "the push's COMMIT never reached the log")
                 logged.set(
                     text.split(separator: "\n").filter {
                         $0.contains("LOG:  statement: ") || $0.contains("LOG:  execute ")
