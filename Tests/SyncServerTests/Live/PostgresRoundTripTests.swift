@@ -34,10 +34,12 @@ struct PostgresRoundTripTests {
                 let deadline = ContinuousClock.now + .seconds(10)
                 repeat {
                     text = String(decoding: try Data(contentsOf: log).dropFirst(start), as: UTF8.self)
-                    if text.contains("statement: COMMIT") { break }
+                    if text.split(separator: "\n").contains(where: { $0.hasSuffix(": COMMIT") }) { break }
                     try await Task.sleep(for: .milliseconds(20))
                 } while ContinuousClock.now < deadline
-                #expect(text.contains("statement: COMMIT"), "the push's COMMIT never reached the log")
+                #expect(
+                    text.split(separator: "\n").contains(where: { $0.hasSuffix(": COMMIT") }),
+                    "the push's COMMIT never reached the log")
                 logged.set(
                     text.split(separator: "\n").filter {
                         $0.contains("LOG:  statement: ") || $0.contains("LOG:  execute ")
