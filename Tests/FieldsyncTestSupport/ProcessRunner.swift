@@ -157,12 +157,19 @@ func launchWithDefaultSignalMask(_ process: Process) throws {
         var none = sigset_t()
         sigemptyset(&none)
         pthread_sigmask(SIG_SETMASK, &none, nil)
+        // One launch at a time in the test process: Foundation's Process.run crashed (SIGSEGV in memmove) twice
+        // while many tests launched children at once with some 2,000 descriptors open.
+        launchLock.lock()
+        defer { launchLock.unlock() }
         launched.mutate { $0 = Result { try box.value.run() } }
         done.signal()
     }
     done.wait()
     try launched.value?.get()
 }
+
+/// Serializes ``launchWithDefaultSignalMask(_:)``.
+private let launchLock = NSLock()
 
 /// Hands a value that is not `Sendable` to the one thread that uses it next.
 struct UncheckedBox<Value>: @unchecked Sendable {
