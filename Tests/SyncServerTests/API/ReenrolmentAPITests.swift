@@ -17,14 +17,11 @@ struct ReenrolmentAPITests {
         return try await api.send(.post, "/v1/enroll", json: try WireCoding.encode(request))
     }
 
-    static func accepted(_ response: TestResponse) throws -> PushResult {
-        try #require(response.status == .ok, "\(response.text)")
-        return try WireCoding.decode(PushResult.self, from: response.data)
-    }
+    /// The push answers and pulls of the push-rule tests.
+    static func accepted(_ response: TestResponse) throws -> PushResult { try ClockClaimAPITests.result(response) }
 
     static func pulled(_ key: RecordKey, _ api: APIHarness, as device: EnrollResponse) async throws -> Record? {
-        let page = try WireCoding.decode(PullPage.self, from: try await api.pull(as: device).data)
-        return page.records.first { $0.key == key }
+        try await ClockClaimAPITests.pulled(key, api, as: device)
     }
 
     @Test(arguments: Backend.enabled)
