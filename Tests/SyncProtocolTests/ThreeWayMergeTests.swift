@@ -71,4 +71,58 @@ struct ThreeWayMergeTests {
                 "seed \(seed)")
         }
     }
+
+    /// A budget caps the comparison tables a series of merges may build: within it the merge is the
+    /// unbudgeted one, beyond it nothing is computed and the budget says so.
+    @Test func aBudgetBoundsTheComparisonWork() {
+        // 40 base lines, each side rewrites lines 10...29 differently apart from line 20: tables of 20 x 20.
+        let lines = (0..<40).map { "line \($0)\n" }
+        var ours = lines
+        var theirs = lines
+        for index in 10..<20 { ours[index] = "ours \(index)\n" }
+        for index in 21..<30 { theirs[index] = "theirs \(index)\n" }
+        let unbudgeted = ThreeWayMerge.merge(base: lines.joined(), ours: ours.joined(), theirs: theirs.joined())
+        #expect(unbudgeted != nil)
+
+        var ample: ThreeWayMerge.Budget? = ThreeWayMerge.Budget(cells: 10_000)
+        #expect(
+            ThreeWayMerge.merge(base: lines.joined(), ours: ours.joined(), theirs: theirs.joined(), budget: &ample)
+                == unbudgeted)
+        let spent = 10_000 - ample!.remainingCells
+        #expect(spent > 0 && spent <= 2 * 40 * 40)
+        #expect(ample!.isExhausted == false)
+
+        var scarce: ThreeWayMerge.Budget? = ThreeWayMerge.Budget(cells: spent - 1)
+        #expect(
+            ThreeWayMerge.merge(base: lines.joined(), ours: ours.joined(), theirs: theirs.joined(), budget: &scarce)
+                == nil)
+        #expect(scarce!.isExhausted)
+        #expect(scarce!.remainingCells <= spent - 1)
+    }
+
+    /// A record's conflict state paid from a budget agrees with the free one, or says it could not tell.
+    @Test func conflictCheckWithinABudget() {
+        let a = Fixture.a
+        let b = Fixture.b
+        let note = Fixture.note()
+        let clean = note.updating(
+            ["body": .text("Met at the bus station.\nWalked past the school.\nNext: call on Friday.\n")], by: a
+        ).merged(
+            with: note.updating(["body": .text("Met at the station.\nWalked past the school.\nNext: Monday.\n")], by: b))
+        let clash = note.updating(["body": .text("A.\n")], by: a).merged(
+            with: note.updating(["body": .text("B.\n")], by: b))
+        let kinds = note.updating(["kind": .string("sms")], by: a).merged(
+            with: note.updating(["kind": .string("meeting")], by: b))
+        var ample = ThreeWayMerge.Budget(cells: 1_000)
+        #expect(clean.isInConflict(spending: &ample) == false && !clean.isInConflict)
+        #expect(clash.isInConflict(spending: &ample) == true && clash.isInConflict)
+        #expect(!ample.isExhausted)
+
+        var none = ThreeWayMerge.Budget(cells: 0)
+        #expect(clean.isInConflict(spending: &none) == nil)
+        #expect(none.isExhausted)
+        // What needs no text merge is still told, after the budget ran out.
+        #expect(kinds.isInConflict(spending: &none) == true)
+        #expect(note.isInConflict(spending: &none) == false)
+    }
 }

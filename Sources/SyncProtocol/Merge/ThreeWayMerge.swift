@@ -17,14 +17,54 @@ public enum ThreeWayMerge {
     /// beyond it the merge reports an overlap rather than spend unbounded time and memory.
     public static let maxTableCells = 4_000_000
 
+    /// How much line comparison a caller lets a series of merges spend, in table cells.
+    ///
+    /// A merge's cost grows with the product of the changed regions' line counts (at most
+    /// ``ThreeWayMerge/maxTableCells`` per table, two tables per merge). A server that merges for
+    /// many records in one request bounds the sum with a budget: once a merge would exceed what is
+    /// left, it is not computed and the budget is ``isExhausted``.
+    public struct Budget: Sendable, Hashable {
+        /// The cells still available.
+        public private(set) var remainingCells: Int
+        /// Whether a merge was left uncomputed because its table did not fit in what remained.
+        public private(set) var isExhausted = false
+        /// How many merges were refused for want of cells.
+        private(set) var refusals = 0
+
+        /// A budget of `cells` table cells.
+        public init(cells: Int) {
+            remainingCells = cells
+        }
+
+        /// Takes `cells` from the budget; `false` (and exhausted) when fewer remain.
+        mutating func spend(_ cells: Int) -> Bool {
+            guard cells <= remainingCells else {
+                isExhausted = true
+                refusals += 1
+                return false
+            }
+            remainingCells -= cells
+            return true
+        }
+    }
+
     /// Merges `ours` and `theirs`, both derived from `base`; `nil` when the edits overlap.
     public static func merge(base: String, ours: String, theirs: String) -> String? {
+        var unlimited: Budget? = nil
+        return merge(base: base, ours: ours, theirs: theirs, budget: &unlimited)
+    }
+
+    /// ``merge(base:ours:theirs:)`` that spends its comparison tables from `budget` (none: no limit
+    /// but ``maxTableCells``); `nil` also when the budget ran out (then ``Budget/isExhausted``).
+    static func merge(base: String, ours: String, theirs: String, budget: inout Budget?) -> String? {
         if ours == theirs || theirs == base { return ours }
         if ours == base { return theirs }
         let baseLines = lines(of: base)
         let ourLines = lines(of: ours)
         let theirLines = lines(of: theirs)
-        guard let toOurs = matching(baseLines, ourLines), let toTheirs = matching(baseLines, theirLines) else {
+        guard let toOurs = matching(baseLines, ourLines, budget: &budget),
+            let toTheirs = matching(baseLines, theirLines, budget: &budget)
+        else {
             return nil
         }
         var output: [Substring] = []
@@ -74,8 +114,9 @@ public enum ThreeWayMerge {
     }
 
     /// For each line of `base`, the index of the line of `other` it is matched with in a longest
-    /// common subsequence, or -1. `nil` if the table would be too large.
-    static func matching(_ base: [Substring], _ other: [Substring]) -> [Int]? {
+    /// common subsequence, or -1. `nil` if the table would be too large, or larger than what is
+    /// left of `budget`.
+    static func matching(_ base: [Substring], _ other: [Substring], budget: inout Budget?) -> [Int]? {
         var result = [Int](repeating: -1, count: base.count)
         // Common prefix and suffix are matched directly: edits to notes are usually local.
         var prefix = 0
@@ -94,6 +135,7 @@ public enum ThreeWayMerge {
         let m = other.count - prefix - suffix
         guard n > 0 && m > 0 else { return result }
         guard n * m <= maxTableCells else { return nil }
+        if budget != nil, budget?.spend(n * m) != true { return nil }
         // Hash lines to integers once; the table compares integers.
         var ids: [Substring: Int32] = [:]
         var baseKeys: [Int32] = []

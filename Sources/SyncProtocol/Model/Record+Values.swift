@@ -55,6 +55,23 @@ extension Record {
         return registers.values.contains { $0.count > 1 && Record.resolve($0) == nil }
     }
 
+    /// ``isInConflict`` with the text merges it needs paid from `budget`; `nil` when the budget ran
+    /// out before the answer was known (a server bounds the merge work of one request this way).
+    public func isInConflict(spending budget: inout ThreeWayMerge.Budget) -> Bool? {
+        if isPurged { return false }
+        if presence.values.contains(true) && presence.values.contains(false) { return true }
+        var metered: ThreeWayMerge.Budget? = budget
+        defer { budget = metered! }
+        for name in registers.keys.sortedByBytes() {
+            guard let writes = registers[name], writes.count > 1 else { continue }
+            let refusals = metered!.refusals
+            if Record.resolve(writes, budget: &metered) == nil {
+                return metered!.refusals > refusals ? nil : true
+            }
+        }
+        return false
+    }
+
     /// Whether `field` is a register with concurrent writes that do not merge.
     public func isInConflict(field: String) -> Bool {
         guard !isPurged, let writes = registers[field], writes.count > 1 else { return false }
@@ -63,13 +80,19 @@ extension Record {
 
     /// The value of live writes when they agree or merge cleanly, `nil` when they conflict.
     static func resolve(_ writes: [FieldWrite]) -> FieldValue? {
+        var unlimited: ThreeWayMerge.Budget? = nil
+        return resolve(writes, budget: &unlimited)
+    }
+
+    /// ``resolve(_:)`` with its text merges paid from `budget` (`nil` when it runs out, too).
+    static func resolve(_ writes: [FieldWrite], budget: inout ThreeWayMerge.Budget?) -> FieldValue? {
         guard let first = writes.first else { return nil }
         if writes.count == 1 || writes.allSatisfy({ $0.value == first.value }) { return first.value }
         // Concurrent text edits of the same known base: fold a three-way merge in dot order.
         guard let base = first.base, case .text(var merged) = first.value else { return nil }
         for write in writes.dropFirst() {
             guard write.base == base, case .text(let theirs) = write.value,
-                let next = ThreeWayMerge.merge(base: base, ours: merged, theirs: theirs)
+                let next = ThreeWayMerge.merge(base: base, ours: merged, theirs: theirs, budget: &budget)
             else { return nil }
             merged = next
         }
