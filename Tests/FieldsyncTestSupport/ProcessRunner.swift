@@ -72,9 +72,9 @@ public struct ProcessRunner: Sendable {
             process.environment = (environment ?? ProcessInfo.processInfo.environment)
                 .merging(extraEnvironment) { _, new in new }
         }
-        let output = Pipe()
-        let errors = Pipe()
-        let input = stdin.map { _ in Pipe() }
+        let output = Pipe.closedOnExec()
+        let errors = Pipe.closedOnExec()
+        let input = stdin.map { _ in Pipe.closedOnExec() }
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = input ?? FileHandle.nullDevice
@@ -108,7 +108,8 @@ public struct ProcessRunner: Sendable {
 
         let finished = exited.wait(timeout: deadline) == .success
         if !finished { Self.terminate(process, exited: exited) }
-        let outputClosed = drained.wait(timeout: finished ? deadline : .now() + 5) == .success
+        // A child that exits just before the deadline still gets a moment for its output to be read.
+        let outputClosed = drained.wait(timeout: finished ? Swift.max(deadline, .now() + 5) : .now() + 5) == .success
         guard finished, outputClosed else {
             throw ProcessTimedOut(
                 command: command, timeout: timeout, outputStayedOpen: finished,
@@ -168,8 +169,28 @@ func launchWithDefaultSignalMask(_ process: Process) throws {
     try launched.value?.get()
 }
 
-/// Serializes ``launchWithDefaultSignalMask(_:)``.
+/// Serializes ``launchWithDefaultSignalMask(_:)`` and ``Foundation/Pipe/closedOnExec()``.
 private let launchLock = NSLock()
+
+extension Pipe {
+    /// A pipe whose two descriptors are closed in every child this process starts, except where a launch maps
+    /// them to the child's standard streams (`dup2` clears the flag).
+    ///
+    /// Foundation's pipes are inherited by every child started while they are open: a long-running server one
+    /// test started while another test's command ran kept that command's output pipe open, so its reader never
+    /// saw the end of the output ("exited but its output stayed open"). The flag is set under the launch lock,
+    /// so no launch of ours falls between creating the pipe and marking it.
+    public static func closedOnExec() -> Pipe {
+        launchLock.lock()
+        defer { launchLock.unlock() }
+        let pipe = Pipe()
+        for handle in [pipe.fileHandleForReading, pipe.fileHandleForWriting] {
+            let descriptor = handle.fileDescriptor
+            _ = fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) | FD_CLOEXEC)
+        }
+        return pipe
+    }
+}
 
 /// Hands a value that is not `Sendable` to the one thread that uses it next.
 struct UncheckedBox<Value>: @unchecked Sendable {

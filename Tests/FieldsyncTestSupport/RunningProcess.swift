@@ -31,7 +31,7 @@ public final class RunningProcess: @unchecked Sendable {
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
-        let output = Pipe()
+        let output = Pipe.closedOnExec()
         process.standardOutput = output
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
