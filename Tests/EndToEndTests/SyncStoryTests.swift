@@ -142,9 +142,29 @@ struct SyncStoryTests: FieldCLIDevices {
         let refused = try on("a", "sync", expect: 8)
         #expect(refused.stderr.contains("restored from a backup"), "\(refused.stderr)")
         #expect(refused.stderr.contains("nothing was lost"))
+        #expect(refused.stderr.contains("fieldcli enroll"))
         #expect(try on("a", "note", "show", id).stdout.contains("v2-second"))
         try on("b", "sync")
         #expect(try on("b", "note", "show", id).stdout.contains("v2-first"))
+
+        // Enrolled again, the laptop continues as a new replica: its edit made after the restore is re-made under
+        // the new id, and both edits reach both devices as one conflict (the same line changed twice).
+        try on("a", "enroll", "--server", server.url, "--code", try server.enrolmentCode(adviser: "mette"), "--yes")
+        let continued = try #require(try json(try on("a", "sync", "--json")) as? [String: Any])
+        #expect(continued["sent"] as? Int == 1)
+        try on("b", "sync")
+        for device in ["a", "b"] {
+            let conflicts = try #require(try json(try on(device, "conflicts", "--json")) as? [[String: Any]])
+            let fields = conflicts.first?["fields"] as? [[String: Any]]
+            let values = (fields?.first?["candidates"] as? [[String: Any]])?.compactMap { $0["value"] as? String }
+            #expect(Set(values ?? []) == ["v2-first", "v2-second"], "\(device)")
+        }
+        // And it syncs on as usual.
+        try on("a", "resolve", id, "--text", "v3")
+        try on("a", "sync")
+        try on("b", "sync")
+        #expect(try on("b", "note", "show", id).stdout.contains("v3"))
+        #expect((try json(try on("b", "conflicts", "--json")) as? [Any])?.isEmpty == true)
     }
 
     @Test func aRevokedDeviceIsRefusedAndAWrongCodeIsReported() throws {

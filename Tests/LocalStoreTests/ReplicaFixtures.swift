@@ -35,7 +35,8 @@ extension OutboxEntry {
     /// The server's answer for this entry when it accepted the state as pushed.
     var acceptedAsPushed: PushAcknowledgement {
         PushAcknowledgement(
-            key: RecordKey(collection: record.collection, id: record.id), marker: marker, serverRecord: nil)
+            key: RecordKey(collection: record.collection, id: record.id), marker: marker, serverRecord: nil,
+            pushedClock: record.clock)
     }
 }
 

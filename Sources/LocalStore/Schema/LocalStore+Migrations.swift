@@ -110,6 +110,29 @@ extension LocalStore {
                 """)
             try rebuildSubjectFolds(db)
         }
+        migrator.registerMigration("v5-synced-clocks") { db in
+            // Per record, the clock of what the server is known to hold (pulled states, acknowledged pushes): after
+            // a restore from a backup it tells which own operations the server had (``Record/continuing``).
+            try db.execute(sql: """
+                CREATE TABLE synced_clock (
+                    collection TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    clock TEXT NOT NULL,
+                    PRIMARY KEY (collection, id)
+                ) WITHOUT ROWID;
+                """)
+            // A record with nothing queued is on the server as it is here.
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT collection, id, state FROM record r
+                    WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.collection = r.collection AND o.id = r.id)
+                    """)
+            while let row = try rows.next() {
+                let record = try RecordCoding.decode(row["state"])
+                try storeSyncedClock(db, record.clock, collection: row["collection"], id: row["id"])
+            }
+        }
         return migrator
     }
 }

@@ -434,6 +434,9 @@ enum MetaKey {
     static let deviceToken = "device-token"
     static let lastSync = "last-sync"
     static let teamDirectory = "team-directory"
+    /// The replica id a push was refused under as rolled back (`409 replica_rolled_back`), until the store has
+    /// continued as a new replica.
+    static let rolledBackReplica = "rolled-back-replica"
 }
 
 extension LocalStore {

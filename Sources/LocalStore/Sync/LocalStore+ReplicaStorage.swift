@@ -26,6 +26,9 @@ extension LocalStore: ReplicaStorage {
             for ack in acknowledgements {
                 if let server = ack.serverRecord {
                     try mergeRemote(db, server, into: &outcome)
+                } else if let pushed = ack.pushedClock {
+                    // Accepted as it was pushed: the server's state is the pushed one.
+                    try Self.storeSyncedClock(db, pushed, collection: ack.key.collection, id: ack.key.id)
                 }
                 // Only if the record did not change again after it was read for this push.
                 try db.cachedStatement(sql: "DELETE FROM outbox WHERE collection = ? AND id = ? AND seq = ?")
@@ -68,6 +71,8 @@ extension LocalStore: ReplicaStorage {
     /// Merges a remote state into the local one, saving only a real change.
     private func mergeRemote(_ db: Database, _ remote: SyncRecord, into outcome: inout ApplyOutcome) throws {
         let key = RecordKey(collection: remote.collection, id: remote.id)
+        // The server's state only grows, so the latest one it sent is what it is known to hold.
+        try Self.storeSyncedClock(db, remote.clock, collection: remote.collection, id: remote.id)
         let local = try loadRecord(db, collection: remote.collection, id: remote.id)
         let merged = local.map { $0.merged(with: remote) } ?? remote
         if let local, local.clock.compare(remote.clock) == .concurrent {

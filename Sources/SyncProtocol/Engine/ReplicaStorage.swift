@@ -36,10 +36,33 @@ public protocol ReplicaStorage: Sendable {
     /// Called once after a sync pushed and pulled everything, so the store can remember when the last
     /// successful sync happened. The default does nothing.
     func syncCompleted(_ summary: SyncSummary) async throws
+
+    /// The server refused a push under `replica` with `409 replica_rolled_back` (README §11.3): the store lost
+    /// operations it had synced (restored from a backup, or copied). The store remembers it, so that once it
+    /// writes under a new replica id (after enrolling again) it continues as that replica; see
+    /// ``recordsToContinue()``. The default does nothing.
+    func replicaRolledBack(_ replica: ReplicaID) async throws
+
+    /// The records whose own operations must be re-made under the store's current replica id before anything
+    /// is pushed, because the store was rolled back under an earlier one (``replicaRolledBack(_:)``) and has
+    /// enrolled again since; empty otherwise (the default). The engine then reads the server's states of these
+    /// records and hands them to ``continueRecords(serverStates:)``.
+    func recordsToContinue() async throws -> Set<RecordKey>
+
+    /// Re-makes the records of ``recordsToContinue()`` with ``Record/continuing(as:insteadOf:server:acknowledged:)``
+    /// against `serverStates` (a record the server does not hold is missing), keeps them queued for push, and
+    /// forgets the roll-back, in one transaction. The default does nothing.
+    func continueRecords(serverStates: [RecordKey: Record]) async throws
 }
 
 extension ReplicaStorage {
     public func syncCompleted(_ summary: SyncSummary) async throws {}
+
+    public func replicaRolledBack(_ replica: ReplicaID) async throws {}
+
+    public func recordsToContinue() async throws -> Set<RecordKey> { [] }
+
+    public func continueRecords(serverStates: [RecordKey: Record]) async throws {}
 
     /// Refuses: a store that cannot drop its records must not pretend it did.
     public func teamAccessEnded() async throws -> ApplyOutcome {
@@ -87,12 +110,16 @@ public struct PushAcknowledgement: Hashable, Sendable {
     /// The server's merged state when it differs from what was pushed; `nil` when the server accepted
     /// the pushed state as is.
     public var serverRecord: Record?
+    /// The clock of the state pushed: the server holds everything it covers (with ``serverRecord``'s clock, if
+    /// any). A store keeps it to know, after a restore, which of its own operations the server had.
+    public var pushedClock: VersionVector?
 
     /// Creates an acknowledgement.
-    public init(key: RecordKey, marker: OutboxMarker, serverRecord: Record?) {
+    public init(key: RecordKey, marker: OutboxMarker, serverRecord: Record?, pushedClock: VersionVector? = nil) {
         self.key = key
         self.marker = marker
         self.serverRecord = serverRecord
+        self.pushedClock = pushedClock
     }
 }
 

@@ -86,8 +86,10 @@ extension SyncEngine {
             guard outcome.key == entry.record.key else {
                 throw invalid("push result for \(outcome.key) where \(entry.record.key) was sent")
             }
-            acknowledgements.append(PushAcknowledgement(key: outcome.key, marker: entry.marker,
-                                                        serverRecord: outcome.record))
+            acknowledgements.append(
+                PushAcknowledgement(
+                    key: outcome.key, marker: entry.marker, serverRecord: outcome.record,
+                    pushedClock: entry.record.clock))
         }
         return acknowledgements
     }

@@ -97,9 +97,14 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
         }
         try await checkMembership(&run)
         do {
+            try await continueAfterRollback(&run)
             try await pushAll(&run)
             try await pullAll(&run)
         } catch {
+            // The store lost operations it had synced: it must not push under this replica id again.
+            if case .replicaRolledBack = error.reason {
+                try? await storage.replicaRolledBack(configuration.replica)
+            }
             // A server that stopped speaking our version (for example after an upgrade) is asked again.
             if error.errorBody?.code == .unsupportedVersion { negotiated = nil }
             // The team refused us: the adviser may have left it since the last hello. Ask again at once.

@@ -39,11 +39,11 @@ extension Text {
     }
     static var storeRolledBack: String {
         say(en: "the server has later changes from this device than this store holds (was the store restored from "
-                + "a backup or copied?); nothing was lost, but this store cannot sync as it is: keep it and ask your "
-                + "administrator (continuing as a new device is not supported yet)",
+                + "a backup or copied?); nothing was lost: ask your administrator for a new enrolment code and run "
+                + "'fieldcli enroll' again; this device then continues as a new one and sends its changes",
             da: "serveren har nyere ændringer fra denne enhed, end lageret rummer (er det genskabt fra en "
-                + "sikkerhedskopi eller kopieret?); intet er tabt, men lageret kan ikke synkronisere, som det er: "
-                + "behold det, og kontakt din administrator (at fortsætte som en ny enhed understøttes endnu ikke)")
+                + "sikkerhedskopi eller kopieret?); intet er tabt: bed din administrator om en ny tilmeldingskode, og "
+                + "kør 'fieldcli enroll' igen; enheden fortsætter så som en ny og sender sine ændringer")
     }
     static func syncFailed(_ reason: String, queued: Int?) -> String {
         let english = queued.map { $0 == 1 ? "your 1 change stays queued" : "your \($0) changes stay queued" }
