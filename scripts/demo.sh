@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main job, end to end: a sync-server on its embedded SQLite default, two advisers' devices
 # writing notes offline, syncing, a concurrent edit that merges by itself, one that needs a person, the
-# resolution, both devices agreeing, a revoked device enrolling again without losing its queued note, and the
+# resolution, both devices agreeing, a revoked device enrolling again without losing its queued note, a device
+# restored from an older backup continuing as a new one with both versions of its note kept, and the
 # young person moving on to another organisation: a handover with consent, the receiver seeing only the
 # handover note, the sender's access ending on every device; then the server's nightly compaction.
 # Everything lives in a temporary directory.
@@ -144,6 +145,27 @@ fc enroll "${LARS[@]}" --server "$URL" --code "$CODE_LARS2" --yes
 fc sync "${LARS[@]}"
 fc sync "${METTE[@]}"
 fc note list "${METTE[@]}" --subject ung-0142
+
+step "Lars's phone is put back from an older backup: the server catches it, and enrolled again it continues as a new device"
+PLAN="$("$BIN/fieldcli" note add "${LARS[@]}" ung-0142 -k follow-up "Plan: visit the college on Tuesday.")"
+fc sync "${LARS[@]}"
+show cp -a "$WORK/lars-phone" "$WORK/lars-phone-backup"
+fc note edit "${LARS[@]}" "$PLAN" --text "Plan: visit the college on Tuesday at 10."
+fc sync "${LARS[@]}"
+# The phone is restored from the backup, which does not hold the edit it synced since; then Lars edits again.
+rm -rf "$WORK/lars-phone"
+show mv "$WORK/lars-phone-backup" "$WORK/lars-phone"
+fc note edit "${LARS[@]}" "$PLAN" --text "Plan: visit the college on Wednesday."
+fc sync "${LARS[@]}" || echo "(exit $?: refused; both edits are safe, one on the server, one on the phone)"
+CODE_LARS3="$("$BIN/sync-server" admin --database "$DB" enrolment-code --adviser lars --expires 1h | tail -1)"
+fc enroll "${LARS[@]}" --server "$URL" --code "$CODE_LARS3" --yes
+fc sync "${LARS[@]}"
+fc sync "${METTE[@]}"
+# Both edits survive, as a conflict a person settles.
+fc conflicts "${METTE[@]}"
+fc resolve "${METTE[@]}" "$PLAN" --text "Plan: visit the college on Wednesday at 10."
+fc sync "${METTE[@]}"
+fc sync "${LARS[@]}"
 
 step "Sofie moves on to the job centre: a handover with her consent"
 show "$BIN/sync-server" admin --database "$DB" create-team jobcentre
