@@ -41,8 +41,9 @@ struct FieldCLITests {
         #expect(id.count == 32)
 
         // The body comes from standard input when it is not a terminal.
-        let piped = try fieldcli("note", "add", "--subject", "ung-0142", "--kind", "phone",
-                                 stdin: "Called about the interview\nShe will go on Monday\n")
+        let piped = try fieldcli(
+            "note", "add", "--subject", "ung-0142", "--kind", "phone",
+            stdin: "Called about the interview\nShe will go on Monday\n")
         expectSuccess(piped)
         let pipedID = piped.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
@@ -96,8 +97,9 @@ struct FieldCLITests {
         #expect(try fieldcli("note", "restore", "ffffffff").status == 7)
 
         // Terminal control sequences in a (synced) note are shown, never sent to the terminal.
-        let hostile = try fieldcli("note", "add", "--subject", "ung-0142", "--kind", "sms",
-                                   "--text", "ok\u{1B}]0;retitled\u{07} and \u{9B}2J")
+        let hostile = try fieldcli(
+            "note", "add", "--subject", "ung-0142", "--kind", "sms",
+            "--text", "ok\u{1B}]0;retitled\u{07} and \u{9B}2J")
         expectSuccess(hostile)
         let hostileID = hostile.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         for output in [try fieldcli("note", "show", hostileID), try fieldcli("note", "list")] {
@@ -113,8 +115,9 @@ struct FieldCLITests {
         let quick = try fieldcli("note", "add", "ung-0142", "Texted", "about", "#Housing,", "see", "you", "-f", "3/12")
         expectSuccess(quick)
         let id = quick.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let shown = try JSONSerialization.jsonObject(
-            with: Data(try fieldcli("note", "show", id, "--json").stdout.utf8)) as? [String: Any]
+        let shown =
+            try JSONSerialization.jsonObject(
+                with: Data(try fieldcli("note", "show", id, "--json").stdout.utf8)) as? [String: Any]
         #expect(shown?["body"] as? String == "Texted about #Housing, see you")
         #expect(shown?["tags"] as? [String] == ["housing"])
         #expect(shown?["kind"] as? String == "informal")
@@ -163,10 +166,12 @@ struct FieldCLITests {
         #expect(readable.status == 64)
         #expect(readable.stderr.contains("chmod 600"))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
-        expectSuccess(try fieldcli("subject", "list", "--passphrase-file", file.path, env: ["FIELDCLI_PASSPHRASE": "x"]))
+        expectSuccess(
+            try fieldcli("subject", "list", "--passphrase-file", file.path, env: ["FIELDCLI_PASSPHRASE": "x"]))
 
         let newPassphrase = ["FIELDCLI_PASSPHRASE": "the new passphrase"]
-        let usage = try fieldcli("note", "add", "--subject", "ung-1", "--kind", "teleport", "--text", "x", env: newPassphrase)
+        let usage = try fieldcli(
+            "note", "add", "--subject", "ung-1", "--kind", "teleport", "--text", "x", env: newPassphrase)
         #expect(usage.status == 64)
         #expect(usage.stderr.contains("teleport"))
         // A mistyped command word is named as such, with the nearest command.
@@ -233,13 +238,8 @@ struct InterruptedInitTests {
         let home = try TemporaryDirectory("init-\(seed)")
         let store = home.url.appendingPathComponent("store")
         let cli = CommandRunner(environment: ["FIELDCLI_HOME": store.path, "FIELDCLI_PASSPHRASE": "a passphrase"])
-        let process = Process()
-        process.executableURL = BuiltProducts.url("fieldcli")
-        process.arguments = ["init", "--kdf-cost", "14"]
-        process.environment = cli.environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try RunningProcess(
+            BuiltProducts.url("fieldcli"), ["init", "--kdf-cost", "14"], environment: cli.environment)
         // The kill lands at a different step of init for each seed: as soon as a file of that step shows up
         // (or the process ends first), so every step is hit without guessing at timings.
         let steps: [(String) -> Bool] = [
@@ -255,8 +255,7 @@ struct InterruptedInitTests {
         while process.isRunning, Date() < deadline, !Self.files(under: home.url).contains(where: step) {
             sched_yield()
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill(SIGKILL)
 
         let names = (try? FileManager.default.contentsOfDirectory(atPath: store.path)) ?? []
         let whole = names.contains("store.db") && names.contains("store.key")
@@ -280,4 +279,3 @@ struct InterruptedInitTests {
         return top + top.flatMap { names(root.appendingPathComponent($0)) }
     }
 }
-

@@ -65,22 +65,24 @@ public struct ProcessRunner: Sendable {
         timeout: TimeInterval = 60
     ) throws -> ProcessResult {
         let command = Self.commandLine(executable, arguments)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        var childEnvironment: [String: String]?
         if environment != nil || !extraEnvironment.isEmpty {
-            process.environment = (environment ?? ProcessInfo.processInfo.environment)
+            childEnvironment = (environment ?? ProcessInfo.processInfo.environment)
                 .merging(extraEnvironment) { _, new in new }
         }
         let output = Pipe.closedOnExec()
         let errors = Pipe.closedOnExec()
         let input = stdin.map { _ in Pipe.closedOnExec() }
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input ?? FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        try launchWithDefaultSignalMask(process)
+        let nothing = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(nothing) }
+        let process = try ChildProcess(
+            executable, arguments, environment: childEnvironment,
+            stdin: input?.fileHandleForReading.fileDescriptor ?? nothing,
+            stdout: output.fileHandleForWriting.fileDescriptor, stderr: errors.fileHandleForWriting.fileDescriptor)
+        // The child holds its ends now: the reader sees the end of the output when the child (and only it) exits.
+        try? output.fileHandleForWriting.close()
+        try? errors.fileHandleForWriting.close()
+        try? input?.fileHandleForReading.close()
         let deadline = DispatchTime.now() + timeout
 
         // Both pipes drain concurrently, chunk by chunk, so a chatty child cannot block on a full pipe and a
@@ -106,8 +108,8 @@ public struct ProcessRunner: Sendable {
             }
         }
 
-        let finished = exited.wait(timeout: deadline) == .success
-        if !finished { Self.terminate(process, exited: exited) }
+        let finished = process.wait(timeout: timeout)
+        if !finished { process.terminate() }
         // A child that exits just before the deadline still gets a moment for its output to be read.
         let outputClosed = drained.wait(timeout: finished ? Swift.max(deadline, .now() + 5) : .now() + 5) == .success
         guard finished, outputClosed else {
@@ -117,8 +119,7 @@ public struct ProcessRunner: Sendable {
                 stderr: String(decoding: errData.value, as: UTF8.self))
         }
         return ProcessResult(
-            command: command, status: process.terminationStatus,
-            signalled: process.terminationReason == .uncaughtSignal,
+            command: command, status: process.terminationStatus, signalled: process.terminatedBySignal,
             stdout: String(decoding: outData.value, as: UTF8.self),
             stderr: String(decoding: errData.value, as: UTF8.self))
     }
@@ -135,42 +136,10 @@ public struct ProcessRunner: Sendable {
         }
         return ([executable.lastPathComponent] + shown).joined(separator: " ")
     }
-
-    /// SIGTERM, two seconds to exit, then SIGKILL; waits (bounded) for the exit `exited` signals.
-    static func terminate(_ process: Process, exited: DispatchSemaphore) {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        if exited.wait(timeout: .now() + 2) == .timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            _ = exited.wait(timeout: .now() + 10)
-        }
-    }
 }
 
-/// Starts `process` from a thread that blocks no signals. A child inherits the signal mask of the thread that
-/// spawns it, and the threads tests run on (Dispatch's, the cooperative pool's) block SIGTERM and most others: a
-/// child that keeps the default disposition would be deaf to the SIGTERM that stops it.
-func launchWithDefaultSignalMask(_ process: Process) throws {
-    let box = UncheckedBox(process)
-    let launched = Locked<Result<Void, any Error>?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    Thread.detachNewThread {
-        var none = sigset_t()
-        sigemptyset(&none)
-        pthread_sigmask(SIG_SETMASK, &none, nil)
-        // One launch at a time in the test process: Foundation's Process.run crashed (SIGSEGV in memmove) twice
-        // while many tests launched children at once with some 2,000 descriptors open.
-        launchLock.lock()
-        defer { launchLock.unlock() }
-        launched.mutate { $0 = Result { try box.value.run() } }
-        done.signal()
-    }
-    done.wait()
-    try launched.value?.get()
-}
-
-/// Serializes ``launchWithDefaultSignalMask(_:)`` and ``Foundation/Pipe/closedOnExec()``.
-private let launchLock = NSLock()
+/// Serializes ``Foundation/Pipe/closedOnExec()``.
+private let pipeLock = NSLock()
 
 extension Pipe {
     /// A pipe whose two descriptors are closed in every child this process starts, except where a launch maps
@@ -178,11 +147,11 @@ extension Pipe {
     ///
     /// Foundation's pipes are inherited by every child started while they are open: a long-running server one
     /// test started while another test's command ran kept that command's output pipe open, so its reader never
-    /// saw the end of the output ("exited but its output stayed open"). The flag is set under the launch lock,
-    /// so no launch of ours falls between creating the pipe and marking it.
+    /// saw the end of the output ("exited but its output stayed open"). ``ChildProcess`` also closes every other
+    /// descriptor in its children; the flag covers children started any other way.
     public static func closedOnExec() -> Pipe {
-        launchLock.lock()
-        defer { launchLock.unlock() }
+        pipeLock.lock()
+        defer { pipeLock.unlock() }
         let pipe = Pipe()
         for handle in [pipe.fileHandleForReading, pipe.fileHandleForWriting] {
             let descriptor = handle.fileDescriptor
@@ -192,12 +161,6 @@ extension Pipe {
     }
 }
 
-/// Hands a value that is not `Sendable` to the one thread that uses it next.
-struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
 /// Runs blocking work (waiting for a child process, reading its pipes) on a thread of its own, so async tests
 /// never hold one of the few cooperative-pool threads while they wait.
 public func onOwnThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
@@ -205,4 +168,3 @@ public func onOwnThread<Value: Sendable>(_ body: @escaping @Sendable () throws -
         Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
 }
-

@@ -16,9 +16,9 @@ import Darwin
 /// writer.kill()
 /// ```
 public final class RunningProcess: @unchecked Sendable {
-    public let process: Process
+    /// The child.
+    public let child: ChildProcess
     private let collected = Locked(Data())
-    private let exited = DispatchGroup()
     private let drained = DispatchGroup()
 
     /// Starts `executable` with `arguments`; `environment` replaces the inherited one when given, standard error
@@ -27,23 +27,15 @@ public final class RunningProcess: @unchecked Sendable {
         _ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
         stderr: FileHandle = .nullDevice
     ) throws {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment { process.environment = environment }
         let output = Pipe.closedOnExec()
-        process.standardOutput = output
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        exited.enter()
-        process.terminationHandler = { [exited] _ in exited.leave() }
-        do {
-            try launchWithDefaultSignalMask(process)
-        } catch {
-            exited.leave()
-            throw error
-        }
-        self.process = process
+        let nothing = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(nothing) }
+        // FileHandle.nullDevice has no descriptor of its own (-1).
+        let errors = stderr.fileDescriptor >= 0 ? stderr.fileDescriptor : nothing
+        child = try ChildProcess(
+            executable, arguments, environment: environment, stdin: nothing,
+            stdout: output.fileHandleForWriting.fileDescriptor, stderr: errors)
+        try? output.fileHandleForWriting.close()
         drained.enter()
         Thread.detachNewThread { [collected, drained] in
             let handle = output.fileHandleForReading
@@ -54,10 +46,16 @@ public final class RunningProcess: @unchecked Sendable {
         }
     }
 
+    /// The child's process id.
+    public var pid: Int32 { child.pid }
+
+    /// Whether a signal ended it (after it exited).
+    public var terminatedBySignal: Bool { child.terminatedBySignal }
+
     /// What it has written to standard output so far.
     public var output: Output { Output(data: collected.value) }
 
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { child.isRunning }
 
     /// Waits until `condition` holds for the output so far, the process exits, or `timeout` seconds pass
     /// (checking every 10 ms); returns whether the condition held.
@@ -65,7 +63,7 @@ public final class RunningProcess: @unchecked Sendable {
     public func wait(within timeout: TimeInterval, until condition: (Output) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while !condition(output) {
-            guard process.isRunning, Date() < deadline else { return condition(output) }
+            guard child.isRunning, Date() < deadline else { return condition(output) }
             Thread.sleep(forTimeInterval: 0.01)
         }
         return true
@@ -73,8 +71,8 @@ public final class RunningProcess: @unchecked Sendable {
 
     /// Sends `signal` (SIGKILL unless told) and waits for the exit and the end of its output (at most 10 s each).
     public func kill(_ signal: Int32 = SIGKILL) {
-        send(signal)
-        _ = exited.wait(timeout: .now() + 10)
+        child.send(signal)
+        child.wait(timeout: 10)
         _ = drained.wait(timeout: .now() + 10)
     }
 
@@ -82,20 +80,11 @@ public final class RunningProcess: @unchecked Sendable {
     /// had to be killed with SIGKILL. Safe to call again (returns the same status).
     @discardableResult
     public func stop(within timeout: TimeInterval) -> Int32? {
-        if exited.wait(timeout: .now()) == .success { return process.terminationStatus }
-        send(SIGTERM)
-        if exited.wait(timeout: .now() + timeout) == .success { return process.terminationStatus }
+        if !child.isRunning { return child.terminationStatus }
+        child.send(SIGTERM)
+        if child.wait(timeout: timeout) { return child.terminationStatus }
         kill(SIGKILL)
         return nil
-    }
-
-    private func send(_ signal: Int32) {
-        guard process.isRunning else { return }
-        #if canImport(Glibc)
-        Glibc.kill(process.processIdentifier, signal)
-        #else
-        Darwin.kill(process.processIdentifier, signal)
-        #endif
     }
 
     /// Standard output as collected: bytes, text and the number of complete lines.
@@ -106,6 +95,6 @@ public final class RunningProcess: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { kill() }
+        if child.isRunning { kill() }
     }
 }

@@ -22,13 +22,12 @@ public final class SyncServerLauncher: @unchecked Sendable {
 
     /// The running server; its standard output (the listening line) is collected on a thread of its own.
     public let child: RunningProcess
-    public var process: Process { child.process }
     /// The base URL from the listening line, e.g. `http://127.0.0.1:41234`.
     public let url: String
     /// Where the server's standard error goes, when a file was given.
     public let logURL: URL?
 
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { child.pid }
 
     /// Starts `executable` (default: the built `sync-server`) with `arguments` (e.g. `serve --listen
     /// 127.0.0.1:0 ...`) and waits at most `startDeadline` seconds for its listening line. `environment` replaces
@@ -52,7 +51,7 @@ public final class SyncServerLauncher: @unchecked Sendable {
                 command: ProcessRunner.commandLine(executable, arguments),
                 reason: stillRunning
                     ? "no listening line within \(Int(startDeadline)) s (killed)"
-                    : "exited with status \(child.process.terminationStatus) before listening",
+                    : "exited with status \(child.child.terminationStatus) before listening",
                 stdout: child.output.text, log: log.map { Self.tail(of: $0) } ?? "")
         }
         self.child = child

@@ -6,7 +6,6 @@ import Foundation
 /// The `sync-server` executable, run as a child process.
 struct ServerProcess {
     let server: SyncServerLauncher
-    var process: Process { server.process }
     /// The base URL printed by `serve` once it listens.
     var baseURL: String { server.url }
 
