@@ -17,14 +17,27 @@ struct LanguageTests {
             "TZ": "UTC",
         ])
         try expectSuccess(cli.run("fieldcli", ["init", "--kdf-cost", "12"]))
-        try expectSuccess(cli.run("fieldcli", [
-            "subject", "add", "ung-0142", "--name", "Sofie", "--status", "not-education-ready", "--consent", "yes"]))
+        try expectSuccess(
+            cli.run(
+                "fieldcli",
+                [
+                    "subject", "add", "ung-0142", "--name", "Sofie", "--status", "not-education-ready", "--consent",
+                    "yes",
+                ]))
         // A fixed date (in UTC) so the written-out dates are known; --yes because it may lie ahead or behind.
-        try expectSuccess(cli.run("fieldcli", [
-            "note", "add", "ung-0142", "Gik", "forbi", "teknisk", "skole", "-k", "walk", "-p", "havnen",
-            "--at", "2026-12-03 14:30", "-f", "2026-12-17", "--yes"]))
-        try expectSuccess(cli.run("fieldcli", [
-            "note", "add", "ung-0142", "Hej", "igen", "--at", "2026-12-04 09:05", "--yes"]))
+        try expectSuccess(
+            cli.run(
+                "fieldcli",
+                [
+                    "note", "add", "ung-0142", "Gik", "forbi", "teknisk", "skole", "-k", "walk", "-p", "havnen",
+                    "--at", "2026-12-03 14:30", "-f", "2026-12-17", "--yes",
+                ]))
+        try expectSuccess(
+            cli.run(
+                "fieldcli",
+                [
+                    "note", "add", "ung-0142", "Hej", "igen", "--at", "2026-12-04 09:05", "--yes",
+                ]))
     }
 
     func expectSuccess(_ result: CommandResult, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -52,8 +65,9 @@ struct LanguageTests {
 
         let table = try fieldcli("note", "list", locale: Self.danish)
         expectSuccess(table)
-        #expect(table.lines.first?.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-                    == ["ID", "HVORNÅR", "UNG", "TYPE", "SKREVET", "AF", "EMNEORD", "TEKST"])
+        #expect(
+            table.lines.first?.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+                == ["ID", "HVORNÅR", "UNG", "TYPE", "SKREVET", "AF", "EMNEORD", "TEKST"])
         #expect(try fieldcli("subject", "show", "ung-0142", locale: Self.danish).stdout.contains("Samtykke   givet"))
         #expect(try fieldcli("search", "nowhere", locale: Self.danish).stdout == "Intet fundet.\n")
     }
@@ -65,9 +79,16 @@ struct LanguageTests {
         // Port 9 on loopback: nothing listens, the connection is refused at once.
         let offline = try fieldcli("enroll", "--server", "http://127.0.0.1:9", "--code", "X", locale: Self.danish)
         #expect(offline.status == 8)
-        #expect(offline.stderr.contains("tilmeldingen mislykkedes: kan ikke nå http://127.0.0.1:9"), "\(offline.stderr)")
+        #expect(
+            offline.stderr.contains("tilmeldingen mislykkedes: kan ikke nå http://127.0.0.1:9"), "\(offline.stderr)")
         let english = try fieldcli("sync", locale: ["LANG": "C.UTF-8"])
         #expect(english.stderr.contains("this device is not enrolled"))
+
+        let status = try fieldcli("status", locale: Self.danish)
+        expectSuccess(status)
+        #expect(status.stdout.contains("Ikke synkroniseret"), "\(status.stdout)")
+        #expect(status.stdout.contains("Server            ikke tilmeldt"), "\(status.stdout)")
+        #expect(try fieldcli("status", locale: ["LANG": "C.UTF-8"]).stdout.contains("Server            not enrolled"))
     }
 
     @Test func theExportIsInPlainDanish() throws {
@@ -127,8 +148,9 @@ struct LanguageTests {
         #expect(terminal.waitForOutput("Slet dette notat på alle enheder i dit team? [j/N]"), "\(terminal.screen)")
         terminal.type("ja\n")
         #expect(terminal.waitForExit().map(shellStatus) == 0)
-        #expect(terminal.waitForOutput("Slettet: \(id). Fortryd med: fieldcli note restore \(id)"),
-                "\(terminal.screen)")
+        #expect(
+            terminal.waitForOutput("Slettet: \(id). Fortryd med: fieldcli note restore \(id)"),
+            "\(terminal.screen)")
     }
 
     @Test func theExportCanBeWrittenInTheYoungPersonsLanguage() throws {

@@ -31,16 +31,18 @@ func makeTransport(serverURL: String, token: String?, caCertificate: String?) th
 /// A one-line explanation of a failed sync, and the reassurance that nothing was lost.
 func syncFailure(_ error: any Error, server: String, queued: Int?) -> CLIError {
     let reason: String
-    let transport = (error as? SyncError).flatMap { syncError -> SyncTransportError? in
-        if case .transport(let transport as SyncTransportError) = syncError.reason { return transport }
-        return nil
-    } ?? error as? SyncTransportError
+    let transport =
+        (error as? SyncError).flatMap { syncError -> SyncTransportError? in
+            if case .transport(let transport as SyncTransportError) = syncError.reason { return transport }
+            return nil
+        } ?? error as? SyncTransportError
     if let transport {
         switch transport.kind {
         case .cannotConnect: reason = Text.cannotReach(server, transport.message)
         case .unreachable, .timedOut: reason = Text.connectionFailed(server)
         case .server(let status, let body):
-            reason = status == 401
+            reason =
+                status == 401
                 ? Text.deviceNotAccepted
                 : Text.serverRefused(
                     body.message, code: body.code.rawValue,
@@ -130,7 +132,8 @@ struct Enroll: AsyncParsableCommand {
         let chosen: String
         if let team {
             guard response.teams.contains(team) else {
-                throw CLIError("your adviser is not in team '\(team)' (teams: \(response.teams.joined(separator: ", ")))")
+                throw CLIError(
+                    "your adviser is not in team '\(team)' (teams: \(response.teams.joined(separator: ", ")))")
             }
             chosen = team
         } else if let current = previous?.enrolment.team, sameServer, response.teams.contains(current) {
@@ -247,7 +250,7 @@ struct Sync: AsyncParsableCommand {
                 // The pull that would remove the record comes after the push, which the refusal stops: keep the
                 // change aside and sync the rest, at most once per record queued at the start.
                 if let key = Self.recordOutOfScope(error), refused.setAside < queuedAtStart,
-                   let outcome = try store.setAsideRefusedChange(key)
+                    let outcome = try store.setAsideRefusedChange(key)
                 {
                     refused.removed += outcome.removed
                     refused.setAside += outcome.setAside
@@ -264,19 +267,22 @@ struct Sync: AsyncParsableCommand {
         progressLine.finish()
         await refreshTeamDirectory(store: store, transport: transport, team: enrolment.team)
         try? await transport.shutdown()
-        let seconds = Double(summary.duration.components.seconds)
+        let seconds =
+            Double(summary.duration.components.seconds)
             + Double(summary.duration.components.attoseconds) / 1e18
         if output.json {
-            try Output.json(Report(
-                sent: summary.sent, received: summary.received, updated: summary.updated, merged: summary.merged,
-                conflicts: summary.conflicts,
-                batches: summary.batches, pages: summary.pages, retries: summary.retries, seconds: seconds,
-                removed: summary.removed, setAside: summary.setAside))
+            try Output.json(
+                Report(
+                    sent: summary.sent, received: summary.received, updated: summary.updated, merged: summary.merged,
+                    conflicts: summary.conflicts,
+                    batches: summary.batches, pages: summary.pages, retries: summary.retries, seconds: seconds,
+                    removed: summary.removed, setAside: summary.setAside))
         } else {
             // Own changes come back in the team's change sequence; say how many received records were news.
-            print(Text.synced(
-                enrolment.serverURL, sent: summary.sent, received: summary.received, updated: summary.updated,
-                merged: summary.merged, conflicts: summary.conflicts))
+            print(
+                Text.synced(
+                    enrolment.serverURL, sent: summary.sent, received: summary.received, updated: summary.updated,
+                    merged: summary.merged, conflicts: summary.conflicts))
             if summary.conflicts > 0 {
                 print(Text.someNeedAPerson)
             }
@@ -296,7 +302,7 @@ extension Sync {
     /// The record a push was refused for because this team no longer reads it (`403 forbidden_record` naming it).
     static func recordOutOfScope(_ error: any Error) -> RecordKey? {
         guard let body = (error as? SyncError)?.errorBody, body.code == .forbiddenRecord,
-              let collection = body.details?.collection, let id = body.details?.id
+            let collection = body.details?.collection, let id = body.details?.id
         else { return nil }
         return RecordKey(collection: collection, id: id)
     }
@@ -334,11 +340,13 @@ final class ProgressLine: @unchecked Sendable {
         case .negotiating: text = "connecting"
         case .pushing:
             // On a terminal the line counts up; in a log the line is written once, as the push starts.
-            text = isTerminal
+            text =
+                isTerminal
                 ? "pushing \(progress.recordsSent)/\(progress.pendingAtStart)"
                 : "pushing \(progress.pendingAtStart) change(s)"
         case .pulling:
-            text = isTerminal || progress.recordsReceived > 0
+            text =
+                isTerminal || progress.recordsReceived > 0
                 ? "pulling: \(progress.recordsReceived) received" : "pulling"
         case .waitingToRetry: text = "waiting to retry"
         case .finished: text = "done"
@@ -384,33 +392,29 @@ struct Status: ParsableCommand {
             try showSetAside()
             return
         }
-        let (status, duplicates) = try storeOptions.withStore { store in
-            (try store.syncStatus(), try store.duplicateSubjects().count)
+        let (status, duplicates, rolledBack) = try storeOptions.withStore { store in
+            (try store.syncStatus(), try store.duplicateSubjects().count, try store.rolledBackReplica())
         }
         if output.json {
             try Output.json(status)
             return
         }
         if let unlocked = AgentClient.local()?.status(for: storeOptions.directory) {
-            let idle = unlocked.idleUntil < unlocked.until
-                ? ", or \(DateParsing.display(unlocked.idleUntil)) if unused" : ""
-            print("Unlocked until    \(DateParsing.display(unlocked.until))\(idle)")
+            let idle = unlocked.idleUntil < unlocked.until ? DateParsing.display(unlocked.idleUntil) : nil
+            print(Text.Status.unlockedUntil(DateParsing.display(unlocked.until), idleUntil: idle))
         } else {
-            print("Unlocked          no ('fieldcli unlock' asks once for the day)")
+            print(Text.Status.notUnlocked)
         }
-        print("Unsynced changes  \(status.unsyncedChanges)")
-        print("Last sync         \(status.lastSuccessfulSync.map { DateParsing.display($0) } ?? "never")")
-        print("Server            \(status.server ?? "not enrolled")")
-        if let team = status.team { print("Team              \(team)") }
-        if let device = status.deviceID { print("Device            \(device)") }
-        print("Replica           \(status.replica)")
-        print("Conflicts         \(status.conflicts)\(status.conflicts > 0 ? " (see 'fieldcli conflicts')" : "")")
-        print("Set aside         \(status.setAside)"
-              + (status.setAside > 0 ? " (access ended before they synced; see 'fieldcli status --set-aside')" : ""))
-        if duplicates > 0 {
-            print("Duplicates        \(duplicates) young \(duplicates == 1 ? "person has" : "people have") duplicate "
-                  + "subjects (see 'fieldcli subject list', then 'fieldcli subject merge KEEP OTHER')")
-        }
+        print(Text.Status.unsynced(status.unsyncedChanges))
+        print(Text.Status.lastSync(status.lastSuccessfulSync.map { DateParsing.display($0) }))
+        print(Text.Status.server(status.server))
+        if let team = status.team { print(Text.Status.team(team)) }
+        if let device = status.deviceID { print(Text.Status.device(device)) }
+        print(Text.Status.replica(status.replica))
+        if rolledBack != nil { print(Text.Status.rolledBack) }
+        print(Text.Status.conflicts(status.conflicts))
+        print(Text.Status.setAside(status.setAside))
+        if duplicates > 0 { print(Text.Status.duplicates(duplicates)) }
     }
 
     /// The records kept aside: one line each, or every field with --json.
@@ -424,15 +428,19 @@ struct Status: ParsableCommand {
             Output.table(
                 ["SET ASIDE", "RECORD", "ID", "SUBJECT", "WHY", "TEXT"],
                 records.map { record in
-                    let subject = record.collection == "subjects"
+                    let subject =
+                        record.collection == "subjects"
                         ? record.values["reference"] : record.values["subjectReference"]
                     let text = record.deleted ? "(deleted here)" : record.values["body"] ?? record.values["displayName"]
-                    return [DateParsing.display(record.setAsideAt), record.collection == "notes" ? "note" : "subject",
-                            String(record.id.prefix(8)), subject ?? "-", record.reason,
-                            Output.summary(text ?? "", width: 44)]
+                    return [
+                        DateParsing.display(record.setAsideAt), record.collection == "notes" ? "note" : "subject",
+                        String(record.id.prefix(8)), subject ?? "-", record.reason,
+                        Output.summary(text ?? "", width: 44),
+                    ]
                 })
-            print("Never sent: your team no longer reads these. 'fieldcli status --set-aside --json' shows them "
-                  + "in full.")
+            print(
+                "Never sent: your team no longer reads these. 'fieldcli status --set-aside --json' shows them "
+                    + "in full.")
         }
     }
 }
