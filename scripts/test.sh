@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, starts a throwaway PostgreSQL 15 on loopback,
-# builds the package and its tests (the benchmarks only as far as the load-mode test needs bench-load) and runs
+# The README's test command: installs what is missing, checks the formatting, starts a throwaway PostgreSQL 15 on
+# loopback, builds the package and its tests (the benchmarks only as far as the load-mode test needs bench-load) and runs
 # the whole test suite (both server backends, end-to-end tests of the real executables) and the protocol
 # conformance kit (protocol-spec/conformance/), then stops PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 [[ -x /opt/swift/usr/bin/swift ]] && export PATH="/opt/swift/usr/bin:$PATH"
+
+# The code's formatting (.swift-format, as design/style.md asks): seconds, and it fails on any finding.
+echo "test: swift format lint" >&2
+swift format lint --strict --recursive --parallel Sources Tests Benchmarks Package.swift
 
 echo "test: building (debug)" >&2
 swift build --build-tests

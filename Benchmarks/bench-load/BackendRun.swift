@@ -74,8 +74,10 @@ struct BenchSummary: Sendable, Encodable {
 
     /// The table, per-backend detail lines and the ratios, for people.
     var text: String {
-        let header = ["backend", "devices", "syncs", "requests", "req/s", "records/s", "p50 ms", "p90 ms", "p99 ms",
-                      "max ms", "failed"]
+        let header = [
+            "backend", "devices", "syncs", "requests", "req/s", "records/s", "p50 ms", "p90 ms", "p99 ms",
+            "max ms", "failed",
+        ]
         let widths = [10, 7, 7, 9, 8, 10, 7, 7, 7, 8, 6]
         func row(_ cells: [String]) -> String {
             zip(cells, widths).enumerated().map { index, pair in
@@ -93,12 +95,13 @@ struct BenchSummary: Sendable, Encodable {
         ]
         for run in runs {
             let report = run.report
-            lines.append(row([
-                run.backend.title, "\(report.devices)", "\(report.syncs)", "\(report.requests)",
-                number(report.requestsPerSecond), number(report.recordsPerSecond), number(report.latency.p50),
-                number(report.latency.p90), number(report.latency.p99), number(report.latency.max),
-                "\(report.failedRequests)",
-            ]))
+            lines.append(
+                row([
+                    run.backend.title, "\(report.devices)", "\(report.syncs)", "\(report.requests)",
+                    number(report.requestsPerSecond), number(report.recordsPerSecond), number(report.latency.p50),
+                    number(report.latency.p90), number(report.latency.p99), number(report.latency.max),
+                    "\(report.failedRequests)",
+                ]))
         }
         for backend in skipped { lines.append(row([backend, "skipped"])) }
         for run in runs { lines.append(contentsOf: detail(run)) }

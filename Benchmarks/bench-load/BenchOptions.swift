@@ -66,7 +66,9 @@ struct BenchOptions: Sendable {
             guard let next = remaining.popFirst() else { throw UsageError("\(flag) needs a value") }
             return next
         }
-        func number<T: LosslessStringConvertible & Comparable>(_ flag: String, atLeast minimum: T)
+        func number<T: LosslessStringConvertible & Comparable>(
+            _ flag: String, atLeast minimum: T
+        )
             throws(UsageError) -> T
         {
             let text = try value(flag)

@@ -25,7 +25,9 @@ enum ProcessStats {
     }
 
     /// The share of all cores that was busy between two `machineTicks()` readings (0...1).
-    static func busyShare(from before: (busy: Double, total: Double)?, to after: (busy: Double, total: Double)?)
+    static func busyShare(
+        from before: (busy: Double, total: Double)?, to after: (busy: Double, total: Double)?
+    )
         -> Double?
     {
         guard let before, let after, after.total > before.total else { return nil }

@@ -27,8 +27,9 @@ func seconds(_ duration: Duration) -> Double {
 
 let options: BenchOptions
 do {
-    guard let parsed = try BenchOptions.parse(
-        Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+    guard
+        let parsed = try BenchOptions.parse(
+            Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
     else {
         print(BenchOptions.usage)
         exit(0)
@@ -47,8 +48,9 @@ let logger: Logger = {
 
 let serverExecutable = BuiltProducts.besideRunningExecutable("sync-server")
 guard FileManager.default.isExecutableFile(atPath: serverExecutable.path) else {
-    fail("no sync-server next to bench-load (\(serverExecutable.path)): build it "
-        + "(swift build -c release --product sync-server)")
+    fail(
+        "no sync-server next to bench-load (\(serverExecutable.path)): build it "
+            + "(swift build -c release --product sync-server)")
 }
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("bench-load-\(UUID().uuidString.prefix(8))")
 do {
@@ -66,8 +68,9 @@ progress(
 /// Provisions, serves and loads one backend; the server is stopped before this returns or throws.
 @MainActor
 func run(_ backend: Backend, database: String) async throws -> BackendRun {
-    let fleet = Fleet(devices: options.devices, teamSize: options.teamSize,
-                      devicesPerAdviser: options.devicesPerAdviser)
+    let fleet = Fleet(
+        devices: options.devices, teamSize: options.teamSize,
+        devicesPerAdviser: options.devicesPerAdviser)
     let admin = AdminCommand(executable: serverExecutable, database: database)
     progress("\(backend.rawValue): provisioning \(fleet.teams.count) teams with the admin command")
     let provisionStart = ContinuousClock.now
@@ -133,8 +136,9 @@ for backend in options.backends {
         }
     case .postgres:
         guard let serverURL = options.postgresURL else {
-            print("PostgreSQL: skipped (no --postgres URL, FIELDSYNC_BENCH_POSTGRES_URL or "
-                + "FIELDSYNC_TEST_POSTGRES_URL)")
+            print(
+                "PostgreSQL: skipped (no --postgres URL, FIELDSYNC_BENCH_POSTGRES_URL or "
+                    + "FIELDSYNC_TEST_POSTGRES_URL)")
             skipped.append(Backend.postgres.title)
             continue
         }

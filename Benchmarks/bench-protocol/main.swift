@@ -13,7 +13,6 @@ let batchSize = 500
 let laptop = try ReplicaID("k3v9q2m7x1ab")
 let phone = try ReplicaID("p7hx4c2n9wqe")
 
-
 let phrases = [
     "Met Y at the station and walked past the vocational school.",
     "Agreed to visit the open day on Thursday together.",
@@ -46,15 +45,17 @@ extension String {
 }
 
 func makeNote(_ index: Int) throws -> Record {
-    try Record.create(collection: "notes", id: recordID(index), values: [
-        "subject": .reference("y-\(index % 400)"),
-        "kind": .string("walk"),
-        "occurredAt": .timestamp(Timestamp(millisecondsSince1970: 1_795_000_000_000 + Int64(index) * 60_000)),
-        "place": .string("Central station"),
-        "body": .text(body(bytes: 1_000, seed: index)),
-        "tags": .tags(["housing", "education-ready"]),
-        "author": .string("anna.k"),
-    ], by: laptop, schema: Schemas.notes)
+    try Record.create(
+        collection: "notes", id: recordID(index),
+        values: [
+            "subject": .reference("y-\(index % 400)"),
+            "kind": .string("walk"),
+            "occurredAt": .timestamp(Timestamp(millisecondsSince1970: 1_795_000_000_000 + Int64(index) * 60_000)),
+            "place": .string("Central station"),
+            "body": .text(body(bytes: 1_000, seed: index)),
+            "tags": .tags(["housing", "education-ready"]),
+            "author": .string("anna.k"),
+        ], by: laptop, schema: Schemas.notes)
 }
 
 /// The bytes of what people wrote and is still live: every live value (all candidates of a conflict), 8 bytes
@@ -263,18 +264,21 @@ for (name, bytes, time) in codingRows {
 }
 print("")
 print("end to end (engine + in-memory server, JSON both ways)   notes/s")
-print("  push of all notes, batches of \(batchSize)".padding(toLength: 57, withPad: " ", startingAt: 0)
-    + formatted(rate(Double(noteCount), pushSeconds)))
-print("  cold pull to a new device, pages of 1000".padding(toLength: 57, withPad: " ", startingAt: 0)
-    + formatted(rate(Double(noteCount), pullSeconds)))
+print(
+    "  push of all notes, batches of \(batchSize)".padding(toLength: 57, withPad: " ", startingAt: 0)
+        + formatted(rate(Double(noteCount), pushSeconds)))
+print(
+    "  cold pull to a new device, pages of 1000".padding(toLength: 57, withPad: " ", startingAt: 0)
+        + formatted(rate(Double(noteCount), pullSeconds)))
 print("")
 print("bytes on the wire per note (before compression, target overhead <= 25%)")
 print("  state                                   content   wire      overhead")
 for row in sizes {
-    print("  " + row.name.padding(toLength: 40, withPad: " ", startingAt: 0)
-        + formatted(row.content).padding(toLength: 10, withPad: " ", startingAt: 0)
-        + formatted(row.wire).padding(toLength: 10, withPad: " ", startingAt: 0)
-        + formatted(row.overhead * 100, 1) + "%")
+    print(
+        "  " + row.name.padding(toLength: 40, withPad: " ", startingAt: 0)
+            + formatted(row.content).padding(toLength: 10, withPad: " ", startingAt: 0)
+            + formatted(row.wire).padding(toLength: 10, withPad: " ", startingAt: 0)
+            + formatted(row.overhead * 100, 1) + "%")
 }
 
 let json: [String: Any] = [

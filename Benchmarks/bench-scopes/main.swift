@@ -9,8 +9,8 @@
 //
 //   bash scripts/bench-scopes.sh [--notes N] [--removed M]     (release build; defaults 100000 and 5000)
 import Foundation
-import Logging
 import LocalStore
+import Logging
 import SyncProtocol
 import SyncServer
 
@@ -32,9 +32,10 @@ let writer = try ReplicaID("benchwriter1")
 
 /// A note of about 600 bytes of text, as an adviser writes them.
 func note(_ number: Int, subject: String, sharedWith teams: Set<String>) throws -> Record {
-    let text = (0..<6).map { line in
-        "Line \(line) of note \(number): walked past the harbour and talked about the carpentry course."
-    }.joined(separator: "\n") + "\n"
+    let text =
+        (0..<6).map { line in
+            "Line \(line) of note \(number): walked past the harbour and talked about the carpentry course."
+        }.joined(separator: "\n") + "\n"
     var record = try Record.create(
         collection: "notes", id: String(format: "note-%08d", number),
         values: [
@@ -62,13 +63,18 @@ func serverPull(shared: Bool) async throws -> (seconds: Double, records: Int, pa
         team: "north", keys: [RecordKey(collection: "subjects", id: subject)], subjects: [], checkpoint: nil,
         audit: audit
     ) { _, _, _ in
-        MergeStep(newBody: Data(#"{"c":"subjects","i":"subject-1"}"#.utf8), routing: RecordRouting(scope: subjectScope), outcome: 0)
+        MergeStep(
+            newBody: Data(#"{"c":"subjects","i":"subject-1"}"#.utf8), routing: RecordRouting(scope: subjectScope),
+            outcome: 0)
     }
     var written = 0
     while written < noteCount {
-        let batch = try (written..<min(noteCount, written + 500)).map { try note($0, subject: subject, sharedWith: scopes) }
+        let batch = try (written..<min(noteCount, written + 500)).map {
+            try note($0, subject: subject, sharedWith: scopes)
+        }
         let bodies = try batch.map { try WireCoding.encode($0) }
-        let routing = RecordRouting(scope: shared ? ["north", "south"] : ["north"], subject: subject, minimumVersion: shared ? 2 : 1)
+        let routing = RecordRouting(
+            scope: shared ? ["north", "south"] : ["north"], subject: subject, minimumVersion: shared ? 2 : 1)
         _ = try await storage.applyPush(
             team: "north", keys: batch.map(\.key), subjects: [subject], checkpoint: nil, audit: audit
         ) { index, _, _ in MergeStep(newBody: bodies[index], routing: routing, outcome: 0) }
@@ -139,16 +145,28 @@ store.close()
 
 func rate(_ count: Int, _ time: Double) -> String { String(format: "%.0f/s", Double(count) / time) }
 print("bench-scopes: \(noteCount) notes on the server, \(removedCount) on the device")
-print(String(format: "server cold pull, team alone (baseline)     %7.3f s  %@  %d records, %d pages",
-             plain.seconds, rate(plain.records, plain.seconds), plain.records, plain.pages))
-print(String(format: "server cold pull, shared with a 2nd team    %7.3f s  %@  %d records, %d pages",
-             shared.seconds, rate(shared.records, shared.seconds), shared.records, shared.pages))
-print(String(format: "  ratio shared / alone                      %7.2fx  (target <= 1.10x)", shared.seconds / plain.seconds))
-print(String(format: "device: %d notes arrive (baseline)          %7.3f s  %@", removedCount, arrive, rate(removedCount, arrive)))
+print(
+    String(
+        format: "server cold pull, team alone (baseline)     %7.3f s  %@  %d records, %d pages",
+        plain.seconds, rate(plain.records, plain.seconds), plain.records, plain.pages))
+print(
+    String(
+        format: "server cold pull, shared with a 2nd team    %7.3f s  %@  %d records, %d pages",
+        shared.seconds, rate(shared.records, shared.seconds), shared.records, shared.pages))
+print(
+    String(
+        format: "  ratio shared / alone                      %7.2fx  (target <= 1.10x)", shared.seconds / plain.seconds)
+)
+print(
+    String(
+        format: "device: %d notes arrive (baseline)          %7.3f s  %@", removedCount, arrive,
+        rate(removedCount, arrive)))
 print(String(format: "device: the same notes removed              %7.3f s  %@", removal, rate(removedCount, removal)))
 print(String(format: "  ratio removal / arrival                   %7.2fx", removal / arrive))
-print("  search index: \(indexBefore.notes) notes, \(indexBefore.bytes) bytes before; \(indexAfter.notes) notes, "
-      + "\(indexAfter.bytes) bytes after; 'harbour' found \(foundBefore) before, \(foundAfter) after; \(remaining) notes left")
+print(
+    "  search index: \(indexBefore.notes) notes, \(indexBefore.bytes) bytes before; \(indexAfter.notes) notes, "
+        + "\(indexAfter.bytes) bytes after; 'harbour' found \(foundBefore) before, \(foundAfter) after; \(remaining) notes left"
+)
 let json: [String: Any] = [
     "notes": noteCount, "pullAloneSeconds": plain.seconds, "pullSharedSeconds": shared.seconds,
     "pullRatio": shared.seconds / plain.seconds, "removed": removedCount, "arriveSeconds": arrive,
@@ -156,7 +174,8 @@ let json: [String: Any] = [
     "indexNotesAfter": indexAfter.notes, "notesLeft": remaining,
 ]
 print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
-guard plain.records == noteCount + 1, shared.records == noteCount + 1, indexAfter.notes == 0, foundAfter == 0, remaining == 0
+guard plain.records == noteCount + 1, shared.records == noteCount + 1, indexAfter.notes == 0, foundAfter == 0,
+    remaining == 0
 else {
     FileHandle.standardError.write(Data("bench-scopes: a check failed (see above)\n".utf8))
     exit(1)

@@ -17,11 +17,12 @@ for workload in [Workload.classic, .scopes] {
     let row = try await SimulationBenchmark.measure(
         devices: devices, operations: operations, seed: seed, encodeMessages: false, workload: workload)
     rows.append((workload, row))
-    print(String(
-        format: "%@: %d devices x %d ops, seed %llu: %d operations, %d syncs, %d messages, %.1f virtual h, "
-            + "wall %.1f s, oracle %@",
-        workload.rawValue, row.devices, row.operationsPerDevice, seed, row.operations, row.syncs, row.messages,
-        row.virtualHours, row.wallSeconds, row.passed ? "passed" : "FAILED"))
+    print(
+        String(
+            format: "%@: %d devices x %d ops, seed %llu: %d operations, %d syncs, %d messages, %.1f virtual h, "
+                + "wall %.1f s, oracle %@",
+            workload.rawValue, row.devices, row.operationsPerDevice, seed, row.operations, row.syncs, row.messages,
+            row.virtualHours, row.wallSeconds, row.passed ? "passed" : "FAILED"))
 }
 if rows.count == 2, rows[0].1.wallSeconds > 0 {
     print(String(format: "scopes / classic wall time: %.2fx", rows[1].1.wallSeconds / rows[0].1.wallSeconds))

@@ -40,8 +40,9 @@ struct ReferenceWorkload {
             singles: directory.appendingPathComponent("singles.sql"),
             reads: directory.appendingPathComponent("reads.sql"),
             searches: directory.appendingPathComponent("searches.sql"))
-        try Self.schema(references: generator.subjectReferences).write(to: scripts.schema, atomically: false,
-                                                                          encoding: .utf8)
+        try Self.schema(references: generator.subjectReferences).write(
+            to: scripts.schema, atomically: false,
+            encoding: .utf8)
         var ids: [String] = []
         ids.reserveCapacity(options.notes + options.singleInserts)
         func nextNote(rowid: Int) -> String {
@@ -86,7 +87,8 @@ struct ReferenceWorkload {
         while done < options.pointReads {
             var line = ""
             for _ in 0..<min(Self.readsPerLine, options.pointReads - done) {
-                line += "SELECT note.*, subject.reference FROM note LEFT JOIN subject ON subject.id = note.subjectID "
+                line +=
+                    "SELECT note.*, subject.reference FROM note LEFT JOIN subject ON subject.id = note.subjectID "
                     + "WHERE note.id = '\(ids[random.below(ids.count)])';"
                 done += 1
             }
@@ -103,7 +105,8 @@ struct ReferenceWorkload {
             for _ in 0..<min(Self.searchesPerLine, options.searches - done) {
                 let query = NoteTextGenerator.searchQueries[done % NoteTextGenerator.searchQueries.count]
                 // FTS4 has no bm25(): the 50 most recent matches, which reads every matching note row.
-                line += "SELECT note.*, subject.reference FROM note_fts JOIN note ON note.rowid = note_fts.docid "
+                line +=
+                    "SELECT note.*, subject.reference FROM note_fts JOIN note ON note.rowid = note_fts.docid "
                     + "LEFT JOIN subject ON subject.id = note.subjectID WHERE note_fts MATCH "
                     + Self.quoted(Self.fts4Expression(query)) + " ORDER BY note.occurredAt DESC LIMIT 50;"
                 done += 1
@@ -140,7 +143,8 @@ struct ReferenceWorkload {
 
             """
         for reference in references {
-            sql += "INSERT INTO subject VALUES ('s-\(reference)', '\(reference)', '\(reference)', "
+            sql +=
+                "INSERT INTO subject VALUES ('s-\(reference)', '\(reference)', '\(reference)', "
                 + "'not-education-ready', 'bench', 0, NULL, '', '', 0, 1736121600000);\n"
         }
         return sql

@@ -90,8 +90,9 @@ struct SQLCipherReference {
     func run() -> ReferenceOutcome {
         guard options.sqlcipher else { return .skipped("--no-sqlcipher was given") }
         guard let sqlcipher = Self.findExecutable("sqlcipher") else {
-            return .skipped("the sqlcipher shell is not installed (apt-get install sqlcipher; "
-                + "scripts/bench-store.sh does this)")
+            return .skipped(
+                "the sqlcipher shell is not installed (apt-get install sqlcipher; "
+                    + "scripts/bench-store.sh does this)")
         }
         do {
             return .measured(try measure(sqlcipher: sqlcipher, sqlite3: Self.findExecutable("sqlite3")))
@@ -116,9 +117,10 @@ struct SQLCipherReference {
             switch engine.runner {
             case .shell(let executable, let keyPragmas):
                 let pageSize = engine.isEncrypted ? "" : "PRAGMA page_size = 4096;\n"
-                _ = try shell(executable, database: engine.databaseURL.path,
-                              driver: ".output /dev/null\n\(keyPragmas)\(pageSize)\(journalPragmas)"
-                                + ".read '\(scripts.schema.path)'\n")
+                _ = try shell(
+                    executable, database: engine.databaseURL.path,
+                    driver: ".output /dev/null\n\(keyPragmas)\(pageSize)\(journalPragmas)"
+                        + ".read '\(scripts.schema.path)'\n")
             case .inProcess(let encrypted):
                 let runner = try SQLiteScriptRunner(
                     database: engine.databaseURL, key: encrypted ? vfsKey : nil, journalPragmas: journalPragmas)
@@ -135,8 +137,9 @@ struct SQLCipherReference {
         func record(_ times: [Double], engine index: Int, phase phaseIndex: Int) throws {
             let phase = phases[phaseIndex]
             guard times.count == phase.lines else {
-                throw ReferenceFailure("\(engines[index].label): expected \(phase.lines) timed lines from "
-                    + "\(phase.script.lastPathComponent), got \(times.count)")
+                throw ReferenceFailure(
+                    "\(engines[index].label): expected \(phase.lines) timed lines from "
+                        + "\(phase.script.lastPathComponent), got \(times.count)")
             }
             let seconds = times.reduce(0, +)
             switch phaseIndex {
@@ -169,7 +172,8 @@ struct SQLCipherReference {
             try record(times.second, engine: vfsIndex, phase: phaseIndex)
         }
         for (index, engine) in engines.enumerated() {
-            figures[index].databaseBytes = Self.fileBytes(engine.databaseURL.path)
+            figures[index].databaseBytes =
+                Self.fileBytes(engine.databaseURL.path)
                 + Self.fileBytes(engine.databaseURL.path + "-wal")
             results.figures.append((engine, figures[index]))
         }
@@ -182,26 +186,32 @@ struct SQLCipherReference {
         var engines: [ReferenceEngine] = []
         if let sqlite3, let version = try? Self.version(of: sqlite3) {
             results.sqlite3Version = version
-            engines.append(ReferenceEngine(
-                key: ReferenceEngine.sqlite3, label: "sqlite3 \(version) shell",
-                runner: .shell(executable: sqlite3, keyPragmas: ""), databaseURL: database("sqlite3.db")))
+            engines.append(
+                ReferenceEngine(
+                    key: ReferenceEngine.sqlite3, label: "sqlite3 \(version) shell",
+                    runner: .shell(executable: sqlite3, keyPragmas: ""), databaseURL: database("sqlite3.db")))
         }
         let cipher = "sqlcipher \(results.sqlcipherVersion) shell"
-        engines.append(ReferenceEngine(
-            key: ReferenceEngine.sqlcipherPlain, label: "\(cipher), no key",
-            runner: .shell(executable: sqlcipher, keyPragmas: ""), databaseURL: database("sqlcipher-plain.db")))
-        engines.append(ReferenceEngine(
-            key: ReferenceEngine.sqlcipherKeyed, label: "\(cipher), keyed",
-            // cipher_page_size: SQLCipher 3 defaults to 1 KiB pages; LocalStore and the others use 4 KiB.
-            runner: .shell(executable: sqlcipher,
-                           keyPragmas: "PRAGMA key = \"x'\(Self.rawKey)'\";\nPRAGMA cipher_page_size = 4096;\n"),
-            databaseURL: database("sqlcipher-keyed.db")))
-        engines.append(ReferenceEngine(
-            key: ReferenceEngine.libsqlite3, label: "libsqlite3 \(results.librarySQLiteVersion) in process",
-            runner: .inProcess(encrypted: false), databaseURL: database("libsqlite3.db")))
-        engines.append(ReferenceEngine(
-            key: ReferenceEngine.fieldvfs, label: "libsqlite3 + fieldvfs in process",
-            runner: .inProcess(encrypted: true), databaseURL: database("fieldvfs.db")))
+        engines.append(
+            ReferenceEngine(
+                key: ReferenceEngine.sqlcipherPlain, label: "\(cipher), no key",
+                runner: .shell(executable: sqlcipher, keyPragmas: ""), databaseURL: database("sqlcipher-plain.db")))
+        engines.append(
+            ReferenceEngine(
+                key: ReferenceEngine.sqlcipherKeyed, label: "\(cipher), keyed",
+                // cipher_page_size: SQLCipher 3 defaults to 1 KiB pages; LocalStore and the others use 4 KiB.
+                runner: .shell(
+                    executable: sqlcipher,
+                    keyPragmas: "PRAGMA key = \"x'\(Self.rawKey)'\";\nPRAGMA cipher_page_size = 4096;\n"),
+                databaseURL: database("sqlcipher-keyed.db")))
+        engines.append(
+            ReferenceEngine(
+                key: ReferenceEngine.libsqlite3, label: "libsqlite3 \(results.librarySQLiteVersion) in process",
+                runner: .inProcess(encrypted: false), databaseURL: database("libsqlite3.db")))
+        engines.append(
+            ReferenceEngine(
+                key: ReferenceEngine.fieldvfs, label: "libsqlite3 + fieldvfs in process",
+                runner: .inProcess(encrypted: true), databaseURL: database("fieldvfs.db")))
         return engines
     }
 
@@ -245,8 +255,9 @@ struct SQLCipherReference {
         _ = try shell(sqlcipher, database: database, driver: key + "CREATE TABLE t (x);\nINSERT INTO t VALUES (1);\n")
         var samples = LatencySamples()
         for _ in 0..<Self.unlockRuns {
-            let output = try shell(sqlcipher, database: database,
-                                   driver: ".output /dev/null\n\(key).timer on\nSELECT count(*) FROM t;\n")
+            let output = try shell(
+                sqlcipher, database: database,
+                driver: ".output /dev/null\n\(key).timer on\nSELECT count(*) FROM t;\n")
             guard let seconds = Self.timerValues(output).first else {
                 throw ReferenceFailure("sqlcipher printed no timing for the unlock")
             }

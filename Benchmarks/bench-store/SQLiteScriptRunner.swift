@@ -37,7 +37,8 @@ final class SQLiteScriptRunner {
 
     /// Opens `database`, encrypted when `key` is given, with the same settings LocalStore uses.
     init(database: URL, key: VFSKey?, journalPragmas: String) throws {
-        let uri = key.map { "file:\(database.path)?vfs=\(FIELDVFS_NAME)&\(FIELDVFS_KEY_PARAM)=\($0.slot)" }
+        let uri =
+            key.map { "file:\(database.path)?vfs=\(FIELDVFS_NAME)&\(FIELDVFS_KEY_PARAM)=\($0.slot)" }
             ?? "file:\(database.path)"
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI
         let code = sqlite3_open_v2(uri, &connection, flags, nil)
@@ -73,7 +74,9 @@ final class SQLiteScriptRunner {
     /// Runs `script` line by line on `first` and `second` in turn and returns the seconds each line took on each.
     /// A line is one timed unit, as with the shell's `.timer`. The two connections alternate line by line (and
     /// which goes first alternates too), so load from other processes falls on both alike.
-    static func timeLines(of script: URL, on first: SQLiteScriptRunner, and second: SQLiteScriptRunner) throws
+    static func timeLines(
+        of script: URL, on first: SQLiteScriptRunner, and second: SQLiteScriptRunner
+    ) throws
         -> (first: [Double], second: [Double])
     {
         let data = try Data(contentsOf: script, options: .alwaysMapped)

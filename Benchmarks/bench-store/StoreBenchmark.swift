@@ -51,10 +51,12 @@ struct StoreBenchmark {
         let plainURL = workDirectory.appendingPathComponent("plain")
         let encryptedURL = workDirectory.appendingPathComponent("encrypted")
         progress.say("creating the stores (the encrypted one runs scrypt twice)")
-        let plain = try LocalStore.create(at: plainURL, passphrase: nil, adviser: "bench", deviceName: "bench",
-                                          options: plainOptions)
-        let encrypted = try LocalStore.create(at: encryptedURL, passphrase: passphrase, adviser: "bench",
-                                              deviceName: "bench", options: encryptedOptions)
+        let plain = try LocalStore.create(
+            at: plainURL, passphrase: nil, adviser: "bench", deviceName: "bench",
+            options: plainOptions)
+        let encrypted = try LocalStore.create(
+            at: encryptedURL, passphrase: passphrase, adviser: "bench",
+            deviceName: "bench", options: encryptedOptions)
         var generator = NoteTextGenerator(seed: options.seed, subjects: options.subjects)
         for reference in generator.subjectReferences {
             try plain.addSubject(NewSubject(reference: reference))
@@ -165,7 +167,7 @@ struct StoreBenchmark {
                 plain: { try plain.notes(query) }, encrypted: { try encrypted.notes(query) })
             // Notes at the same minute are ordered by their random ids, which differ between the stores.
             guard plainNotes.count == encryptedNotes.count,
-                  Set(plainNotes.map(\.body)) == Set(encryptedNotes.map(\.body))
+                Set(plainNotes.map(\.body)) == Set(encryptedNotes.map(\.body))
             else {
                 throw BenchMismatch(description: "listing \(query.subjectReference ?? "") differs between the stores")
             }
@@ -203,8 +205,10 @@ struct StoreBenchmark {
                 index, &results.open,
                 plain: { stores.append(try LocalStore.open(at: plainURL, passphrase: nil, options: plainOptions)) },
                 encrypted: {
-                    stores.append(try LocalStore.open(at: encryptedURL, passphrase: passphrase,
-                                                      options: encryptedOptions))
+                    stores.append(
+                        try LocalStore.open(
+                            at: encryptedURL, passphrase: passphrase,
+                            options: encryptedOptions))
                 })
         }
     }

@@ -11,7 +11,8 @@ import Foundation
 func rawSQLiteInsertSeconds(source: String, target: String) throws -> (seconds: Double, records: Int) {
     let from = try RawDatabase(path: source)
     let records = try from.rows("SELECT collection, id, state FROM record ORDER BY rowid")
-    let notes = try from.rows("""
+    let notes = try from.rows(
+        """
         SELECT n.subjectID, n.kind, n.occurredAt, n.place, n.body, n.tags, n.followUp, n.author, n.device,
             n.hasConflict, n.updatedAt, n.id, f.tags, f.subject
         FROM note n JOIN note_fts f ON f.rowid = n.rowid ORDER BY n.rowid
@@ -19,7 +20,8 @@ func rawSQLiteInsertSeconds(source: String, target: String) throws -> (seconds: 
     let to = try RawDatabase(path: target)
     try to.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768")
     let insertRecord = try to.prepare("INSERT INTO record (collection, id, state) VALUES (?, ?, ?)")
-    let insertNote = try to.prepare("""
+    let insertNote = try to.prepare(
+        """
         INSERT INTO note (subjectID, kind, occurredAt, place, body, tags, followUp, author, device, hasConflict,
             updatedAt, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
@@ -107,17 +109,18 @@ final class RawDatabase {
             let code = sqlite3_step(statement)
             if code == SQLITE_DONE { break }
             try check(code, sql)
-            result.append((0..<sqlite3_column_count(statement)).map { column in
-                switch sqlite3_column_type(statement, column) {
-                case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, column))
-                case SQLITE_TEXT: return .text(String(cString: sqlite3_column_text(statement, column)))
-                case SQLITE_BLOB:
-                    let count = Int(sqlite3_column_bytes(statement, column))
-                    guard count > 0, let bytes = sqlite3_column_blob(statement, column) else { return .blob([]) }
-                    return .blob(Array(UnsafeRawBufferPointer(start: bytes, count: count)))
-                default: return .null
-                }
-            })
+            result.append(
+                (0..<sqlite3_column_count(statement)).map { column in
+                    switch sqlite3_column_type(statement, column) {
+                    case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, column))
+                    case SQLITE_TEXT: return .text(String(cString: sqlite3_column_text(statement, column)))
+                    case SQLITE_BLOB:
+                        let count = Int(sqlite3_column_bytes(statement, column))
+                        guard count > 0, let bytes = sqlite3_column_blob(statement, column) else { return .blob([]) }
+                        return .blob(Array(UnsafeRawBufferPointer(start: bytes, count: count)))
+                    default: return .null
+                    }
+                })
         }
         return result
     }

@@ -136,8 +136,9 @@ func notes(_ count: Int, offset: Int) -> [NewNote] {
     return (0..<count).map { index in
         let n = offset + index
         let body = (0..<150).map { words[($0 * 7 + n) % words.count] }.joined(separator: " ")
-        return NewNote(subjectReference: "ung-\(n % 20)", kind: .walk, body: "Note \(n): " + body,
-                       tags: [words[n % words.count]])
+        return NewNote(
+            subjectReference: "ung-\(n % 20)", kind: .walk, body: "Note \(n): " + body,
+            tags: [words[n % words.count]])
     }
 }
 
@@ -210,10 +211,16 @@ let plainRate = Double(noteCount) / plainSeconds
 let rawRate = Double(raw.records) / raw.seconds
 let rows: [(String, String, String)] = [
     ("push of \(pushCount) notes written offline", String(format: "%.0f notes/s", pushRate), "–"),
-    ("  (writing them locally, encrypted)", String(format: "%.0f notes/s", Double(pushCount) / laptopInsertSeconds), "–"),
+    (
+        "  (writing them locally, encrypted)", String(format: "%.0f notes/s", Double(pushCount) / laptopInsertSeconds),
+        "–"
+    ),
     ("cold pull of \(noteCount) notes", String(format: "%.0f notes/s", coldRate), "≥ 20,000/s"),
     ("  client peak memory", String(format: "%.0f MiB (%.0f before the sync)", memoryAfter, memoryBefore), "≤ 150 MB"),
-    ("sync with nothing to do (\(noteCount) stored)", String(format: "p50 %.1f ms, max %.1f ms", idle[idle.count / 2], idle.last ?? 0), "≤ 30 ms"),
+    (
+        "sync with nothing to do (\(noteCount) stored)",
+        String(format: "p50 %.1f ms, max %.1f ms", idle[idle.count / 2], idle.last ?? 0), "≤ 30 ms"
+    ),
     ("plain bulk insert, same notes", String(format: "%.0f notes/s", plainRate), "–"),
     ("cold pull / plain bulk insert", String(format: "%.2f×", coldRate / plainRate), "–"),
     ("raw SQLite insert, same rows and schema", String(format: "%.0f records/s", rawRate), "–"),
@@ -221,11 +228,14 @@ let rows: [(String, String, String)] = [
 ]
 print("bench-sync: sync-server (SQLite) over loopback, \(noteCount) notes of ~1 KB")
 for (name, value, target) in rows {
-    print(name.padding(toLength: 44, withPad: " ", startingAt: 0) + value.padding(toLength: 30, withPad: " ", startingAt: 0) + target)
+    print(
+        name.padding(toLength: 44, withPad: " ", startingAt: 0)
+            + value.padding(toLength: 30, withPad: " ", startingAt: 0) + target)
 }
 let json: [String: Any] = [
     "benchmark": "bench-sync", "notes": noteCount, "push_notes_per_s": pushRate, "cold_pull_notes_per_s": coldRate,
-    "client_peak_mib": memoryAfter, "noop_sync_p50_ms": idle[idle.count / 2], "plain_bulk_insert_notes_per_s": plainRate,
+    "client_peak_mib": memoryAfter, "noop_sync_p50_ms": idle[idle.count / 2],
+    "plain_bulk_insert_notes_per_s": plainRate,
     "cold_pull_vs_plain_insert": coldRate / plainRate, "raw_sqlite_insert_records_per_s": rawRate,
     "cold_pull_vs_raw_sqlite_insert": coldRate / rawRate,
 ]

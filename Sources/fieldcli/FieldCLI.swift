@@ -64,9 +64,11 @@ struct FieldCLI: AsyncParsableCommand {
                 if configuration.defaultSubcommand != nil { return nil }
                 let names = subcommands.filter(\.configuration.shouldDisplay).map(\.name)
                 let nearest = names.min { distance($0, word) < distance($1, word) }
-                return Text.unknownCommand(word, path: path, suggestion: nearest.flatMap {
-                    distance($0, word) <= 2 ? $0 : nil
-                })
+                return Text.unknownCommand(
+                    word, path: path,
+                    suggestion: nearest.flatMap {
+                        distance($0, word) <= 2 ? $0 : nil
+                    })
             }
             configuration = next.configuration
             path += " " + word

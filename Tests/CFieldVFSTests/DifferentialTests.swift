@@ -34,7 +34,8 @@ struct DifferentialTests {
         for c in [encrypted, plain] {
             // A small cache forces spills, re-reads and (in WAL) in-place frame rewrites. No fsync: this test
             // compares answers, not durability (ROLLBACK still verifies every journal record's checksum).
-            try c.exec("""
+            try c.exec(
+                """
                 PRAGMA cache_size=8; PRAGMA synchronous=OFF;
                 CREATE TABLE notes(id INTEGER PRIMARY KEY, subject INTEGER, body TEXT);
                 CREATE INDEX notes_subject ON notes(subject);

@@ -9,7 +9,8 @@ let sqliteMagic = "SQLite format 3"
 
 /// Creates a small schema like LocalStore's (tables, an index, FTS5) and fills it with marker text.
 func writeMarkerWorkload(_ c: Connection, rows: Int = 300) throws {
-    try c.exec("""
+    try c.exec(
+        """
         CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL);
         CREATE TABLE notes(id INTEGER PRIMARY KEY, subject INTEGER, body TEXT NOT NULL, tags TEXT);
         CREATE INDEX notes_tags ON notes(tags);
@@ -18,7 +19,8 @@ func writeMarkerWorkload(_ c: Connection, rows: Int = 300) throws {
     try c.exec("BEGIN")
     let filler = String(repeating: "visit notes and observations ", count: 8)
     for i in 0..<rows {
-        try c.exec("""
+        try c.exec(
+            """
             INSERT INTO subjects(name) VALUES ('Marlowe-Subject-Name \(i)');
             INSERT INTO notes(subject, body, tags)
                 VALUES (\(i), 'CONFIDENTIAL-MARKER-7f3a \(i) zebrafishsearchterm \(filler)', 'tag-safeguard-xq');

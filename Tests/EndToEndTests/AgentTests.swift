@@ -17,8 +17,9 @@ struct AgentTests {
     init() throws {
         home = try TemporaryDirectory("agent")
         runtime = home.url.appendingPathComponent("runtime")
-        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: false,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: runtime, withIntermediateDirectories: false,
+            attributes: [.posixPermissions: 0o700])
         cli = CommandRunner(environment: [
             "FIELDCLI_HOME": home.url.appendingPathComponent("store").path, "XDG_RUNTIME_DIR": runtime.path,
         ])
@@ -56,8 +57,10 @@ struct AgentTests {
         #expect(status.stdout.contains("Unlocked until"))
 
         // The data key survives a passphrase change, and so does the agent's copy.
-        let passwd = try cli.run("fieldcli", ["passwd"], extraEnvironment: passphrase.merging(
-            ["FIELDCLI_NEW_PASSPHRASE": "another long passphrase"]) { _, new in new })
+        let passwd = try cli.run(
+            "fieldcli", ["passwd"],
+            extraEnvironment: passphrase.merging(
+                ["FIELDCLI_NEW_PASSPHRASE": "another long passphrase"]) { _, new in new })
         #expect(passwd.status == 0, "\(passwd.stderr)")
         #expect(try addNote("after passwd").status == 0)
 

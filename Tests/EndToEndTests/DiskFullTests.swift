@@ -18,13 +18,17 @@ struct DiskFullTests {
         try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
         let runner = CommandRunner()
         func system(_ arguments: [String]) throws -> Int32 {
-            try ProcessRunner().run(URL(fileURLWithPath: arguments[0]), Array(arguments.dropFirst()), timeout: 30).status
+            try ProcessRunner().run(URL(fileURLWithPath: arguments[0]), Array(arguments.dropFirst()), timeout: 30)
+                .status
         }
-        try #require(try system(["/bin/mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mountPoint.path]) == 0,
-                     "cannot mount a tmpfs here")
+        try #require(
+            try system(["/bin/mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mountPoint.path]) == 0,
+            "cannot mount a tmpfs here")
         defer { _ = try? system(["/bin/umount", mountPoint.path]) }
-        let env = ["FIELDCLI_HOME": mountPoint.appendingPathComponent("store").path,
-                   "FIELDCLI_PASSPHRASE": "a long field passphrase"]
+        let env = [
+            "FIELDCLI_HOME": mountPoint.appendingPathComponent("store").path,
+            "FIELDCLI_PASSPHRASE": "a long field passphrase",
+        ]
         func fieldcli(_ arguments: String...) throws -> CommandResult {
             try runner.run("fieldcli", arguments, extraEnvironment: env)
         }
@@ -44,8 +48,9 @@ struct DiskFullTests {
 
         let refused = try fieldcli("note", "add", "ung-1", "written", "on", "a", "full", "disk")
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("disk is full") && refused.stderr.contains("nothing was saved"),
-                "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("disk is full") && refused.stderr.contains("nothing was saved"),
+            "\(refused.stderr)")
         #expect(refused.stderr.split(separator: "\n").count == 1)
         let list = try fieldcli("note", "list")
         #expect(list.status == 0, "reading on a full disk: \(list.stderr)")

@@ -48,8 +48,11 @@ struct DuplicateSubjectCLITests: FieldCLIDevices {
 
         // Reads name both: the notes of both, the export of both.
         let notes = try json(try on("a", "note", "list", "--subject", "ung-0142", "--json")) as! [[String: Any]]
-        #expect(Set(notes.compactMap { $0["body"] as? String }) == ["Walked past the school",
-                                                                    "Called about the workshop"])
+        #expect(
+            Set(notes.compactMap { $0["body"] as? String }) == [
+                "Walked past the school",
+                "Called about the workshop",
+            ])
         let export = try on("a", "export", "--subject", "ung-0142")
         #expect(export.stdout.contains("Walked past the school"))
         #expect(export.stdout.contains("Called about the workshop"))
@@ -123,8 +126,9 @@ struct DuplicateSubjectCLITests: FieldCLIDevices {
 
         let accepted = try merge(answer: "y", lastLine: "Merged ")
         #expect(accepted.status == 0)
-        #expect(accepted.screen.contains(
-            "Merged \(other.prefix(8)) into \(keep.prefix(8)) (ung-0142): 1 note(s) moved; took displayName"))
+        #expect(
+            accepted.screen.contains(
+                "Merged \(other.prefix(8)) into \(keep.prefix(8)) (ung-0142): 1 note(s) moved; took displayName"))
         let listed = try json(try on("t", "subject", "list", "--json")) as! [[String: Any]]
         #expect(listed.compactMap { $0["id"] as? String } == [keep])
         #expect(listed.first?["displayName"] as? String == "Jonas")

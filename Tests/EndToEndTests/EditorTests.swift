@@ -18,8 +18,9 @@ struct EditorTests {
     init() throws {
         home = try TemporaryDirectory("editor")
         runtime = home.url.appendingPathComponent("runtime")
-        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: false,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: runtime, withIntermediateDirectories: false,
+            attributes: [.posixPermissions: 0o700])
         let editor = home.url.appendingPathComponent("tty-editor")
         try Data(Self.ttyEditor.utf8).write(to: editor)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: editor.path)
@@ -95,8 +96,9 @@ struct EditorTests {
     }
 
     @Test func ctrlCInTheEditorSavesNothingAndLeavesNothing() throws {
-        let terminal = try startFieldcli(["note", "add", "--subject", "ung-0142", "--kind", "walk"],
-                                         extra: ["TTY_MODE": "cooked"])
+        let terminal = try startFieldcli(
+            ["note", "add", "--subject", "ung-0142", "--kind", "walk"],
+            extra: ["TTY_MODE": "cooked"])
         _ = try waitForEditor(terminal)
         terminal.type("half a sentence about her fam")
         terminal.type("\u{03}")

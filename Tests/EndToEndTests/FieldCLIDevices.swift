@@ -18,11 +18,14 @@ extension FieldCLIDevices {
 
     /// Runs fieldcli on one device's store and expects `status` (success by default).
     @discardableResult
-    func on(_ device: String, _ arguments: String..., expect status: Int32 = 0,
-            sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
+    func on(
+        _ device: String, _ arguments: String..., expect status: Int32 = 0,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> CommandResult {
         let result = try cli.run("fieldcli", arguments + ["--store", home.url.appendingPathComponent(device).path])
-        #expect(result.status == status, "fieldcli \(arguments.joined(separator: " ")): \(result.stderr)",
-                sourceLocation: sourceLocation)
+        #expect(
+            result.status == status, "fieldcli \(arguments.joined(separator: " ")): \(result.stderr)",
+            sourceLocation: sourceLocation)
         return result
     }
 

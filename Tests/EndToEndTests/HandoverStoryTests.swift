@@ -43,8 +43,9 @@ struct HandoverStoryTests: FieldCLIDevices {
         // Lars adds to the intake note on his laptop and does not sync before the handover.
         try on("b", "note", "edit", String(intake.prefix(8)), "--append", "Her brother helps with the rent")
 
-        try on("a", "subject", "handover", "ung-0142", "--to", "jonas", "--team", "jobcentre",
-               "--note", "Ready for the kitchen placement", "--consent", "the handover note", "--yes")
+        try on(
+            "a", "subject", "handover", "ung-0142", "--to", "jonas", "--team", "jobcentre",
+            "--note", "Ready for the kitchen placement", "--consent", "the handover note", "--yes")
         let sent = try on("a", "sync")
         #expect(sent.stdout.contains("records removed: access ended"), "\(sent.stdout)")
         #expect(!sent.stdout.contains("kept aside"))
@@ -57,8 +58,9 @@ struct HandoverStoryTests: FieldCLIDevices {
         let mine = try json(try on("c", "subject", "list", "--mine", "--json")) as? [[String: Any]]
         #expect(mine?.compactMap { $0["reference"] as? String } == ["ung-0142"])
         #expect(mine?.first?["scope"] as? [String] == ["jobcentre"])
-        #expect((mine?.first?["consentLog"] as? String)?.contains(
-            "mette (north): consent from the young person to share with jobcentre — \"the handover note\"") == true)
+        #expect(
+            (mine?.first?["consentLog"] as? String)?.contains(
+                "mette (north): consent from the young person to share with jobcentre — \"the handover note\"") == true)
         let followups = try on("c", "followups").lines.filter { $0.contains("ung-0142") }
         #expect(followups.count == 1)
         #expect(followups.first?.contains("HANDOVER") == true, "\(followups)")
@@ -92,8 +94,9 @@ struct HandoverStoryTests: FieldCLIDevices {
         try on("a", "subject", "add", "ung-0500")
         try on("a", "sync")
         try on("b", "sync")
-        try on("a", "subject", "handover", "ung-0500", "--to", "jonas", "--team", "jobcentre",
-               "--note", "Over to the job centre", "--consent", "the handover note", "--yes")
+        try on(
+            "a", "subject", "handover", "ung-0500", "--to", "jonas", "--team", "jobcentre",
+            "--note", "Over to the job centre", "--consent", "the handover note", "--yes")
         try on("a", "sync")
         // Lars has not synced since: his laptop still shows the subject, and he writes about it.
         try on("b", "note", "add", "ung-0500", "-k", "sms", "Texted her about Monday")

@@ -18,12 +18,15 @@ struct SharingCLITests {
 
     /// Runs fieldcli and expects `status`.
     @discardableResult
-    func fieldcli(_ arguments: String..., expect status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation)
+    func fieldcli(
+        _ arguments: String..., expect status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation
+    )
         throws -> CommandResult
     {
         let result = try cli.run("fieldcli", arguments)
-        #expect(result.status == status, "fieldcli \(arguments.joined(separator: " ")): \(result.stderr)",
-                sourceLocation: sourceLocation)
+        #expect(
+            result.status == status, "fieldcli \(arguments.joined(separator: " ")): \(result.stderr)",
+            sourceLocation: sourceLocation)
         return result
     }
 
@@ -50,29 +53,36 @@ struct SharingCLITests {
         let noteID = try fieldcli("note", "add", "ung-0142", "Walked", "to", "school")
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
-        expectRefused(try fieldcli("subject", "share", "ung-0142", "--team", "jobcentre", expect: 64),
-                      saying: "needs the young person's consent: --consent")
-        expectRefused(try fieldcli("subject", "share", "ung-0142", "--consent", "the plan", expect: 64),
-                      saying: "--team TEAM")
+        expectRefused(
+            try fieldcli("subject", "share", "ung-0142", "--team", "jobcentre", expect: 64),
+            saying: "needs the young person's consent: --consent")
+        expectRefused(
+            try fieldcli("subject", "share", "ung-0142", "--consent", "the plan", expect: 64),
+            saying: "--team TEAM")
         expectRefused(
             try fieldcli("subject", "share", "ung-0142", "--team", "jobcentre", "--consent", "the plan", expect: 64),
             saying: "enrol first")
-        expectRefused(try fieldcli("subject", "unshare", "ung-0142", "--team", "jobcentre", expect: 64),
-                      saying: "enrol first")
-        expectRefused(try fieldcli("note", "share", String(noteID.prefix(8)), "--team", "jobcentre", expect: 64),
-                      saying: "enrol first")
         expectRefused(
-            try fieldcli("subject", "handover", "ung-0142", "--to", "jonas", "--team", "jobcentre", "--note", "Over",
-                         "--consent", "the note", "--yes", expect: 64),
+            try fieldcli("subject", "unshare", "ung-0142", "--team", "jobcentre", expect: 64),
             saying: "enrol first")
         expectRefused(
-            try fieldcli("subject", "handover", "ung-0142", "--to", "jonas", "--note", "Over", "--keep-access", "soon",
-                         expect: 64),
+            try fieldcli("note", "share", String(noteID.prefix(8)), "--team", "jobcentre", expect: 64),
+            saying: "enrol first")
+        expectRefused(
+            try fieldcli(
+                "subject", "handover", "ung-0142", "--to", "jonas", "--team", "jobcentre", "--note", "Over",
+                "--consent", "the note", "--yes", expect: 64),
+            saying: "enrol first")
+        expectRefused(
+            try fieldcli(
+                "subject", "handover", "ung-0142", "--to", "jonas", "--note", "Over", "--keep-access", "soon",
+                expect: 64),
             saying: "--keep-access")
 
         // Nothing was written by the refusals.
-        let shown = try JSONSerialization.jsonObject(
-            with: Data(try fieldcli("subject", "show", "ung-0142", "--json").stdout.utf8)) as? [String: Any]
+        let shown =
+            try JSONSerialization.jsonObject(
+                with: Data(try fieldcli("subject", "show", "ung-0142", "--json").stdout.utf8)) as? [String: Any]
         #expect(shown?["scope"] as? [String] == [])
         #expect(shown?["consentLog"] as? String == "")
         #expect(shown?["responsibleAdviser"] as? String == "mette")
@@ -92,13 +102,16 @@ struct SharingCLITests {
         try fieldcli("subject", "add", "ung-0300", "--responsible", "lars")
         #expect(try references(try fieldcli("subject", "list", "--mine", "--json")) == ["ung-0142", "ung-0200"])
 
-        expectRefused(try fieldcli("subject", "handover", "ung-0142", "--to", "lars", expect: 64),
-                      saying: "needs a note")
-        expectRefused(try fieldcli("subject", "handover", "ung-0142", "--note", "Over to you", expect: 64),
-                      saying: "--to ADVISER")
         expectRefused(
-            try fieldcli("subject", "handover", "ung-0142", "--to", "lars", "--note", "x", "--consent", "all",
-                         expect: 64),
+            try fieldcli("subject", "handover", "ung-0142", "--to", "lars", expect: 64),
+            saying: "needs a note")
+        expectRefused(
+            try fieldcli("subject", "handover", "ung-0142", "--note", "Over to you", expect: 64),
+            saying: "--to ADVISER")
+        expectRefused(
+            try fieldcli(
+                "subject", "handover", "ung-0142", "--to", "lars", "--note", "x", "--consent", "all",
+                expect: 64),
             saying: "for a handover to another team")
 
         let handed = try fieldcli(
@@ -111,13 +124,16 @@ struct SharingCLITests {
         #expect(try fieldcli("subject", "show", "ung-0142").stdout.contains("Responsible  lars"))
 
         // The handover note is a note of kind handover, and a handover within the team shares nothing.
-        let notes = try JSONSerialization.jsonObject(
-            with: Data(try fieldcli("note", "list", "--subject", "ung-0142", "--kind", "handover", "--json")
-                .stdout.utf8)) as? [[String: Any]]
+        let notes =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    try fieldcli("note", "list", "--subject", "ung-0142", "--kind", "handover", "--json")
+                        .stdout.utf8)) as? [[String: Any]]
         #expect(notes?.count == 1)
         #expect(notes?.first?["body"] as? String == "Wants to try the kitchen workshop")
-        let shown = try JSONSerialization.jsonObject(
-            with: Data(try fieldcli("subject", "show", "ung-0142", "--json").stdout.utf8)) as? [String: Any]
+        let shown =
+            try JSONSerialization.jsonObject(
+                with: Data(try fieldcli("subject", "show", "ung-0142", "--json").stdout.utf8)) as? [String: Any]
         #expect(shown?["scope"] as? [String] == [])
         // Handed to someone else, it is not among my follow-ups.
         #expect(!(try fieldcli("followups").stdout.contains("HANDOVER")))

@@ -12,10 +12,13 @@ struct SimulateCLITests {
     }
 
     @Test func theReplayCommandIsAcceptedAndReplaysTheSameRun() throws {
-        let first = try cli.run("fieldcli", [
-            "simulate", "--seed", "5", "--devices", "4", "--ops", "6", "--workload", "classic", "--team-size", "2-3",
-            "--faults", "none", "--json",
-        ])
+        let first = try cli.run(
+            "fieldcli",
+            [
+                "simulate", "--seed", "5", "--devices", "4", "--ops", "6", "--workload", "classic", "--team-size",
+                "2-3",
+                "--faults", "none", "--json",
+            ])
         #expect(first.status == 0, "\(first.stderr)")
         let run = try report(first)
         let replay = try #require(run["replayCommand"] as? String)
@@ -30,9 +33,11 @@ struct SimulateCLITests {
     }
 
     @Test func aBrokenServerFailsWithAReplayThatNamesIt() throws {
-        let broken = try cli.run("fieldcli", [
-            "simulate", "--seed", "3", "--devices", "8", "--ops", "25", "--merge", "last-writer-wins",
-        ])
+        let broken = try cli.run(
+            "fieldcli",
+            [
+                "simulate", "--seed", "3", "--devices", "8", "--ops", "25", "--merge", "last-writer-wins",
+            ])
         #expect(broken.status == 1)
         #expect(broken.stdout.contains("replay: fieldcli simulate --seed 3 --devices 8 --ops 25"), "\(broken.stdout)")
         #expect(broken.stdout.contains("--merge last-writer-wins"))

@@ -32,8 +32,10 @@ struct SyncStoryTests: FieldCLIDevices {
         try server.admin("add-adviser", "--team", "north", "lars")
         try on("a", "init", "--adviser", "mette", "--kdf-cost", "12")
         try on("a", "subject", "add", "ung-0142", "--name", "Sofie")
-        let id = try on("a", "note", "add", "--subject", "ung-0142", "--kind", "walk",
-                        "--text", "Line one\nLine two\nLine three").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let id = try on(
+            "a", "note", "add", "--subject", "ung-0142", "--kind", "walk",
+            "--text", "Line one\nLine two\nLine three"
+        ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try on("b", "init", "--adviser", "lars", "--kdf-cost", "12")
         try on("a", "enroll", "--server", server.url, "--code", try server.enrolmentCode(adviser: "mette"))
         try on("b", "enroll", "--server", server.url, "--code", try server.enrolmentCode(adviser: "lars"))
@@ -77,7 +79,8 @@ struct SyncStoryTests: FieldCLIDevices {
         }
 
         // Lars writes the merged text; the resolution settles everywhere.
-        let merged = "Line one (mette)\nLine two\nLine three (lars)\n\nMette: a place from January\nLars: starts in January"
+        let merged =
+            "Line one (mette)\nLine two\nLine three (lars)\n\nMette: a place from January\nLars: starts in January"
         try on("b", "resolve", String(id.prefix(8)), "--text", merged)
         try on("b", "sync")
         try on("a", "sync")

@@ -18,8 +18,9 @@ struct VersionTests {
         }
         let number = String(line.dropFirst(executable.count + 1))
         let parts = number.split(separator: ".", omittingEmptySubsequences: false)
-        #expect(parts.count == 3 && parts.allSatisfy { Int($0) != nil }, "version '\(number)'",
-                sourceLocation: sourceLocation)
+        #expect(
+            parts.count == 3 && parts.allSatisfy { Int($0) != nil }, "version '\(number)'",
+            sourceLocation: sourceLocation)
         return number
     }
 

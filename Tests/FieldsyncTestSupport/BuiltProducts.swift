@@ -64,7 +64,8 @@ public enum BuiltProducts {
         public var path: String
         public var description: String {
             "\(name) is not built (looked for \(path)): run `swift build --build-tests` first"
-                + (name.hasPrefix("bench-") ? " (benchmarks: FIELDSYNC_BENCHMARKS=1 swift build --product \(name))" : "")
+                + (name.hasPrefix("bench-")
+                    ? " (benchmarks: FIELDSYNC_BENCHMARKS=1 swift build --product \(name))" : "")
         }
     }
 }

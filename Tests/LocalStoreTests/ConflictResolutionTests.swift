@@ -35,8 +35,9 @@ struct ConflictResolutionTests {
         #expect(theirs.clock.compare(resolved.clock) == .before, sourceLocation: sourceLocation)
         #expect(resolved.merged(with: theirs) == resolved, sourceLocation: sourceLocation)
         #expect(theirs.merged(with: resolved) == resolved, sourceLocation: sourceLocation)
-        #expect(resolved.clock[note.store.replicaID] > note.base.clock[note.store.replicaID] + 1,
-                "the resolution is a write of its own", sourceLocation: sourceLocation)
+        #expect(
+            resolved.clock[note.store.replicaID] > note.base.clock[note.store.replicaID] + 1,
+            "the resolution is a write of its own", sourceLocation: sourceLocation)
         return resolved
     }
 
@@ -115,8 +116,9 @@ struct ConflictResolutionTests {
             remote: ["body": .text("Walked to the new school\n")])
         let conflict = try note.store.conflict(id: note.id)
         #expect(conflict.fields.map(\.field) == ["body"])
-        #expect(Set(conflict.fields[0].candidates.map(\.value))
-                    == ["Walked with Amal to the school\n", "Walked to the new school\n"])
+        #expect(
+            Set(conflict.fields[0].candidates.map(\.value))
+                == ["Walked with Amal to the school\n", "Walked to the new school\n"])
 
         let merged = "Walked with Amal to the new school\n"
         #expect(try note.store.resolve(id: note.id, field: "body", choice: .text(merged)) == nil)

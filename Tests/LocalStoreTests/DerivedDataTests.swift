@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
-@testable import LocalStore
 import Testing
+
+@testable import LocalStore
 
 @Suite("Derived data: verify and repair")
 struct DerivedDataTests {

@@ -7,11 +7,15 @@ import Testing
 /// the encryption layer may change nothing a query can see.
 @Suite("Encrypted versus plain store")
 struct DifferentialTests {
-    static let words = ["housing", "school", "placement", "bakery", "anxiety", "mother", "bus", "interview",
-                        "apprentice", "doctor", "football", "debt", "mentor", "harbour", "kitchen", "carpentry"]
+    static let words = [
+        "housing", "school", "placement", "bakery", "anxiety", "mother", "bus", "interview",
+        "apprentice", "doctor", "football", "debt", "mentor", "harbour", "kitchen", "carpentry",
+    ]
 
     /// Applies one operation to a store and returns a comparable trace of what it answered.
-    static func step(_ store: LocalStore, _ operation: Int, _ rng: inout SplitMix64, noteIDs: inout [String])
+    static func step(
+        _ store: LocalStore, _ operation: Int, _ rng: inout SplitMix64, noteIDs: inout [String]
+    )
         throws -> String
     {
         func words(_ count: Int) -> String {
@@ -20,12 +24,17 @@ struct DifferentialTests {
         let subject = "ung-\(Int.random(in: 0..<4, using: &rng))"
         switch operation {
         case 0..<40:
-            let note = try store.addNote(NewNote(
-                subjectReference: subject, kind: NoteKind.allCases.randomElement(using: &rng)!,
-                occurredAt: Date(timeIntervalSince1970: 1_790_000_000 + Double(Int.random(in: 0..<1_000_000,
-                                                                                           using: &rng))),
-                place: words(1), body: words(Int.random(in: 3..<60, using: &rng)),
-                tags: [words(1), words(1)]))
+            let note = try store.addNote(
+                NewNote(
+                    subjectReference: subject, kind: NoteKind.allCases.randomElement(using: &rng)!,
+                    occurredAt: Date(
+                        timeIntervalSince1970: 1_790_000_000
+                            + Double(
+                                Int.random(
+                                    in: 0..<1_000_000,
+                                    using: &rng))),
+                    place: words(1), body: words(Int.random(in: 3..<60, using: &rng)),
+                    tags: [words(1), words(1)]))
             noteIDs.append(note.id)
             return "add"
         case 40..<55 where !noteIDs.isEmpty:
@@ -38,11 +47,13 @@ struct DifferentialTests {
             return "delete"
         case 60..<75:
             // Ids differ between the stores, and ties in rank or time are ordered by id: compare as sets.
-            return "search " + (try store.search(words(1), limit: 20).map { "\($0.note.body.count)" }
-                .sorted().joined(separator: ","))
+            return "search "
+                + (try store.search(words(1), limit: 20).map { "\($0.note.body.count)" }
+                    .sorted().joined(separator: ","))
         case 75..<85:
-            return "list " + (try store.notes(NoteQuery(subjectReference: subject)).map { "\($0.body.count)" }
-                .sorted().joined(separator: ","))
+            return "list "
+                + (try store.notes(NoteQuery(subjectReference: subject)).map { "\($0.body.count)" }
+                    .sorted().joined(separator: ","))
         case 85..<92:
             return "tag " + String(try store.notes(NoteQuery(tag: words(1))).count)
         default:

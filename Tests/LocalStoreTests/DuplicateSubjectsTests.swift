@@ -28,7 +28,8 @@ struct DuplicateSubjectsTests {
             for (index, store) in stores.enumerated() {
                 var records: [SyncProtocol.Record] = []
                 for (other, changes) in queued.enumerated() where other != index { records += changes }
-                records = records.filter { $0.collection == firstCollection }
+                records =
+                    records.filter { $0.collection == firstCollection }
                     + records.filter { $0.collection != firstCollection }
                 pages += 1
                 _ = try await store.apply(page: PullPage(records: records, nextCursor: "\(pages)", more: false))
@@ -42,15 +43,18 @@ struct DuplicateSubjectsTests {
     static func twoDuplicates() async throws -> (Team, mette: Subject, lars: Subject) {
         let team = try Team(["mette", "lars"])
         let (mette, lars) = (team.stores[0], team.stores[1])
-        let metteSubject = try mette.addSubject(NewSubject(
-            reference: "ung-0142", displayName: "Sofie", goals: "Finish 9th grade"))
-        let larsSubject = try lars.addSubject(NewSubject(
-            reference: "ung-0142", status: .inEducation, goals: "Start at the production school",
-            nextStep: "Visit the workshop"))
+        let metteSubject = try mette.addSubject(
+            NewSubject(
+                reference: "ung-0142", displayName: "Sofie", goals: "Finish 9th grade"))
+        let larsSubject = try lars.addSubject(
+            NewSubject(
+                reference: "ung-0142", status: .inEducation, goals: "Start at the production school",
+                nextStep: "Visit the workshop"))
         try mette.addNote(NewNote(subjectReference: "ung-0142", kind: .walk, body: "Walked past the school"))
-        try lars.addNote(NewNote(
-            subjectReference: "ung-0142", kind: .phone, body: "Called about the workshop",
-            followUp: Date(timeIntervalSinceNow: -86_400)))
+        try lars.addNote(
+            NewNote(
+                subjectReference: "ung-0142", kind: .phone, body: "Called about the workshop",
+                followUp: Date(timeIntervalSinceNow: -86_400)))
         try await team.exchange()
         return (team, metteSubject, larsSubject)
     }
@@ -72,8 +76,9 @@ struct DuplicateSubjectsTests {
             #expect(export.notes.count == 2)
             #expect(Set([export.subject.id] + export.duplicates.map(\.id)) == Set(ids))
             // Both subjects' own values are exported (fieldcli writes them out; EndToEndTests checks the text).
-            #expect(Set(([export.subject] + export.duplicates).map(\.goals))
-                        .isSuperset(of: ["Start at the production school", "Finish 9th grade"]))
+            #expect(
+                Set(([export.subject] + export.duplicates).map(\.goals))
+                    .isSuperset(of: ["Start at the production school", "Finish 9th grade"]))
             #expect(try store.subjects(reference: "ung-0142").map(\.id) == ids)
             // A write that needs one subject does not pick one.
             #expect(throws: LocalStoreError.duplicateSubject(ids: ids)) {
@@ -132,9 +137,10 @@ struct DuplicateSubjectsTests {
         let (mette, lars) = (team.stores[0], team.stores[1])
         try mette.mergeSubjects(keep: metteSubject.id, other: larsSubject.id)
         // Lars has not synced yet: he writes to his own subject, by its id.
-        let late = try lars.addNote(NewNote(
-            subjectReference: larsSubject.id, kind: .homeVisit, body: "Home visit with the mother",
-            followUp: Date(timeIntervalSinceNow: -3_600)))
+        let late = try lars.addNote(
+            NewNote(
+                subjectReference: larsSubject.id, kind: .homeVisit, body: "Home visit with the mother",
+                followUp: Date(timeIntervalSinceNow: -3_600)))
         // The note reaches a new device in the same page as the merge, before it.
         let third = try TemporaryDirectory("dup-third")
         let anna = try makeStore(third, adviser: "anna")

@@ -77,10 +77,11 @@ struct LocalStoreLifecycleTests {
         let markers = ["MARKERsubjectNAME", "MARKERbodyTEXT", "markertagword", "MARKERplaceTEXT"]
         try store.addSubject(NewSubject(reference: "ung-77", displayName: markers[0]))
         for index in 0..<200 {
-            try store.addNote(NewNote(
-                subjectReference: "ung-77", kind: .homeVisit, place: markers[3],
-                body: "\(markers[1]) number \(index) " + String(repeating: "filler ", count: 40),
-                tags: [markers[2]]))
+            try store.addNote(
+                NewNote(
+                    subjectReference: "ung-77", kind: .homeVisit, place: markers[3],
+                    body: "\(markers[1]) number \(index) " + String(repeating: "filler ", count: 40),
+                    tags: [markers[2]]))
         }
         #expect(try store.search("MARKERbody").count == 50)
         // Look while the store is open (WAL and shm present) and after it is closed.

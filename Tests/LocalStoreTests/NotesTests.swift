@@ -12,14 +12,18 @@ struct NotesTests {
         try store.addSubject(NewSubject(reference: "ung-2"))
         let day: TimeInterval = 86_400
         let base = Date(timeIntervalSince1970: 1_790_000_000)
-        let first = try store.addNote(NewNote(
-            subjectReference: "ung-1", kind: .walk, occurredAt: base, place: "harbour", body: "Talked about housing",
-            tags: ["Housing"]))
-        try store.addNote(NewNote(
-            subjectReference: "ung-2", kind: .phone, occurredAt: base + day, body: "Called about school",
-            tags: ["education-ready"]))
-        try store.addNote(NewNote(
-            subjectReference: "ung-1", kind: .homeVisit, occurredAt: base + 2 * day, body: "Visited at home"))
+        let first = try store.addNote(
+            NewNote(
+                subjectReference: "ung-1", kind: .walk, occurredAt: base, place: "harbour",
+                body: "Talked about housing",
+                tags: ["Housing"]))
+        try store.addNote(
+            NewNote(
+                subjectReference: "ung-2", kind: .phone, occurredAt: base + day, body: "Called about school",
+                tags: ["education-ready"]))
+        try store.addNote(
+            NewNote(
+                subjectReference: "ung-1", kind: .homeVisit, occurredAt: base + 2 * day, body: "Visited at home"))
 
         #expect(try store.notes().map(\.body) == ["Visited at home", "Called about school", "Talked about housing"])
         #expect(try store.notes(NoteQuery(subjectReference: "ung-1")).count == 2)
@@ -44,8 +48,10 @@ struct NotesTests {
         let store = try makeStore(dir)
         defer { store.close() }
         try store.addSubject(NewSubject(reference: "ung-9", displayName: "Jonas"))
-        try store.addNote(NewNote(subjectReference: "ung-9", kind: .walk, place: "Aarhus harbour",
-                                  body: "Discussed the apprenticeship at the bakery", tags: ["placement"]))
+        try store.addNote(
+            NewNote(
+                subjectReference: "ung-9", kind: .walk, place: "Aarhus harbour",
+                body: "Discussed the apprenticeship at the bakery", tags: ["placement"]))
         try store.addNote(NewNote(subjectReference: "ung-9", kind: .sms, body: "Reminder sent"))
         #expect(try store.search("apprentice").count == 1)
         #expect(try store.search("placement").count == 1)
@@ -65,10 +71,14 @@ struct NotesTests {
         try store.addSubject(NewSubject(reference: "ung-1"))
         try store.addSubject(NewSubject(reference: "ung-2"))
         let now = Date()
-        let intake = try store.addNote(NewNote(subjectReference: "ung-1", kind: .intake, occurredAt: now - 20 * 86_400,
-                                               body: "Intake", followUp: now - 6 * 86_400))
-        try store.addNote(NewNote(subjectReference: "ung-2", kind: .intake, occurredAt: now - 20 * 86_400,
-                                  body: "Intake", followUp: now + 3 * 86_400))
+        let intake = try store.addNote(
+            NewNote(
+                subjectReference: "ung-1", kind: .intake, occurredAt: now - 20 * 86_400,
+                body: "Intake", followUp: now - 6 * 86_400))
+        try store.addNote(
+            NewNote(
+                subjectReference: "ung-2", kind: .intake, occurredAt: now - 20 * 86_400,
+                body: "Intake", followUp: now + 3 * 86_400))
         let due = try store.followUps(asOf: now)
         #expect(due.map(\.note.subjectReference) == ["ung-1"])
         #expect(due.first?.daysOverdue == 6)

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
-@testable import LocalStore
 import SyncProtocol
 import Testing
+
+@testable import LocalStore
 
 /// The store's side of sync bookkeeping (`ReplicaStorage`): the outbox keeps a record until the push that
 /// carried its latest state is acknowledged, a pulled page is stored with its cursor, and a batch that fails half
@@ -167,9 +168,10 @@ struct OutboxAndCursorTests {
         let store = note.store
         try await store.pull([], cursor: "c-0")
         let subjectID = note.subjectBase.id
-        let before = try #require(try store.read { db in
-            try Data.fetchOne(db, sql: "SELECT state FROM record WHERE id = ?", arguments: [note.id])
-        })
+        let before = try #require(
+            try store.read { db in
+                try Data.fetchOne(db, sql: "SELECT state FROM record WHERE id = ?", arguments: [note.id])
+            })
         try store.write { db in
             try db.execute(
                 sql: "UPDATE record SET state = substr(state, 1, length(state) / 2) WHERE id = ?",

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
-@testable import LocalStore
 import SyncProtocol
 import Testing
+
+@testable import LocalStore
 
 /// `rebuildDerivedData` (what `fieldcli verify --repair` runs) restores the note and subject rows and the search
 /// index from the records, whatever happened to them, and touches nothing else.
@@ -17,8 +18,12 @@ struct ProjectionRebuildTests {
         var followUps: [String]
 
         init(_ store: LocalStore) throws {
-            notes = try store.notes().map { var note = $0; note.updatedAt = .distantPast; return note }
-            subjects = try store.subjects().map { var subject = $0; subject.updatedAt = .distantPast; return subject }
+            notes = try store.notes().map {
+                var note = $0; note.updatedAt = .distantPast; return note
+            }
+            subjects = try store.subjects().map {
+                var subject = $0; subject.updatedAt = .distantPast; return subject
+            }
             searches = try ["school", "mentor", "library", "sofie", "ung-7", "housing"].map { word in
                 try store.search(word).map(\.note.id)
             }
@@ -35,14 +40,18 @@ struct ProjectionRebuildTests {
         try store.addSubject(NewSubject(reference: "ung-7", displayName: "Sofie", goals: "Finish 9th grade"))
         try store.addSubject(NewSubject(reference: "ung-8", status: .inEducation))
         let day = Date(timeIntervalSince1970: 1_790_000_000)
-        let walk = try store.addNote(NewNote(
-            subjectReference: "ung-7", kind: .walk, occurredAt: day, place: "harbour", body: "Walked to the school\n",
-            tags: ["education"], followUp: day + 7 * 86_400))
-        try store.addNote(NewNote(
-            subjectReference: "ung-8", kind: .phone, occurredAt: day + 86_400, body: "Phoned the mentor",
-            tags: ["housing", "work"]))
-        let gone = try store.addNote(NewNote(
-            subjectReference: "ung-7", kind: .sms, occurredAt: day + 2 * 86_400, body: "Texted about the school"))
+        let walk = try store.addNote(
+            NewNote(
+                subjectReference: "ung-7", kind: .walk, occurredAt: day, place: "harbour",
+                body: "Walked to the school\n",
+                tags: ["education"], followUp: day + 7 * 86_400))
+        try store.addNote(
+            NewNote(
+                subjectReference: "ung-8", kind: .phone, occurredAt: day + 86_400, body: "Phoned the mentor",
+                tags: ["housing", "work"]))
+        let gone = try store.addNote(
+            NewNote(
+                subjectReference: "ung-7", kind: .sms, occurredAt: day + 2 * 86_400, body: "Texted about the school"))
         try store.deleteNote(id: gone.id)
         let base = try await store.queuedRecord(id: walk.id)
         try await store.acknowledgeEverything()
@@ -66,22 +75,23 @@ struct ProjectionRebuildTests {
         // What a bug, an old version or a hand-edit could leave: wrong values in rows that exist, a lost row, rows
         // for records that do not exist, search text that no longer matches the note.
         try store.write { db in
-            try db.execute(sql: """
-                UPDATE note SET body = 'tampered', place = 'nowhere', tags = '["other"]', kind = 'group',
-                    hasConflict = 0, followUp = NULL;
-                UPDATE subject SET displayName = 'Wrong', status = 'closed', goals = '', hasConflict = 1
-                    WHERE reference = 'ung-7';
-                DELETE FROM subject WHERE reference = 'ung-8';
-                INSERT INTO subject (id, reference, displayName, status, responsibleAdviser, consentRecorded,
-                    goals, nextStep, hasConflict, updatedAt)
-                    VALUES ('0000stray', 'ung-99', 'Nobody', 'closed', '', 0, '', '', 0, 0);
-                INSERT INTO note (id, subjectID, kind, occurredAt, place, body, tags, author, device, hasConflict,
-                    updatedAt)
-                    VALUES ('0000straynote', '0000stray', 'sms', 0, '', 'stray housing text', '[]', '', '', 0, 0);
-                INSERT INTO note_fts (rowid, body, tags, place, subject)
-                    VALUES (last_insert_rowid(), 'stray housing text', '', '', 'ung-99');
-                UPDATE note_fts SET body = 'nothing useful' WHERE body LIKE '%mentor%';
-                """)
+            try db.execute(
+                sql: """
+                    UPDATE note SET body = 'tampered', place = 'nowhere', tags = '["other"]', kind = 'group',
+                        hasConflict = 0, followUp = NULL;
+                    UPDATE subject SET displayName = 'Wrong', status = 'closed', goals = '', hasConflict = 1
+                        WHERE reference = 'ung-7';
+                    DELETE FROM subject WHERE reference = 'ung-8';
+                    INSERT INTO subject (id, reference, displayName, status, responsibleAdviser, consentRecorded,
+                        goals, nextStep, hasConflict, updatedAt)
+                        VALUES ('0000stray', 'ung-99', 'Nobody', 'closed', '', 0, '', '', 0, 0);
+                    INSERT INTO note (id, subjectID, kind, occurredAt, place, body, tags, author, device, hasConflict,
+                        updatedAt)
+                        VALUES ('0000straynote', '0000stray', 'sms', 0, '', 'stray housing text', '[]', '', '', 0, 0);
+                    INSERT INTO note_fts (rowid, body, tags, place, subject)
+                        VALUES (last_insert_rowid(), 'stray housing text', '', '', 'ung-99');
+                    UPDATE note_fts SET body = 'nothing useful' WHERE body LIKE '%mentor%';
+                    """)
         }
         #expect(try Shown(store) != shown)
         #expect(try store.search("mentor").isEmpty)

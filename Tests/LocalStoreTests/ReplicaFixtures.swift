@@ -54,8 +54,9 @@ struct SyncedNote {
         dir = try TemporaryDirectory("synced-note")
         store = try makeStore(dir, adviser: adviser)
         let subject = try store.addSubject(NewSubject(reference: "ung-0142", displayName: "Sofie"))
-        let note = try store.addNote(NewNote(
-            subjectReference: "ung-0142", kind: .walk, place: "harbour", body: "Walked to the school\n"))
+        let note = try store.addNote(
+            NewNote(
+                subjectReference: "ung-0142", kind: .walk, place: "harbour", body: "Walked to the school\n"))
         base = try await store.queuedRecord(id: note.id)
         subjectBase = try await store.queuedRecord(id: subject.id)
         try await store.acknowledgeEverything()

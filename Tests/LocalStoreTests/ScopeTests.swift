@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
-@testable import LocalStore
 import SyncProtocol
 import Testing
+
+@testable import LocalStore
 
 /// Protocol version 2 on the device: records whose access ended leave it with all their local state (an unsynced
 /// change is kept aside, never pushed), and sharing, unsharing and handing over write the fields the server checks.
@@ -20,9 +21,10 @@ struct ScopeTests {
     @discardableResult
     static func pushAll(_ store: LocalStore) async throws -> [SyncProtocol.Record] {
         let entries = try await store.pendingChanges(after: nil, limit: 1_000)
-        _ = try await store.acknowledge(entries.map {
-            PushAcknowledgement(key: $0.record.key, marker: $0.marker, serverRecord: nil)
-        })
+        _ = try await store.acknowledge(
+            entries.map {
+                PushAcknowledgement(key: $0.record.key, marker: $0.marker, serverRecord: nil)
+            })
         return entries.map(\.record)
     }
 
@@ -110,9 +112,12 @@ struct ScopeTests {
         let local = try store.addNote(NewNote(subjectReference: "ung-3", kind: .sms, body: "Texted the address"))
         #expect(try await store.pendingChangeCount() == 2)
 
-        let outcome = try await store.apply(page: PullPage(
-            records: [], nextCursor: "9", more: false,
-            removed: [RecordKey(collection: "subjects", id: subject.id), RecordKey(collection: "notes", id: note.id)]))
+        let outcome = try await store.apply(
+            page: PullPage(
+                records: [], nextCursor: "9", more: false,
+                removed: [
+                    RecordKey(collection: "subjects", id: subject.id), RecordKey(collection: "notes", id: note.id),
+                ]))
         #expect(outcome.removed == 3)
         #expect(outcome.setAside == 2)
         #expect(try await store.pendingChanges(after: nil, limit: 100).isEmpty)
@@ -187,11 +192,12 @@ struct ScopeTests {
         #expect(shared.consent == ["jobcentre"])
         #expect(shared.consentRecorded)
         #expect(shared.consentAt == now)
-        #expect(shared.consentLog == """
-            2026-11-30 mette (north): consent from the young person to share with jobcentre — \
-            "the plan for the placement"
+        #expect(
+            shared.consentLog == """
+                2026-11-30 mette (north): consent from the young person to share with jobcentre — \
+                "the plan for the placement"
 
-            """)
+                """)
         // The write is what the server accepts from a partner team with consent (one rule: ScopeRule).
         let record = try #require(try Self.record(store, "subjects", created.id))
         let decision = try ScopeRule.decide(
@@ -214,8 +220,9 @@ struct ScopeTests {
         // The note's readers are within its subject's scope: jobcentre no longer reads it; and the note no longer
         // names it either, so sharing again shares no note by itself.
         let subjectScope = try #require(try Self.record(store, "subjects", created.id)).scope(home: "north")
-        #expect(ScopeRule.readers(
-            scope: noteRecord.scope(home: "north"), collection: "notes", subjectScope: subjectScope) == ["north"])
+        #expect(
+            ScopeRule.readers(
+                scope: noteRecord.scope(home: "north"), collection: "notes", subjectScope: subjectScope) == ["north"])
         #expect(try #require(try Self.record(store, "notes", note.id)).scopeTeams == ["north"])
     }
 
@@ -259,12 +266,14 @@ struct ScopeTests {
             try mette.handOver(SubjectHandover(subjectReference: "ung-6", toAdviser: "lars", note: " "))
         }
         Self.expectRefusal("another team") {
-            try mette.handOver(SubjectHandover(
-                subjectReference: "ung-6", toAdviser: "lars", note: "x", consent: "the whole course"))
+            try mette.handOver(
+                SubjectHandover(
+                    subjectReference: "ung-6", toAdviser: "lars", note: "x", consent: "the whole course"))
         }
 
-        let result = try mette.handOver(SubjectHandover(
-            subjectReference: "ung-6", toAdviser: "lars", team: "north", note: "Wants to try the kitchen workshop"))
+        let result = try mette.handOver(
+            SubjectHandover(
+                subjectReference: "ung-6", toAdviser: "lars", team: "north", note: "Wants to try the kitchen workshop"))
         #expect(!result.acrossTeams)
         #expect(result.subject.responsibleAdviser == "lars")
         #expect(result.subject.scope.isEmpty)
@@ -292,14 +301,17 @@ struct ScopeTests {
         let created = try store.addSubject(NewSubject(reference: "ung-7"))
         // Not synced yet: the server may not hold the subject, and would refuse a new one without this team.
         Self.expectRefusal("sync first") {
-            try store.handOver(SubjectHandover(
-                subjectReference: "ung-7", toAdviser: "jonas", team: "jobcentre", note: "Ready", consent: "the note"))
+            try store.handOver(
+                SubjectHandover(
+                    subjectReference: "ung-7", toAdviser: "jonas", team: "jobcentre", note: "Ready", consent: "the note"
+                ))
         }
         let stored = try await Self.pushAll(store).first { $0.id == created.id }!
         let now = try #require(ISO8601DateFormatter().date(from: "2026-11-30T23:30:00Z"))
         Self.expectRefusal("consent") {
-            try store.handOver(SubjectHandover(
-                subjectReference: "ung-7", toAdviser: "jonas", team: "jobcentre", note: "Ready for the placement"))
+            try store.handOver(
+                SubjectHandover(
+                    subjectReference: "ung-7", toAdviser: "jonas", team: "jobcentre", note: "Ready for the placement"))
         }
         #expect(try await store.pendingChangeCount() == 0)
 
@@ -314,9 +326,10 @@ struct ScopeTests {
         #expect(result.subject.scope == ["jobcentre"])
         #expect(result.subject.consent == ["jobcentre"])
         #expect(result.subject.responsibleAdviser == "jonas")
-        #expect(result.subject.consentLog.hasPrefix(
-            "2026-11-30 mette (north): consent from the young person to share with jobcentre — "
-                + "\"the handover note\" (handover to jonas)"))
+        #expect(
+            result.subject.consentLog.hasPrefix(
+                "2026-11-30 mette (north): consent from the young person to share with jobcentre — "
+                    + "\"the handover note\" (handover to jonas)"))
         let note = try #require(try Self.record(store, "notes", result.noteID))
         #expect(note.scopeTeams == ["north", "jobcentre"])
         #expect(note.string("kind") == "handover")

@@ -1,7 +1,8 @@
 import Foundation
-@testable import LocalStore
 import SyncProtocol
 import Testing
+
+@testable import LocalStore
 
 /// Removed notes leave the search index's data, not only its matches: FTS5 keeps a deleted note's terms beside
 /// a delete marker until its segments merge, so after a sync that removed records the store rewrites the index.
@@ -15,7 +16,9 @@ struct SearchIndexCompactionTests {
         var removed: [RecordKey] = []
         for number in 0..<40 {
             let note = try store.addNote(
-                NewNote(subjectReference: "ung-1", kind: .walk, body: "Talked about the zyxwvut carpentry course \(number)"))
+                NewNote(
+                    subjectReference: "ung-1", kind: .walk, body: "Talked about the zyxwvut carpentry course \(number)")
+            )
             removed.append(RecordKey(collection: "notes", id: note.id))
         }
         try await ScopeTests.pushAll(store)
@@ -28,7 +31,8 @@ struct SearchIndexCompactionTests {
         #expect(try store.search("zyxwvut").isEmpty)
         // The deleted notes' terms are still in the index's blocks until it is rewritten...
         let termsKept = try store.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM note_fts_data WHERE instr(block, CAST('zyxwvut' AS BLOB)) > 0")
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM note_fts_data WHERE instr(block, CAST('zyxwvut' AS BLOB)) > 0")
         }
         #expect(termsKept ?? 0 > 0, "FTS5 keeps a deleted note's terms until its segments merge")
 
@@ -37,7 +41,8 @@ struct SearchIndexCompactionTests {
         let after = try store.searchIndexSize()
         #expect(after.bytes < markers.bytes && after.bytes < before.bytes)
         let termsLeft = try store.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM note_fts_data WHERE instr(block, CAST('zyxwvut' AS BLOB)) > 0")
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM note_fts_data WHERE instr(block, CAST('zyxwvut' AS BLOB)) > 0")
         }
         #expect(termsLeft == 0, "no term of a removed note is left in the index")
         try store.verifyIntegrity()

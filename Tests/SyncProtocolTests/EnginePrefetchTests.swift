@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SyncProtocol
 
 /// The engine requests the next page while it applies the current one (`prefetchPages`). These tests check
@@ -48,8 +49,11 @@ struct EnginePrefetchTests {
     typealias Engine = SyncEngine<CursorLoggingStorage, FaultInjectingTransport<InMemoryTransport>>
 
     /// A server holding `notes` notes from a phone, and a new laptop that pulls `page` records per page.
-    func world(notes: Int, page: Int, prefetch: Bool, retry: RetryPolicy = RetryPolicy()) async throws
-        -> (EngineWorld, CursorLoggingStorage, FaultInjectingTransport<InMemoryTransport>, Engine) {
+    func world(
+        notes: Int, page: Int, prefetch: Bool, retry: RetryPolicy = RetryPolicy()
+    ) async throws
+        -> (EngineWorld, CursorLoggingStorage, FaultInjectingTransport<InMemoryTransport>, Engine)
+    {
         let world = EngineWorld()
         let phone = try await world.device("phone")
         for index in 0..<notes { try await phone.writeNote("p\(index)") }
@@ -60,8 +64,9 @@ struct EnginePrefetchTests {
         let transport = FaultInjectingTransport(wrapping: InMemoryTransport(server: world.server, device: "laptop"))
         let engine = SyncEngine(
             storage: storage, transport: transport,
-            configuration: .init(team: EngineWorld.team, replica: replica, pageLimit: page, retry: retry,
-                                 prefetchPages: prefetch),
+            configuration: .init(
+                team: EngineWorld.team, replica: replica, pageLimit: page, retry: retry,
+                prefetchPages: prefetch),
             environment: world.environment)
         return (world, storage, transport, engine)
     }

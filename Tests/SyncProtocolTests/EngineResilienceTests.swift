@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SyncProtocol
 
 @Suite("Sync engine: interruptions, duplicates, retries")
@@ -144,13 +145,15 @@ struct EngineResilienceTests {
     }
 
     @Test func tooLargeBatchesAreSplit() async throws {
-        let world = EngineWorld(limits: ServerLimits(
-            maxBodyBytes: 1 << 20, maxBatchRecords: 100, maxPageRecords: 100, defaultPageRecords: 100))
+        let world = EngineWorld(
+            limits: ServerLimits(
+                maxBodyBytes: 1 << 20, maxBatchRecords: 100, maxPageRecords: 100, defaultPageRecords: 100))
         let laptop = try await world.device("laptop", batch: 8)
         try await laptop.sync()
         // The server lowers its limit after the device negotiated: the device learns it from 413s.
-        await world.server.setLimits(ServerLimits(
-            maxBodyBytes: 1 << 20, maxBatchRecords: 3, maxPageRecords: 100, defaultPageRecords: 100))
+        await world.server.setLimits(
+            ServerLimits(
+                maxBodyBytes: 1 << 20, maxBatchRecords: 3, maxPageRecords: 100, defaultPageRecords: 100))
         for index in 0..<8 { try await laptop.writeNote("n\(index)") }
         let summary = try await laptop.sync()
         #expect(summary.sent == 8)
@@ -177,9 +180,11 @@ struct EngineResilienceTests {
         for index in 0..<6 { try await phone.writeNote("p\(index)") }
         try await phone.sync()
         let laptop = try await world.device("laptop", page: 1)
-        let task = Task { try await laptop.engine.sync { progress in
-            if progress.pagesPulled == 2 { withUnsafeCurrentTask { $0?.cancel() } }
-        } }
+        let task = Task {
+            try await laptop.engine.sync { progress in
+                if progress.pagesPulled == 2 { withUnsafeCurrentTask { $0?.cancel() } }
+            }
+        }
         let result = await task.result
         let cursorAfterCancel = try await laptop.storage.pullCursor()
         let held = await laptop.storage.records().count

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SyncProtocol
 
 @Suite("Sync engine: convergence and progress")
@@ -158,7 +159,6 @@ struct EngineSyncTests {
         #expect(await laptop.transport.callCount(.hello) == 1)
     }
 }
-
 
 /// Protocol version 2: an adviser who leaves the team keeps nothing of it on the device (README §14.4).
 @Suite("Engine: team membership ends")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SyncProtocol
 
 /// A team of in-memory devices around one in-memory server, with an instant, recorded clock.
@@ -34,8 +35,9 @@ struct EngineWorld {
         let transport = FaultInjectingTransport(wrapping: InMemoryTransport(server: server, device: name), seed: seed)
         let engine = SyncEngine(
             storage: storage, transport: transport,
-            configuration: .init(team: Self.team, replica: replica, maxBatchRecords: batch, pageLimit: page,
-                                 retry: retry),
+            configuration: .init(
+                team: Self.team, replica: replica, maxBatchRecords: batch, pageLimit: page,
+                retry: retry),
             environment: environment
         )
         return Device(storage: storage, transport: transport, engine: engine)
@@ -53,11 +55,13 @@ struct EngineWorld {
 
         @discardableResult
         func writeNote(_ id: String, body: String = "Met at the station.\n") async throws -> Record {
-            try await storage.create(collection: "notes", id: id, values: [
-                "subject": .reference("y-417"), "kind": .string("walk"),
-                "occurredAt": .timestamp(Timestamp(millisecondsSince1970: 1_795_000_000_000)),
-                "body": .text(body), "tags": .tags(["housing"]),
-            ], schema: Schemas.notes)
+            try await storage.create(
+                collection: "notes", id: id,
+                values: [
+                    "subject": .reference("y-417"), "kind": .string("walk"),
+                    "occurredAt": .timestamp(Timestamp(millisecondsSince1970: 1_795_000_000_000)),
+                    "body": .text(body), "tags": .tags(["housing"]),
+                ], schema: Schemas.notes)
         }
     }
 
@@ -66,8 +70,9 @@ struct EngineWorld {
         let reference = await server.records(in: Self.team)
         for device in devices {
             let records = await device.storage.records()
-            #expect(records == reference, "device \(device.storage.replica) differs from the server",
-                    sourceLocation: sourceLocation)
+            #expect(
+                records == reference, "device \(device.storage.replica) differs from the server",
+                sourceLocation: sourceLocation)
         }
     }
 }

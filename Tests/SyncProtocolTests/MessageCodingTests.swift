@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SyncProtocol
 
 @Suite("Wire messages: coding and strict decoding")
@@ -7,11 +8,13 @@ struct MessageCodingTests {
     static let laptop = try! ReplicaID("laptop")
 
     static func note(_ id: String) throws -> Record {
-        try Record.create(collection: "notes", id: id, values: [
-            "subject": .reference("y-417"), "kind": .string("walk"),
-            "occurredAt": .timestamp(Timestamp(millisecondsSince1970: 1_795_000_000_000)),
-            "body": .text("Met at the station.\n"), "tags": .tags(["housing", "placement"]),
-        ], by: laptop, schema: Schemas.notes)
+        try Record.create(
+            collection: "notes", id: id,
+            values: [
+                "subject": .reference("y-417"), "kind": .string("walk"),
+                "occurredAt": .timestamp(Timestamp(millisecondsSince1970: 1_795_000_000_000)),
+                "body": .text("Met at the station.\n"), "tags": .tags(["housing", "placement"]),
+            ], by: laptop, schema: Schemas.notes)
     }
 
     @Test func everyMessageRoundTrips() throws {
@@ -21,14 +24,18 @@ struct MessageCodingTests {
         try roundTrip(HelloRequest(client: "fieldcli/0.1"))
         try roundTrip(HelloResponse(protocolVersion: 1, deviceID: "dev-1", teams: ["north"], server: info))
         try roundTrip(EnrollRequest(code: "K7QF-2MZP", deviceName: "Annes bærbare"))
-        try roundTrip(EnrollResponse(protocolVersion: 1, deviceID: "dev-1", replica: Self.laptop, token: "secret",
-                                     teams: ["north"], server: info))
+        try roundTrip(
+            EnrollResponse(
+                protocolVersion: 1, deviceID: "dev-1", replica: Self.laptop, token: "secret",
+                teams: ["north"], server: info))
         try roundTrip(PushBatch(replica: Self.laptop, batchID: "b-1", records: [note, try Self.note("n2")]))
         try roundTrip(PushResult(batchID: "b-1", sequence: 7, results: [.accepted(note.key), .merged(edited)]))
         try roundTrip(PullRequest(cursor: "7", limit: 100))
         try roundTrip(PullPage(records: [edited], nextCursor: "8", more: true))
-        try roundTrip(ErrorBody(code: .rateLimited, message: "slow down", retryAfterSeconds: 3,
-                                details: ErrorDetails(collection: "notes", id: "n1", path: "records[0]", index: 0)))
+        try roundTrip(
+            ErrorBody(
+                code: .rateLimited, message: "slow down", retryAfterSeconds: 3,
+                details: ErrorDetails(collection: "notes", id: "n1", path: "records[0]", index: 0)))
     }
 
     private func roundTrip<Message: Codable & Equatable>(_ message: Message) throws {
@@ -56,10 +63,13 @@ struct MessageCodingTests {
     }
 
     @Test func decodingErrorsNameTheRecordInTheBatch() throws {
-        var object = try JSONSerialization.jsonObject(
-            with: WireCoding.encode(PushBatch(replica: Self.laptop, batchID: "b-1",
-                                              records: [try Self.note("n1"), try Self.note("n2")]))
-        ) as! [String: Any]
+        var object =
+            try JSONSerialization.jsonObject(
+                with: WireCoding.encode(
+                    PushBatch(
+                        replica: Self.laptop, batchID: "b-1",
+                        records: [try Self.note("n1"), try Self.note("n2")]))
+            ) as! [String: Any]
         var records = object["records"] as! [[String: Any]]
         records[1]["i"] = 17
         object["records"] = records

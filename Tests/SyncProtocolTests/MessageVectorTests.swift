@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SyncProtocol
 
 /// The message vectors of `protocol-spec/vectors/messages.json`, checked both ways, so the specification

@@ -21,8 +21,11 @@ struct PushClaimTests {
         // although a replica-wide maximum (5) would allow it.
         var claim = quiet.updating(["place": .string("school")], by: anna)
         claim.clock[lars] = 2
-        #expect(throws: PushClaimError(kind: .unreceivedWrites, key: quiet.key, replica: lars, claimed: 2,
-                                       received: 1)) {
+        #expect(
+            throws: PushClaimError(
+                kind: .unreceivedWrites, key: quiet.key, replica: lars, claimed: 2,
+                received: 1)
+        ) {
             try claim.checkPushClaims(by: anna, stored: quiet)
         }
         // Lars himself may advance his own entry; Anna may relay it once the server holds it.
@@ -40,8 +43,11 @@ struct PushClaimTests {
         let first = synced.updating(["body": .text("v2-first")], by: anna)
         let second = synced.updating(["body": .text("v2-second")], by: anna)
         #expect(first.clock == second.clock)
-        #expect(throws: PushClaimError(kind: .rolledBack, key: synced.key, replica: anna,
-                                       claimed: second.clock[anna], received: first.clock[anna])) {
+        #expect(
+            throws: PushClaimError(
+                kind: .rolledBack, key: synced.key, replica: anna,
+                claimed: second.clock[anna], received: first.clock[anna])
+        ) {
             try second.checkPushClaims(by: anna, stored: first)
         }
         // The same write again (a retried push) and a later write on top are accepted.

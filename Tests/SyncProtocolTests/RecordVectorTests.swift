@@ -68,9 +68,11 @@ struct RecordVectorTests {
             }
             // The rule on records: the pushed clock on a record, the stored one on the server's copy; or whole
             // records (`pushedRecord`, `storedRecord`) where the rule reads more than the clock.
-            let record = try item["pushedRecord"].map { try VectorFile.decode(Record.self, $0) }
+            let record =
+                try item["pushedRecord"].map { try VectorFile.decode(Record.self, $0) }
                 ?? Self.record(clock: pushed)
-            let storedRecord = try item["storedRecord"].map { try VectorFile.decode(Record.self, $0) }
+            let storedRecord =
+                try item["storedRecord"].map { try VectorFile.decode(Record.self, $0) }
                 ?? stored.map { Self.record(clock: $0) }
             #expect(record.clock == pushed && storedRecord?.clock == stored, "\(name): clocks and records disagree")
             do {

@@ -31,8 +31,10 @@ struct RecordWireFormatTests {
 
     @Test func stringsAreEscapedAsFoundationDoes() throws {
         var random = SplitMix64(seed: 7)
-        let alphabet: [Character] = ["a", "\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}",
-                                     "\u{7F}", "Ø", "✓", "\u{2028}", "😀", "é"]
+        let alphabet: [Character] = [
+            "a", "\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}",
+            "\u{7F}", "Ø", "✓", "\u{2028}", "😀", "é",
+        ]
         for _ in 0..<300 {
             let text = String((0..<Int.random(in: 0...12, using: &random)).map { _ in random.pick(alphabet) })
             var writer = JSONWriter()
@@ -83,7 +85,8 @@ struct RecordWireFormatTests {
         // PushResult goes through JSONDecoder; its records through JSONCapture and the same reader.
         let note = try WireCoding.encodeString(Fixture.note())
         let bad = note.replacingOccurrences(of: #""i":"n1""#, with: #""colour":"red","i":"n1""#)
-        let body = #"{"batchId":"b-1","protocolVersion":1,"results":[{"c":"notes","id":"n1","record":"#
+        let body =
+            #"{"batchId":"b-1","protocolVersion":1,"results":[{"c":"notes","id":"n1","record":"#
             + bad + #","status":"merged"}],"sequence":3}"#
         let error = try #require(throws: WireDecodingError.self) { try WireCoding.decode(PushResult.self, from: body) }
         #expect(error.kind == .unknownField && error.path == "results[0].record.colour", "\(error)")

@@ -14,8 +14,10 @@ struct ScopeVectorTests {
         let values: [String: FieldValue] =
             collection == "subjects"
             ? ["reference": .string("ung-0142")]
-            : ["subject": .reference("s-1"), "kind": .string("walk"),
-               "occurredAt": .timestamp(Timestamp(millisecondsSince1970: 1_790_000_000_000))]
+            : [
+                "subject": .reference("s-1"), "kind": .string("walk"),
+                "occurredAt": .timestamp(Timestamp(millisecondsSince1970: 1_790_000_000_000)),
+            ]
         var record = try Record.create(collection: collection, id: "r-1", values: values, by: replica, schema: schema)
         for field in ["scope", "consent", "accessEnds"] {
             let names = Set(tags[field] as? [String] ?? [])
@@ -55,8 +57,10 @@ struct ScopeVectorTests {
     @Test func accessEndsParseOnlyRealDays() {
         #expect(AccessEnd(tag: "uu-north@2026-12-31")?.team == "uu-north")
         #expect(AccessEnd(tag: "uu-north@2026-12-31")?.date == Date(timeIntervalSince1970: 1_798_675_200))
-        for bad in ["uu-north@2026-02-30", "uu-north@2026-13-01", "uu-north", "@2026-01-01", "a b@2026-01-01",
-                    "uu-north@26-01-01", "uu-north@2026-1-01", "uu-north@+026-01-01"] {
+        for bad in [
+            "uu-north@2026-02-30", "uu-north@2026-13-01", "uu-north", "@2026-01-01", "a b@2026-01-01",
+            "uu-north@26-01-01", "uu-north@2026-1-01", "uu-north@+026-01-01",
+        ] {
             #expect(AccessEnd(tag: bad) == nil, "\(bad)")
         }
     }

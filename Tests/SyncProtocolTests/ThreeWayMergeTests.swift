@@ -108,7 +108,8 @@ struct ThreeWayMergeTests {
         let clean = note.updating(
             ["body": .text("Met at the bus station.\nWalked past the school.\nNext: call on Friday.\n")], by: a
         ).merged(
-            with: note.updating(["body": .text("Met at the station.\nWalked past the school.\nNext: Monday.\n")], by: b))
+            with: note.updating(["body": .text("Met at the station.\nWalked past the school.\nNext: Monday.\n")], by: b)
+        )
         let clash = note.updating(["body": .text("A.\n")], by: a).merged(
             with: note.updating(["body": .text("B.\n")], by: b))
         let kinds = note.updating(["kind": .string("sms")], by: a).merged(

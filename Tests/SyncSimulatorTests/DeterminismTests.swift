@@ -1,6 +1,7 @@
 import SyncProtocol
-@testable import SyncSimulator
 import Testing
+
+@testable import SyncSimulator
 
 @Suite("Determinism")
 struct DeterminismTests {

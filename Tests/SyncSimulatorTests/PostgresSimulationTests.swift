@@ -38,8 +38,10 @@ struct PostgresSimulationTests {
 
     @Test func aLastWriterWinsServerIsCaughtOnPostgreSQL() async throws {
         guard let database = try Self.database() else { return }
-        let report = try await Simulation(options: SimulationOptions(
-            seed: 3, devices: 8, operationsPerDevice: 25, merge: .lastWriterWins, serverDatabase: database)).run()
+        let report = try await Simulation(
+            options: SimulationOptions(
+                seed: 3, devices: 8, operationsPerDevice: 25, merge: .lastWriterWins, serverDatabase: database)
+        ).run()
         #expect(!report.passed)
         #expect(report.failures.contains { $0.kind == "lost-write" })
     }
@@ -48,9 +50,12 @@ struct PostgresSimulationTests {
         // Same seed, same workload: the shipped server decides the same on SQLite and PostgreSQL, so the runs
         // are the same event for event.
         guard let database = try Self.database() else { return }
-        let sqlite = try await Simulation(options: SimulationOptions(seed: 4, devices: 8, operationsPerDevice: 15)).run()
-        let postgres = try await Simulation(options: SimulationOptions(
-            seed: 4, devices: 8, operationsPerDevice: 15, serverDatabase: database)).run()
+        let sqlite = try await Simulation(options: SimulationOptions(seed: 4, devices: 8, operationsPerDevice: 15))
+            .run()
+        let postgres = try await Simulation(
+            options: SimulationOptions(
+                seed: 4, devices: 8, operationsPerDevice: 15, serverDatabase: database)
+        ).run()
         #expect(sqlite.passed && postgres.passed, "\(sqlite.summary)\n\(postgres.summary)")
         #expect(sqlite.eventHash == postgres.eventHash)
         #expect(sqlite.stats == postgres.stats)

@@ -78,8 +78,10 @@ struct ScopeSimulationTests {
     }
 
     @Test func theClassicWorkloadHasNoScopeActions() async throws {
-        let report = try await Simulation(options: SimulationOptions(
-            seed: 2, devices: 24, operationsPerDevice: 20, workload: .classic, advisersPerTeam: 3...5)).run()
+        let report = try await Simulation(
+            options: SimulationOptions(
+                seed: 2, devices: 24, operationsPerDevice: 20, workload: .classic, advisersPerTeam: 3...5)
+        ).run()
         #expect(report.passed, "\(SimulationSeedTests.explain(report))")
         #expect(Self.scopeOperations(report) == 0)
     }

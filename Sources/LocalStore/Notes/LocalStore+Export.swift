@@ -38,9 +38,11 @@ extension LocalStore {
         var export = SubjectExport(
             subject: subjects[0], duplicates: Array(subjects.dropFirst()), notes: Array(notes), exportedAt: Date())
         let (kinds, statuses) = try read { db in
-            (try Self.unknownValues(db, table: "note", column: "kind", known: NoteKind.allCases.map(\.rawValue)),
-             try Self.unknownValues(
-                db, table: "subject", column: "status", known: SubjectStatus.allCases.map(\.rawValue)))
+            (
+                try Self.unknownValues(db, table: "note", column: "kind", known: NoteKind.allCases.map(\.rawValue)),
+                try Self.unknownValues(
+                    db, table: "subject", column: "status", known: SubjectStatus.allCases.map(\.rawValue))
+            )
         }
         let noteIDs = Set(export.notes.map(\.id))
         let subjectIDs = Set(subjects.map(\.id))

@@ -164,7 +164,7 @@ extension LocalStore {
                 arguments: [Collection.notes, cleaned, cleaned + "\u{FFFF}"])
             {
                 if let record = try loadRecord(db, collection: Collection.notes, id: candidate),
-                   record.isDeleted || record.isPurged
+                    record.isDeleted || record.isPurged
                 {
                     deleted.append(record)
                 }

@@ -64,7 +64,8 @@ extension LocalStore {
         asOf now: Date = Date(), withinDays: Int = 0, all: Bool = false, calendar: Calendar = .current
     ) throws -> [FollowUp] {
         let startOfToday = calendar.startOfDay(for: now)
-        let horizon = all
+        let horizon =
+            all
             ? Date.distantFuture
             : calendar.date(byAdding: .day, value: max(0, withinDays) + 1, to: startOfToday) ?? now
         return try read { db in
@@ -80,8 +81,10 @@ extension LocalStore {
             ).map { row in
                 let note = try Note(row: row)
                 let due = note.followUp ?? now
-                let overdue = calendar.dateComponents(
-                    [.day], from: calendar.startOfDay(for: due), to: startOfToday).day ?? 0
+                let overdue =
+                    calendar.dateComponents(
+                        [.day], from: calendar.startOfDay(for: due), to: startOfToday
+                    ).day ?? 0
                 return FollowUp(note: note, due: due, daysOverdue: max(0, overdue))
             }
         }

@@ -71,7 +71,9 @@ extension LocalStore {
     /// - Throws: `LocalStoreError.invalidInput` for an empty consent, a team that is not a team id or is this
     ///   store's, a store not enrolled, or a consent log in conflict; `.notFound`.
     @discardableResult
-    public func shareSubject(reference: String, with team: String, consent: String, now: Date = Date()) throws
+    public func shareSubject(
+        reference: String, with team: String, consent: String, now: Date = Date()
+    ) throws
         -> Subject
     {
         let own = try ownTeam()
@@ -116,7 +118,7 @@ extension LocalStore {
                 db, sql: "SELECT id FROM note WHERE subjectID = ? ORDER BY rowid", arguments: [record.id])
             for noteID in noteIDs {
                 guard let note = try loadRecord(db, collection: Collection.notes, id: noteID),
-                      note.scopeTeams.contains(team)
+                    note.scopeTeams.contains(team)
                 else { continue }
                 try saveRecord(db, note.narrowing(scopeBy: [team], by: replicaID), local: true)
             }
@@ -207,9 +209,9 @@ extension LocalStore {
             // which the server takes only for a subject it holds already (a new record's scope must include the
             // team it is pushed to). Whether it does is not known here while the subject has unsynced changes.
             if receivingTeam != nil, accessEnd == nil,
-               try Int64.fetchOne(
-                   db, sql: "SELECT seq FROM outbox WHERE collection = ? AND id = ?",
-                   arguments: [Collection.subjects, record.id]) != nil
+                try Int64.fetchOne(
+                    db, sql: "SELECT seq FROM outbox WHERE collection = ? AND id = ?",
+                    arguments: [Collection.subjects, record.id]) != nil
             {
                 throw LocalStoreError.invalidInput(
                     "the subject has changes that are not synced yet: sync first, then hand over (or keep access "
@@ -280,8 +282,8 @@ extension LocalStore {
     /// synced yet): nobody would read the note, not even its author once the removal comes.
     func requireReadableSubject(_ db: Database, _ subject: Subject) throws {
         guard !subject.scope.isEmpty, let json = try metaValue(db, MetaKey.enrolment),
-              let team = try? JSONDecoder().decode(Enrolment.self, from: Data(json.utf8)).team,
-              !subject.scope.contains(team)
+            let team = try? JSONDecoder().decode(Enrolment.self, from: Data(json.utf8)).team,
+            !subject.scope.contains(team)
         else { return }
         throw LocalStoreError.invalidInput(
             "your team no longer reads this subject (it was handed over): a note about it would reach nobody")
@@ -297,7 +299,9 @@ extension LocalStore {
     }
 
     /// The writes of sharing a subject with `team`: its consent, the log line, the consent flags and the scope.
-    private func sharing(_ record: SyncRecord, with team: String, own: String, line: String, now: Date) throws
+    private func sharing(
+        _ record: SyncRecord, with team: String, own: String, line: String, now: Date
+    ) throws
         -> SyncRecord
     {
         // A fresh add even when the team is named already: consent given now wins over a concurrent withdrawal.

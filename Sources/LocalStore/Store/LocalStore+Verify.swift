@@ -27,7 +27,8 @@ extension LocalStore {
                 while let row = try rows.next() {
                     let record = try RecordCoding.decode(row["state"] as Data)
                     // The kept subject of a cycle of merges has a row although the opposite merge deleted it.
-                    let shown = try !record.isDeleted
+                    let shown =
+                        try !record.isDeleted
                         || (collection == Collection.subjects && isKeptDespiteDeletion(db, subjectID: record.id))
                     if shown && !record.isPurged { expected.insert(row["id"]) }
                 }
@@ -37,12 +38,18 @@ extension LocalStore {
                 if missing > 0 { problems.append("\(missing) \(table) row(s) missing for live records") }
                 if extra > 0 { problems.append("\(extra) \(table) row(s) without a live record") }
             }
-            let unindexed = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM note WHERE rowid NOT IN (SELECT rowid FROM note_fts)
-                """) ?? 0
-            let stray = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM note_fts WHERE rowid NOT IN (SELECT rowid FROM note)
-                """) ?? 0
+            let unindexed =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM note WHERE rowid NOT IN (SELECT rowid FROM note_fts)
+                        """) ?? 0
+            let stray =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM note_fts WHERE rowid NOT IN (SELECT rowid FROM note)
+                        """) ?? 0
             if unindexed > 0 { problems.append("\(unindexed) note(s) missing from the search index") }
             if stray > 0 { problems.append("\(stray) search index row(s) without a note") }
             return problems

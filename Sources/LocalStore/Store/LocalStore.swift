@@ -2,8 +2,8 @@ import CFieldVFS
 import Foundation
 import GRDB
 import Logging
-import Synchronization
 import SyncProtocol
+import Synchronization
 
 /// The encrypted on-device store: subjects, notes and the sync outbox, in one SQLite database whose every page,
 /// journal record and WAL frame is sealed with AES-256-GCM by the `fieldvfs` VFS.
@@ -82,7 +82,8 @@ public final class LocalStore: @unchecked Sendable {
         self.location = location
         self.lentKey = lentKey
         self.writer = writer
-        checkpointer = writer is DatabasePool
+        checkpointer =
+            writer is DatabasePool
             ? try WALCheckpointer(
                 connection: Self.openCheckpointConnection(location, keySlot: keySlot), logger: logger)
             : nil
@@ -90,9 +91,10 @@ public final class LocalStore: @unchecked Sendable {
         self.keySlot = keySlot
         self.logger = logger
         let meta = try writer.read { db in
-            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
-                (($0["key"] as String), ($0["value"] as String))
-            })
+            try Dictionary(
+                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
+                    (($0["key"] as String), ($0["value"] as String))
+                })
         }
         guard let replica = meta[MetaKey.replicaID].flatMap({ try? ReplicaID($0) }) else {
             throw LocalStoreError.damaged("the store has no valid replica id")

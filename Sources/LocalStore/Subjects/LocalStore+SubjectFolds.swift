@@ -31,8 +31,11 @@ extension LocalStore {
             arguments: [record.id])
         if !folded.isEmpty {
             subjectWordsCache.removeAll(keepingCapacity: true)
-            let words = record.isPurged ? "" : Self.subjectSearchText(
-                reference: record.string("reference") ?? record.id, displayName: record.string("displayName") ?? "")
+            let words =
+                record.isPurged
+                ? ""
+                : Self.subjectSearchText(
+                    reference: record.string("reference") ?? record.id, displayName: record.string("displayName") ?? "")
             try reindexSubjectWords(db, noteSubjects: folded, words: words)
         }
     }
@@ -94,9 +97,10 @@ extension LocalStore {
         affected.insert(projecting)
         for id in affected.sorted() {
             let keptID = folds.keptID(of: id)
-            let words = try Row.fetchOne(
-                db, sql: "SELECT reference, displayName FROM subject WHERE id = ?", arguments: [keptID]
-            ).map { Self.subjectSearchText(reference: $0[0], displayName: $0[1]) } ?? ""
+            let words =
+                try Row.fetchOne(
+                    db, sql: "SELECT reference, displayName FROM subject WHERE id = ?", arguments: [keptID]
+                ).map { Self.subjectSearchText(reference: $0[0], displayName: $0[1]) } ?? ""
             try reindexSubjectWords(db, noteSubjects: [id], words: words)
         }
     }

@@ -17,7 +17,8 @@ extension LocalStore {
                 "'\(reference)' looks like a civil registration number; use a pseudonymous reference")
         }
         return try write { db in
-            if try String.fetchOne(db, sql: "SELECT id FROM subject WHERE reference = ?", arguments: [reference]) != nil {
+            if try String.fetchOne(db, sql: "SELECT id FROM subject WHERE reference = ?", arguments: [reference]) != nil
+            {
                 throw LocalStoreError.invalidInput("a subject with reference '\(reference)' already exists")
             }
             var values: [String: FieldValue] = [

@@ -76,7 +76,7 @@ public struct SubjectFolds: Equatable, Sendable {
     /// is absent or cleared, or the record is purged.
     public static func mergedInto(of record: SyncProtocol.Record) -> String? {
         guard record.collection == ScopeFields.subjects, !record.isPurged,
-              case .reference(let target)? = record.value(ScopeFields.mergedInto)
+            case .reference(let target)? = record.value(ScopeFields.mergedInto)
         else { return nil }
         return target
     }

@@ -80,8 +80,9 @@ extension LocalStore {
         try write { db in
             let record = try loadConflicted(db, id: id)
             let conflicts = try describeConflict(db, record).fields
-            guard let conflict = field.map({ name in conflicts.first { $0.field == name } })
-                ?? (conflicts.count == 1 ? conflicts.first : nil)
+            guard
+                let conflict = field.map({ name in conflicts.first { $0.field == name } })
+                    ?? (conflicts.count == 1 ? conflicts.first : nil)
             else {
                 guard !conflicts.isEmpty else {
                     throw LocalStoreError.invalidInput("no field is in conflict, only a deletion: keep or delete it")
@@ -158,7 +159,7 @@ extension LocalStore {
             throw LocalStoreError.ambiguousID(prefix: id, matches: matches.map { $0["id"] as String })
         }
         guard let record = try loadRecord(db, collection: matches[0]["collection"], id: matches[0]["id"]),
-              record.isInConflict
+            record.isInConflict
         else { throw LocalStoreError.notFound(kind: "conflict", id: id) }
         return record
     }
@@ -172,26 +173,30 @@ extension LocalStore {
         for conflict in record.conflicts {
             switch conflict {
             case .field(let name, let writes):
-                fields.append(FieldConflict(field: name, candidates: writes.map { write in
-                    let mine = own.contains(write.dot.replica)
-                    // This device knows its own names; other writers are named by the team's directory.
-                    let writer = mine ? nil : directory?.device(replica: write.dot.replica)
-                    return ConflictCandidate(
-                        replica: write.dot.replica.rawValue, mine: mine, value: Self.display(write.value),
-                        adviser: mine ? adviser : writer?.adviser, device: mine ? deviceName : writer?.device)
-                }))
+                fields.append(
+                    FieldConflict(
+                        field: name,
+                        candidates: writes.map { write in
+                            let mine = own.contains(write.dot.replica)
+                            // This device knows its own names; other writers are named by the team's directory.
+                            let writer = mine ? nil : directory?.device(replica: write.dot.replica)
+                            return ConflictCandidate(
+                                replica: write.dot.replica.rawValue, mine: mine, value: Self.display(write.value),
+                                adviser: mine ? adviser : writer?.adviser, device: mine ? deviceName : writer?.device)
+                        }))
             case .deleteVersusEdit:
                 deletedElsewhere = true
             }
         }
         let subjectID = record.collection == Collection.notes ? record.string("subject") ?? "" : record.id
         // A note about a subject merged into another is shown under the kept subject (merge.md).
-        let reference = try String.fetchOne(
-            db,
-            sql: """
-                SELECT reference FROM subject WHERE id = COALESCE((SELECT keptID FROM subject_fold WHERE id = ?1), ?1)
-                """,
-            arguments: [subjectID]) ?? subjectID
+        let reference =
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT reference FROM subject WHERE id = COALESCE((SELECT keptID FROM subject_fold WHERE id = ?1), ?1)
+                    """,
+                arguments: [subjectID]) ?? subjectID
         return RecordConflict(
             id: record.id, collection: record.collection, subjectReference: reference, fields: fields,
             deletedElsewhere: deletedElsewhere)

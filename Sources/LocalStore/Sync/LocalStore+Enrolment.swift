@@ -93,13 +93,14 @@ extension LocalStore {
         let current = try enrolment()?.enrolment
         return try read { db in
             let last = try metaValue(db, MetaKey.lastSync).flatMap { ISO8601DateFormatter().date(from: $0) }
-            let conflicts = try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT (SELECT COUNT(*) FROM note WHERE hasConflict)
-                         + (SELECT COUNT(*) FROM subject WHERE hasConflict)
-                    """
-            ) ?? 0
+            let conflicts =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT (SELECT COUNT(*) FROM note WHERE hasConflict)
+                             + (SELECT COUNT(*) FROM subject WHERE hasConflict)
+                        """
+                ) ?? 0
             return SyncStatus(
                 unsyncedChanges: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0,
                 lastSuccessfulSync: last, server: current?.serverURL, team: current?.team, deviceID: current?.deviceID,

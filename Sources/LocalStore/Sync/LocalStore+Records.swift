@@ -128,19 +128,22 @@ extension LocalStore {
     /// Remembered for the rest of the transaction: a pulled page holds hundreds of notes about a few subjects.
     private func subjectSearchText(_ db: Database, subjectID: String) throws -> String {
         if let cached = subjectWordsCache[subjectID] { return cached }
-        let statement = try db.cachedStatement(sql: """
-            SELECT reference, displayName FROM subject
-            WHERE id = COALESCE((SELECT keptID FROM subject_fold WHERE id = ?1), ?1)
-            """)
-        let text = try Row.fetchOne(statement, arguments: [subjectID]).map {
-            Self.subjectSearchText(reference: $0[0], displayName: $0[1])
-        } ?? ""
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT reference, displayName FROM subject
+                WHERE id = COALESCE((SELECT keptID FROM subject_fold WHERE id = ?1), ?1)
+                """)
+        let text =
+            try Row.fetchOne(statement, arguments: [subjectID]).map {
+                Self.subjectSearchText(reference: $0[0], displayName: $0[1])
+            } ?? ""
         subjectWordsCache[subjectID] = text
         return text
     }
 
     private func projectNote(_ db: Database, _ record: SyncRecord, now: Int64, isNew: Bool) throws {
-        let existing = isNew
+        let existing =
+            isNew
             ? nil
             : try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM note WHERE id = ?"), arguments: [record.id])
         if let existing {

@@ -64,7 +64,7 @@ extension LocalStore {
     public func setAsideRefusedChange(_ key: RecordKey, at now: Date = Date()) throws -> ApplyOutcome? {
         try write { db in
             guard let record = try loadRecord(db, collection: key.collection, id: key.id), !record.isPurged,
-                  try Int64.fetchOne(
+                try Int64.fetchOne(
                     db, sql: "SELECT seq FROM outbox WHERE collection = ? AND id = ?",
                     arguments: [key.collection, key.id]) != nil
             else { return nil }
@@ -78,8 +78,10 @@ extension LocalStore {
         _ db: Database, _ key: RecordKey, reason: String, into outcome: inout ApplyOutcome, at now: Date
     ) throws {
         let arguments: StatementArguments = [key.collection, key.id]
-        guard let state = try Data.fetchOne(
-            db.cachedStatement(sql: "SELECT state FROM record WHERE collection = ? AND id = ?"), arguments: arguments)
+        guard
+            let state = try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT state FROM record WHERE collection = ? AND id = ?"),
+                arguments: arguments)
         else { return }
         let pending = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT seq FROM outbox WHERE collection = ? AND id = ?"), arguments: arguments)
@@ -137,8 +139,9 @@ extension LocalStore {
                 for (field, value) in record.values { values[field] = Self.display(value) }
                 if record.collection == Collection.notes, let subjectID = record.string("subject") {
                     // The subject may be gone too; its reference is kept only if the device still knows it.
-                    let reference = try String.fetchOne(
-                        db, sql: "SELECT reference FROM subject WHERE id = ?", arguments: [subjectID])
+                    let reference =
+                        try String.fetchOne(
+                            db, sql: "SELECT reference FROM subject WHERE id = ?", arguments: [subjectID])
                         ?? Self.setAsideReference(db, subjectID: subjectID)
                     if let reference { values["subjectReference"] = reference }
                 }
@@ -152,9 +155,10 @@ extension LocalStore {
 
     /// A subject's reference from a subject that was set aside with it, if any.
     private static func setAsideReference(_ db: Database, subjectID: String) -> String? {
-        guard let data = try? Data.fetchOne(
-            db, sql: "SELECT state FROM set_aside WHERE collection = ? AND id = ? ORDER BY rowid DESC LIMIT 1",
-            arguments: [Collection.subjects, subjectID]),
+        guard
+            let data = try? Data.fetchOne(
+                db, sql: "SELECT state FROM set_aside WHERE collection = ? AND id = ? ORDER BY rowid DESC LIMIT 1",
+                arguments: [Collection.subjects, subjectID]),
             let record = try? RecordCoding.decode(data)
         else { return nil }
         return record.string("reference")

@@ -17,7 +17,9 @@ extension LocalStore {
                 RecordKey(collection: $0["collection"], id: $0["id"])
             }
             // Notes first: a subject's removal would otherwise take its notes with another reason.
-            let ordered = keys.filter { $0.collection != Collection.subjects } + keys.filter { $0.collection == Collection.subjects }
+            let ordered =
+                keys.filter { $0.collection != Collection.subjects }
+                + keys.filter { $0.collection == Collection.subjects }
             for key in ordered {
                 try removeRecord(db, key, reason: Self.teamAccessEndedReason, into: &outcome, at: Date())
             }

@@ -34,8 +34,9 @@ extension SyncEngine {
                 guard code == .payloadTooLarge || code == .batchTooLarge else { throw error }
                 // Too big for this server: halve the batch and try again; one record alone is hopeless.
                 guard entries.count > 1 else {
-                    throw SyncError(phase: .pushing, reason: .recordTooLarge(entries[0].record.key),
-                                    partial: run.summary(now: environment.now()))
+                    throw SyncError(
+                        phase: .pushing, reason: .recordTooLarge(entries[0].record.key),
+                        partial: run.summary(now: environment.now()))
                 }
                 batchSize = max(1, entries.count / 2)
                 continue
@@ -61,8 +62,9 @@ extension SyncEngine {
         )
         let result = try await attempt(&run) { try await self.transport.push(batch, team: self.configuration.team) }
         guard result.results.isEmpty, result.batchID == batch.batchID else {
-            throw SyncError(phase: .pushing, reason: .invalidResponse("checkpoint answered with results"),
-                            partial: run.summary(now: environment.now()))
+            throw SyncError(
+                phase: .pushing, reason: .invalidResponse("checkpoint answered with results"),
+                partial: run.summary(now: environment.now()))
         }
         reportedCursor = cursor
     }

@@ -163,8 +163,9 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
                 return try await operation()
             } catch {
                 if error is CancellationError || Task.isCancelled {
-                    throw SyncError(phase: run.phase, reason: .cancelled, attempts: attempts,
-                                    partial: run.summary(now: environment.now()))
+                    throw SyncError(
+                        phase: run.phase, reason: .cancelled, attempts: attempts,
+                        partial: run.summary(now: environment.now()))
                 }
                 let classified = error as? any RetryClassifying
                 let retryAfter = classified?.retryAfter
@@ -175,8 +176,9 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
                     if let body = SyncError.errorBody(of: error), body.code == .replicaRolledBack {
                         reason = .replicaRolledBack(body)
                     }
-                    throw SyncError(phase: run.phase, reason: reason, attempts: attempts,
-                                    partial: run.summary(now: environment.now()))
+                    throw SyncError(
+                        phase: run.phase, reason: reason, attempts: attempts,
+                        partial: run.summary(now: environment.now()))
                 }
                 let delay = policy.delay(beforeRetry: attempts, jitter: environment.random(), retryAfter: retryAfter)
                 let phase = run.phase
@@ -188,8 +190,9 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
                 do {
                     try await environment.sleep(delay)
                 } catch {
-                    throw SyncError(phase: phase, reason: .cancelled, attempts: attempts,
-                                    partial: run.summary(now: environment.now()))
+                    throw SyncError(
+                        phase: phase, reason: .cancelled, attempts: attempts,
+                        partial: run.summary(now: environment.now()))
                 }
                 attempts += 1
                 run.retries += 1
@@ -229,10 +232,11 @@ public actor SyncEngine<Storage: ReplicaStorage, Transport: SyncTransport> {
 
         func report() async {
             guard let progress else { return }
-            await progress(SyncProgress(
-                phase: phase, recordsSent: sent, recordsReceived: received, batchesPushed: batches,
-                pagesPulled: pages, pendingAtStart: pendingAtStart, retry: retry
-            ))
+            await progress(
+                SyncProgress(
+                    phase: phase, recordsSent: sent, recordsReceived: received, batchesPushed: batches,
+                    pagesPulled: pages, pendingAtStart: pendingAtStart, retry: retry
+                ))
         }
 
         func summary(now: ContinuousClock.Instant) -> SyncSummary {

@@ -82,10 +82,12 @@ public struct SyncError: Error, CustomStringConvertible {
         case .recordTooLarge(let key): what = "record \(key) is larger than the server accepts"
         case .replicaRolledBack(let body):
             let record = body.details.flatMap { details in details.collection.map { "\($0)/\(details.id ?? "?")" } }
-            what = "the server holds writes this device's store lacks\(record.map { " (record \($0))" } ?? ""): "
+            what =
+                "the server holds writes this device's store lacks\(record.map { " (record \($0))" } ?? ""): "
                 + "the store was restored from a backup or copied, and must continue as a new replica"
         case .teamAccessEnded(let team):
-            what = "the adviser is no longer a member of team \(team): \(partial.removed) records removed from this device"
+            what =
+                "the adviser is no longer a member of team \(team): \(partial.removed) records removed from this device"
                 + (partial.setAside > 0 ? ", \(partial.setAside) with unsynced changes kept aside" : "")
         case .alreadySyncing: what = "a sync is already running"
         case .cancelled: what = "cancelled"

@@ -66,7 +66,9 @@ extension Record {
     }
 
     /// The join of two sets of dots under their clocks.
-    static func join(_ mine: Set<Dot>, _ myClock: VersionVector, _ theirs: Set<Dot>, _ theirClock: VersionVector)
+    static func join(
+        _ mine: Set<Dot>, _ myClock: VersionVector, _ theirs: Set<Dot>, _ theirClock: VersionVector
+    )
         -> Set<Dot>
     {
         mine.intersection(theirs)

@@ -60,7 +60,8 @@ public enum ScopeRule {
         // A new note no team would read (written offline about a subject handed over meanwhile) would be stored
         // for nobody, and the removal that follows would take it from the device too: refused, so the device
         // keeps it aside instead. (A handover note pushed with the handover is read by the receiving team.)
-        if stored == nil, merged.collection == ScopeFields.notes, let subjectScope, scope.isDisjoint(with: subjectScope) {
+        if stored == nil, merged.collection == ScopeFields.notes, let subjectScope, scope.isDisjoint(with: subjectScope)
+        {
             throw ScopeViolation(.forbiddenRecord, "the note's subject is not in this team's scope")
         }
         for added in scope.subtracting(before).sorted() where added != team {
@@ -83,7 +84,8 @@ public enum ScopeRule {
                 }
             }
         }
-        return Decision(scope: scope, readers: readers(scope: scope, collection: merged.collection, subjectScope: subjectScope))
+        return Decision(
+            scope: scope, readers: readers(scope: scope, collection: merged.collection, subjectScope: subjectScope))
     }
 
     /// The teams that read a record with `scope`: a subject's readers are its scope; a note's are its scope

@@ -7,8 +7,9 @@ extension ErrorBody: Codable {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         let code = try container.decodeText(forKey: .code, maxBytes: WireLimits.maxIdentifierBytes)
         self.code = ErrorCode(rawValue: code)
-        self.message = try container.decodeText(forKey: .message, maxBytes: WireLimits.maxLabelBytes,
-                                                 allowEmpty: true)
+        self.message = try container.decodeText(
+            forKey: .message, maxBytes: WireLimits.maxLabelBytes,
+            allowEmpty: true)
         self.retryable = try container.decode(Bool.self, forKey: .retryable)
         self.retryAfterSeconds = try container.decodeIntIfPresent(
             forKey: .retryAfterSeconds, in: 0...WireLimits.maxRetryAfterSeconds
@@ -33,8 +34,9 @@ extension ErrorDetails: Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        self.collection = try container.decodeTextIfPresent(forKey: .collection,
-                                                            maxBytes: WireLimits.maxIdentifierBytes)
+        self.collection = try container.decodeTextIfPresent(
+            forKey: .collection,
+            maxBytes: WireLimits.maxIdentifierBytes)
         self.id = try container.decodeTextIfPresent(forKey: .id, maxBytes: WireLimits.maxIdentifierBytes)
         self.path = try container.decodeTextIfPresent(forKey: .path, maxBytes: WireLimits.maxLabelBytes)
         self.index = try container.decodeIntIfPresent(forKey: .index, in: 0...WireLimits.maxRecordsPerMessage)

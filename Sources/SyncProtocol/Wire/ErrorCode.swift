@@ -98,7 +98,8 @@ extension ErrorCode {
         .malformedJSON, .unknownField, .missingField, .wrongType, .invalidValue, .unsupportedVersion,
         .invalidCursor, .clockAhead, .malformedRequest, .unauthorized, .deviceRevoked, .invalidEnrollmentCode,
         .invalidPreviousToken, .forbiddenTeam, .forbiddenRecord, .forbiddenScope, .consentRequired, .notFound,
-        .methodNotAllowed, .requestTimeout, .cursorExpired, .batchIDReused, .replicaInUse, .replicaRolledBack, .payloadTooLarge, .batchTooLarge, .rateLimited, .internalError, .unavailable,
+        .methodNotAllowed, .requestTimeout, .cursorExpired, .batchIDReused, .replicaInUse, .replicaRolledBack,
+        .payloadTooLarge, .batchTooLarge, .rateLimited, .internalError, .unavailable,
     ]
 
     /// The HTTP status the HTTP binding uses for this code; `nil` for a code this build does not know.

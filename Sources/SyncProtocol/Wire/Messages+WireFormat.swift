@@ -217,7 +217,9 @@ private struct EnvelopeFields {
                 case "c":
                     guard collection == nil else { throw scanner.failure(.malformedJSON, "repeated member name") }
                     let text = try scanner.readString()
-                    guard Names.isValidName(text) else { throw scanner.failure(.invalidValue, "invalid collection name") }
+                    guard Names.isValidName(text) else {
+                        throw scanner.failure(.invalidValue, "invalid collection name")
+                    }
                     collection = text
                 case "id":
                     guard id == nil else { throw scanner.failure(.malformedJSON, "repeated member name") }

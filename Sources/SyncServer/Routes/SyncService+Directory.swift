@@ -13,7 +13,8 @@ extension SyncService {
             // The directory is the same in every version; the answer says the one asked for.
             let version: Int
             do {
-                version = try ProtocolVersion.parseQuery(request.uri.queryParameters["protocolVersion"].map(String.init))
+                version = try ProtocolVersion.parseQuery(
+                    request.uri.queryParameters["protocolVersion"].map(String.init))
             } catch {
                 throw APIError(error.errorBody)
             }

@@ -80,7 +80,8 @@ extension SyncService {
         var kept = 0
         for record in slice.records {
             // A removal is listed as {"c":...,"id":...}.
-            let size = record.removed ? record.key.collection.utf8.count + record.key.id.utf8.count + 16 : record.body.count
+            let size =
+                record.removed ? record.key.collection.utf8.count + record.key.id.utf8.count + 16 : record.body.count
             if kept > 0, bytes + size + 1 > maxBytes { break }
             bytes += size + 1
             kept += 1

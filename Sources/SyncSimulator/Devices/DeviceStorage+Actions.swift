@@ -77,14 +77,16 @@ extension DeviceStorage {
         do {
             switch action {
             case .addSubject(_, let reference, let adviser, let status, let nextStep):
-                try store.addSubject(NewSubject(
-                    reference: reference, status: SubjectStatus(rawValue: status) ?? .notEducationReady,
-                    responsibleAdviser: adviser, nextStep: nextStep))
+                try store.addSubject(
+                    NewSubject(
+                        reference: reference, status: SubjectStatus(rawValue: status) ?? .notEducationReady,
+                        responsibleAdviser: adviser, nextStep: nextStep))
             case .addNote(_, _, let reference, let note):
-                try store.addNote(NewNote(
-                    subjectReference: reference, kind: NoteKind(rawValue: note.kind) ?? .informal,
-                    occurredAt: note.occurredAt.date, place: note.place, body: note.body, tags: note.tags,
-                    followUp: note.followUp?.date))
+                try store.addNote(
+                    NewNote(
+                        subjectReference: reference, kind: NoteKind(rawValue: note.kind) ?? .informal,
+                        occurredAt: note.occurredAt.date, place: note.place, body: note.body, tags: note.tags,
+                        followUp: note.followUp?.date))
             case .editBody(let key, let body):
                 try store.editNote(id: key.id, NoteChanges(body: body))
             case .retag(let key, let add, let remove):
@@ -92,15 +94,18 @@ extension DeviceStorage {
             case .followUp(let key, let date):
                 try store.editNote(id: key.id, NoteChanges(followUp: .some(date?.date)))
             case .editSubject(_, let reference, let status, let nextStep, let responsible):
-                try store.editSubject(reference: reference, SubjectChanges(
-                    status: status.flatMap(SubjectStatus.init(rawValue:)), responsibleAdviser: responsible,
-                    nextStep: nextStep))
+                try store.editSubject(
+                    reference: reference,
+                    SubjectChanges(
+                        status: status.flatMap(SubjectStatus.init(rawValue:)), responsibleAdviser: responsible,
+                        nextStep: nextStep))
             case .deleteNote(let key):
                 try store.deleteNote(id: key.id)
             case .resolveField(let key, let field, let candidate, let manualText):
                 let conflict = try store.conflict(id: key.id)
                 guard let fieldConflict = conflict.fields.first(where: { $0.field == field }) else { return }
-                let choice: ConflictChoice = manualText.map { .text($0) }
+                let choice: ConflictChoice =
+                    manualText.map { .text($0) }
                     ?? .candidate(candidate % fieldConflict.candidates.count)
                 try store.resolve(id: key.id, field: field, choice: choice)
             case .resolveDeletion(let key, let keep):

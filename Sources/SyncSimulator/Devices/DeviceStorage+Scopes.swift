@@ -20,8 +20,9 @@ extension DeviceStorage {
                 updated = updated.removingTags([team], from: ScopeFields.consent, by: replica)
             }
             updated = updated.forgettingAccessEnds(of: team, by: replica)
-            updated = Self.appending("\(Self.day(date)) consent withdrawn: no longer shared with \(team)", to: updated,
-                                     by: replica)
+            updated = Self.appending(
+                "\(Self.day(date)) consent withdrawn: no longer shared with \(team)", to: updated,
+                by: replica)
             var writes = [updated]
             for noteKey in notes {
                 guard let note = await record(noteKey), note.subjectID == key.id, note.scopeTeams.contains(team)
@@ -55,8 +56,9 @@ extension DeviceStorage {
                 "author": .string(replica.rawValue), "device": .string(replica.rawValue),
                 ScopeFields.scope: .tags([own, team]),
             ]
-            guard let note = try? Record.create(
-                collection: ScopeFields.notes, id: noteID, values: values, by: replica, schema: Schemas.notes)
+            guard
+                let note = try? Record.create(
+                    collection: ScopeFields.notes, id: noteID, values: values, by: replica, schema: Schemas.notes)
             else { return [] }
             return [updated, note]
         default:

@@ -32,8 +32,9 @@ enum LocalAction: Sendable {
     case narrowNote(RecordKey, ownTeam: String)
     /// A young person's course handed over to an adviser of another team: a handover note, the responsible
     /// adviser, the receiving team's consent and scope, and the own team's access ended at once or on `endsOn`.
-    case handover(RecordKey, reference: String, adviser: String, team: String, ownTeam: String, noteID: String,
-                  note: String, endsOn: String?)
+    case handover(
+        RecordKey, reference: String, adviser: String, team: String, ownTeam: String, noteID: String,
+        note: String, endsOn: String?)
 
     /// A short name for the event log and the summary.
     var kind: String {

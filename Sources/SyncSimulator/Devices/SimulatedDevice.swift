@@ -75,8 +75,10 @@ final class SimulatedDevice {
     /// The virtual time the current sync started.
     var syncStarted: Int64 = 0
 
-    init(spec: Roster.DeviceSpec, storage: DeviceStorage, environment: DeviceEnvironment, engine: Engine,
-         random: SimulationRandom) {
+    init(
+        spec: Roster.DeviceSpec, storage: DeviceStorage, environment: DeviceEnvironment, engine: Engine,
+        random: SimulationRandom
+    ) {
         self.spec = spec
         self.storage = storage
         self.environment = environment

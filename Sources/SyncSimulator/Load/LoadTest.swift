@@ -48,8 +48,9 @@ public struct LoadTest: Sendable {
         let recorder = LatencyRecorder()
         var devices: [LoadDevice] = []
         for (index, code) in enrolmentCodes.enumerated() {
-            devices.append(try await LoadDevice.enrol(
-                code: code, index: index, serverURL: serverURL, recorder: recorder, logger: logger))
+            devices.append(
+                try await LoadDevice.enrol(
+                    code: code, index: index, serverURL: serverURL, recorder: recorder, logger: logger))
         }
         let started = ContinuousClock.now
         let deadline = started.advanced(by: duration)
@@ -132,12 +133,15 @@ public struct LoadReport: Sendable, Codable {
     /// A few lines for people.
     public var summary: String {
         var lines = [
-            String(format: "load: %d devices for %.1f s: %d syncs (%d failed), %d notes written", devices, seconds,
-                   syncs, failedSyncs, writes),
-            String(format: "throughput: %.1f requests/s, %.1f records/s (%d pushed, %d pulled); %d requests failed",
-                   requestsPerSecond, recordsPerSecond, recordsPushed, recordsPulled, failedRequests),
-            String(format: "latency (ms): p50 %.1f  p90 %.1f  p99 %.1f  max %.1f", latency.p50, latency.p90,
-                   latency.p99, latency.max),
+            String(
+                format: "load: %d devices for %.1f s: %d syncs (%d failed), %d notes written", devices, seconds,
+                syncs, failedSyncs, writes),
+            String(
+                format: "throughput: %.1f requests/s, %.1f records/s (%d pushed, %d pulled); %d requests failed",
+                requestsPerSecond, recordsPerSecond, recordsPushed, recordsPulled, failedRequests),
+            String(
+                format: "latency (ms): p50 %.1f  p90 %.1f  p99 %.1f  max %.1f", latency.p50, latency.p90,
+                latency.p99, latency.max),
         ]
         for kind in latencyByKind.keys.sorted() {
             let value = latencyByKind[kind]!

@@ -76,14 +76,18 @@ struct Oracle {
                 }
                 seen += 1
                 if server != record {
-                    fail("divergence", "\(device.name) \(simulation.alias(record.key)): device clock \(record.clock) "
-                        + "vs server \(server.clock)")
+                    fail(
+                        "divergence",
+                        "\(device.name) \(simulation.alias(record.key)): device clock \(record.clock) "
+                            + "vs server \(server.clock)")
                 }
             }
             if seen != expected.count {
                 let missing = Set(expected.keys).subtracting(held.map(\.key)).sorted().prefix(3)
-                fail("divergence", "\(device.name) holds \(seen) of the team's \(expected.count) records; missing "
-                    + missing.map { simulation.alias($0) }.joined(separator: " "))
+                fail(
+                    "divergence",
+                    "\(device.name) holds \(seen) of the team's \(expected.count) records; missing "
+                        + missing.map { simulation.alias($0) }.joined(separator: " "))
             }
             await checkConflictsShown(on: device, expected: expected)
             if let store = await device.storage.localStore {
@@ -127,12 +131,16 @@ struct Oracle {
             }
             // A write kept aside on a device never reached the server: the join of what was written may be ahead.
             if final != history.join && setAside[key] == nil {
-                fail("join", "\(name): the server's state is not the join of the states written "
-                    + "(server clock \(final.clock), join clock \(history.join.clock))")
+                fail(
+                    "join",
+                    "\(name): the server's state is not the join of the states written "
+                        + "(server clock \(final.clock), join clock \(history.join.clock))")
             }
             for (replica, counter) in final.clock.entries where counter > history.highest[replica] ?? 0 {
-                fail("invented-write", "\(name): clock claims \(replica):\(counter), the highest written is "
-                    + "\(history.highest[replica] ?? 0)")
+                fail(
+                    "invented-write",
+                    "\(name): clock claims \(replica):\(counter), the highest written is "
+                        + "\(history.highest[replica] ?? 0)")
             }
             if history.purged {
                 if !final.isPurged || !final.registers.isEmpty || !final.tagSets.isEmpty || !final.presence.isEmpty {
@@ -250,8 +258,10 @@ struct Oracle {
                         for text in [write.value.stringValue, write.base].compactMap({ $0 }) {
                             for token in NoteText.tokens(in: text) {
                                 if let purged = tokens[token] {
-                                    fail("purge", "text of purged \(simulation.alias(purged)) survives in "
-                                        + "\(simulation.alias(record.key))")
+                                    fail(
+                                        "purge",
+                                        "text of purged \(simulation.alias(purged)) survives in "
+                                            + "\(simulation.alias(record.key))")
                                 }
                             }
                         }

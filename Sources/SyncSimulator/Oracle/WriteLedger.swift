@@ -46,8 +46,11 @@ struct WriteLedger {
     /// Records one local write: `before` is the device's state before the action, `after` after it.
     mutating func record(before: Record?, after: Record, alias: String) {
         writes += 1
-        var history = histories[after.key] ?? History(join: Record(collection: after.collection, id: after.id),
-                                                      alias: alias)
+        var history =
+            histories[after.key]
+            ?? History(
+                join: Record(collection: after.collection, id: after.id),
+                alias: alias)
         var written: Set<Dot> = []
         // Compare slot by slot without building maps of the whole record: this runs on every write.
         let empty = Record(collection: after.collection, id: after.id)

@@ -77,11 +77,14 @@ final class SimulatedServer {
             let url = try await PostgresStorage.createScratchDatabase(named: name, on: database, logger: logger)
             let storage = try PostgresStorage(url: url, maximumConnections: 4, logger: logger)
             let running = Task { try await storage.run() }
-            return (storage, {
-                running.cancel()
-                _ = await running.result
-                try? await PostgresStorage.dropScratchDatabase(named: name, on: database, logger: logger)
-            })
+            return (
+                storage,
+                {
+                    running.cancel()
+                    _ = await running.result
+                    try? await PostgresStorage.dropScratchDatabase(named: name, on: database, logger: logger)
+                }
+            )
         }
         let shm = URL(fileURLWithPath: "/dev/shm", isDirectory: true)
         var isDirectory: ObjCBool = false

@@ -22,8 +22,9 @@ extension Simulation {
         if faultsActive && (!device.online || device.partitioned) {
             stats.unreachable += 1
             let failure = SyncTransportError(kind: .unreachable, message: "simulated: no route to the server")
-            schedule(.respond(device: device.index, call: call, epoch: serverEpoch, .failure(failure)),
-                     at: now + 200 + Int64(random.int(0..<800)))
+            schedule(
+                .respond(device: device.index, call: call, epoch: serverEpoch, .failure(failure)),
+                at: now + 200 + Int64(random.int(0..<800)))
             return
         }
         if faultsActive && random.chance(faults.kill) {
@@ -53,8 +54,9 @@ extension Simulation {
             record("\(device.name) refused \(kind)#\(call)\(envelope.isCopy ? " copy" : ""): server down")
             if !envelope.isCopy {
                 let failure = SyncTransportError(kind: .unreachable, message: "simulated: connection refused")
-                schedule(.respond(device: device.index, call: call, epoch: serverEpoch, .failure(failure)),
-                         at: now + latency())
+                schedule(
+                    .respond(device: device.index, call: call, epoch: serverEpoch, .failure(failure)),
+                    at: now + latency())
             }
             return
         }

@@ -29,8 +29,9 @@ extension Simulation {
             let environment = DeviceEnvironment(name: spec.name, seed: stream.split(1), clock: clock)
             let device = SimulatedDevice(
                 spec: spec, storage: storage, environment: environment,
-                engine: makeEngine(index: spec.index, team: roster.teams[spec.team].name, storage: storage,
-                                   environment: environment),
+                engine: makeEngine(
+                    index: spec.index, team: roster.teams[spec.team].name, storage: storage,
+                    environment: environment),
                 random: stream.split(2))
             if options.devicesIgnoreRemovals { await storage.setIgnoresRemovals(true) }
             devices.append(device)

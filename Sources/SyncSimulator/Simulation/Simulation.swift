@@ -238,8 +238,9 @@ public final class Simulation {
             stats.recordsPulled += summary.received
             stats.recordsRemoved += summary.removed
             roundMovement += summary.sent + summary.received
-            record("\(device.name) sync-done sent \(summary.sent) received \(summary.received) "
-                + "conflicts \(summary.conflicts) retries \(summary.retries)")
+            record(
+                "\(device.name) sync-done sent \(summary.sent) received \(summary.received) "
+                    + "conflicts \(summary.conflicts) retries \(summary.retries)")
             if !quiescing {
                 requestSync(device, at: now + device.random.exponential(mean: options.meanSyncInterval))
             }

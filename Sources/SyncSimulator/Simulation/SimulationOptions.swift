@@ -77,7 +77,8 @@ public struct SimulationOptions: Sendable {
         serverForgetsNarrowing: Bool = false, devicesIgnoreRemovals: Bool = false,
         encodeMessages: Bool = true, meanOperationGap: Int64 = 10 * 60_000, meanSyncInterval: Int64 = 30 * 60_000,
         syncAfterWrite: Double = 0.2, purgeRate: Double = 0.005, batchSize: Int = 50, pageSize: Int = 100,
-        maxQuiescenceRounds: Int = 20, directory: URL? = nil, serverDatabase: String? = nil, trace: (@Sendable (String) -> Void)? = nil,
+        maxQuiescenceRounds: Int = 20, directory: URL? = nil, serverDatabase: String? = nil,
+        trace: (@Sendable (String) -> Void)? = nil,
         logger: Logger = Logger(label: "fieldsync.simulator")
     ) {
         self.seed = seed

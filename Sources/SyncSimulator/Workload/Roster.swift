@@ -57,9 +57,10 @@ struct Roster {
                 devices.append(DeviceSpec(index: index, name: "d\(index)", team: team, role: .adviser(adviserIndex)))
                 owned.append(index)
             }
-            advisers.append(Adviser(
-                index: adviserIndex, name: "a\(adviserIndex)", team: team, devices: owned,
-                caseload: random.int(10...25)))
+            advisers.append(
+                Adviser(
+                    index: adviserIndex, name: "a\(adviserIndex)", team: team, devices: owned,
+                    caseload: random.int(10...25)))
             teams[team].advisers.append(adviserIndex)
             teams[team].devices.append(contentsOf: owned)
             remaining -= deviceTotal

@@ -12,7 +12,8 @@ extension Simulation {
         let storage = device.storage
         let draw = device.random.unit()
         // Subjects this device holds, mostly the adviser's own caseload.
-        let pool = device.random.chance(0.6) && !caseloads[adviser.index].isEmpty
+        let pool =
+            device.random.chance(0.6) && !caseloads[adviser.index].isEmpty
             ? caseloads[adviser.index] : await storage.subjects
         guard !pool.isEmpty else { return nil }
         let key = device.random.pick(pool)

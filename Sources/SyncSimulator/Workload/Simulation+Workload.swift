@@ -61,8 +61,9 @@ extension Simulation {
             }
             stats.operations[action.kind, default: 0] += 1
             let others = changes.dropFirst().map { alias($0.after.key) }
-            record("\(device.name) \(action.kind) \(alias(first.key))\(first.isInConflict ? " (in conflict)" : "")"
-                + (others.isEmpty ? "" : " with \(others.joined(separator: " "))"))
+            record(
+                "\(device.name) \(action.kind) \(alias(first.key))\(first.isInConflict ? " (in conflict)" : "")"
+                    + (others.isEmpty ? "" : " with \(others.joined(separator: " "))"))
             return write.after?.key ?? first.key
         } catch {
             stats.operationsSkipped += 1
@@ -99,12 +100,17 @@ extension Simulation {
                 }
                 return .retag(key, add: [device.random.pick(NoteText.tags)], remove: [])
             case ..<0.77:
-                let due = device.random.chance(0.8) ? Timestamp(millisecondsSince1970: baseTime + now
-                    + Int64(device.random.int(1...30)) * 86_400_000) : nil
+                let due =
+                    device.random.chance(0.8)
+                    ? Timestamp(
+                        millisecondsSince1970: baseTime + now
+                            + Int64(device.random.int(1...30)) * 86_400_000) : nil
                 return .followUp(key, due)
             default:
-                return device.random.chance(0.5) ? .deleteNote(key) : .editBody(
-                    key, editedText(note.value("body")?.textValue ?? "", on: device))
+                return device.random.chance(0.5)
+                    ? .deleteNote(key)
+                    : .editBody(
+                        key, editedText(note.value("body")?.textValue ?? "", on: device))
             }
         }
         return await subjectEdit(on: device, adviser: adviser)
@@ -181,8 +187,9 @@ extension Simulation {
         guard let subject = await device.storage.record(key), let reference = references[key] else { return nil }
         let draw = device.random.unit()
         if draw < 0.4 {
-            return .editSubject(key, reference: reference, status: device.random.pick(NoteText.statuses),
-                                nextStep: nil, responsible: nil)
+            return .editSubject(
+                key, reference: reference, status: device.random.pick(NoteText.statuses),
+                nextStep: nil, responsible: nil)
         }
         if draw < 0.85 {
             let text = editedText(subject.value("nextStep")?.textValue ?? "", on: device)

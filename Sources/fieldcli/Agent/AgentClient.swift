@@ -24,7 +24,7 @@ struct AgentClient {
         guard let connection = connectToOwnAgent() else { return nil }
         let store = AgentWire.storeKey(directory)
         guard connection.write(AgentWire.request(.get, store: store)),
-              connection.read(1) == [AgentWire.Reply.ok.rawValue]
+            connection.read(1) == [AgentWire.Reply.ok.rawValue]
         else { return nil }
         var material = [UInt8](repeating: 0, count: StoreKey.materialLength + 8)
         defer { material.withUnsafeMutableBytes { explicit_bzero($0.baseAddress!, $0.count) } }
@@ -38,7 +38,8 @@ struct AgentClient {
     func put(_ key: StoreKey, lifetime: UInt64, idle: UInt64) throws {
         guard let connection = connectToOwnAgent() else { throw CLIError(Text.agentNotRunning) }
         let header = AgentWire.request(.put, store: AgentWire.storeKey(key.directory))
-        let sent = try connection.write(header) && key.withMaterial { connection.write($0) }
+        let sent =
+            try connection.write(header) && key.withMaterial { connection.write($0) }
             && connection.write(AgentWire.bytes(lifetime) + AgentWire.bytes(idle))
         guard sent, connection.read(1) == [AgentWire.Reply.ok.rawValue] else {
             throw CLIError(Text.agentRefusedKey)
@@ -48,12 +49,14 @@ struct AgentClient {
     /// Until when the agent holds the store's key, and until when if nobody uses it; nil when it does not.
     func status(for directory: URL) -> (until: Date, idleUntil: Date)? {
         guard let connection = connectToOwnAgent(),
-              connection.write(AgentWire.request(.status, store: AgentWire.storeKey(directory))),
-              connection.read(1) == [AgentWire.Reply.ok.rawValue],
-              let times = connection.read(16)
+            connection.write(AgentWire.request(.status, store: AgentWire.storeKey(directory))),
+            connection.read(1) == [AgentWire.Reply.ok.rawValue],
+            let times = connection.read(16)
         else { return nil }
-        return (Date(timeIntervalSince1970: Double(AgentWire.integer(times[0..<8]))),
-                Date(timeIntervalSince1970: Double(AgentWire.integer(times[8..<16]))))
+        return (
+            Date(timeIntervalSince1970: Double(AgentWire.integer(times[0..<8]))),
+            Date(timeIntervalSince1970: Double(AgentWire.integer(times[8..<16])))
+        )
     }
 
     /// Whether an agent of this user answers on the socket.
@@ -62,7 +65,7 @@ struct AgentClient {
     /// Asks the agent to wipe every key and end; false when no agent was running.
     func lock() -> Bool {
         guard let connection = connectToOwnAgent(),
-              connection.write(AgentWire.request(.lock, store: ""))
+            connection.write(AgentWire.request(.lock, store: ""))
         else { return false }
         return connection.read(1) == [AgentWire.Reply.ok.rawValue]
     }

@@ -40,7 +40,7 @@ final class AgentServer {
         self.socketPath = socketPath
         fieldvfs_harden_process()
         guard let memory = mmap(nil, vaultSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              memory != MAP_FAILED
+            memory != MAP_FAILED
         else { throw CLIError(Text.agentCannotAllocate) }
         vault = memory
         // Keys must never reach swap; where the limit forbids locking, say so rather than run unprotected.
@@ -95,8 +95,10 @@ final class AgentServer {
             let deadline = entries.values.map(\.idleExpiresAt).min() ?? (started + firstKeyGrace)
             // Wake at least once a minute to notice a removed socket.
             let waitMilliseconds = Int32(clamping: min(deadline > now ? deadline - now : 0, 60) * 1000 + 50)
-            var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
+            ]
             let ready = poll(&fds, 2, waitMilliseconds)
             if ready < 0 && errno != EINTR { return }
             if fds[1].revents != 0 { return }
@@ -118,9 +120,9 @@ final class AgentServer {
             return .serve
         }
         guard let header = connection.read(7), Array(header[0..<4]) == AgentWire.magic,
-              let operation = AgentWire.Operation(rawValue: header[4]),
-              let path = connection.read(Int(header[5]) << 8 | Int(header[6])),
-              let store = String(validating: path, as: UTF8.self)
+            let operation = AgentWire.Operation(rawValue: header[4]),
+            let path = connection.read(Int(header[5]) << 8 | Int(header[6])),
+            let store = String(validating: path, as: UTF8.self)
         else { return .serve }
         let now = Self.now()
         switch operation {
@@ -131,15 +133,17 @@ final class AgentServer {
             }
             entry.lastUse = now
             entries[store] = entry
-            _ = connection.write([AgentWire.Reply.ok.rawValue])
+            _ =
+                connection.write([AgentWire.Reply.ok.rawValue])
                 && connection.write(UnsafeRawBufferPointer(start: material(entry.slot), count: StoreKey.materialLength))
                 && connection.write(AgentWire.bytes(entry.expiresAt))
         case .put:
             let slot = entries[store]?.slot ?? freeSlot()
             guard let slot,
-                  connection.read(into: UnsafeMutableRawBufferPointer(
-                      start: material(slot), count: StoreKey.materialLength)),
-                  let times = connection.read(16)
+                connection.read(
+                    into: UnsafeMutableRawBufferPointer(
+                        start: material(slot), count: StoreKey.materialLength)),
+                let times = connection.read(16)
             else {
                 _ = connection.write([AgentWire.Reply.refused.rawValue])
                 return .serve
@@ -154,8 +158,9 @@ final class AgentServer {
                 _ = connection.write([AgentWire.Reply.notHeld.rawValue])
                 return .serve
             }
-            _ = connection.write([AgentWire.Reply.ok.rawValue] + AgentWire.bytes(entry.expiresAt)
-                + AgentWire.bytes(entry.idleExpiresAt))
+            _ = connection.write(
+                [AgentWire.Reply.ok.rawValue] + AgentWire.bytes(entry.expiresAt)
+                    + AgentWire.bytes(entry.idleExpiresAt))
         case .lock:
             _ = connection.write([AgentWire.Reply.ok.rawValue])
             return .stop

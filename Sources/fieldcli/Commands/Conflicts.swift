@@ -50,9 +50,10 @@ func displayName(ofField field: String) -> String {
 }
 
 func printConflict(_ conflict: RecordConflict) {
-    print(Text.conflictHeading(
-        note: conflict.collection == "notes", id: String(conflict.id.prefix(8)),
-        subject: Output.clean(conflict.subjectReference)))
+    print(
+        Text.conflictHeading(
+            note: conflict.collection == "notes", id: String(conflict.id.prefix(8)),
+            subject: Output.clean(conflict.subjectReference)))
     if conflict.deletedElsewhere {
         print("  " + Text.deletedWhileEdited)
     }
@@ -115,15 +116,17 @@ struct Resolve: ParsableCommand {
         } else {
             // The store is closed while the editor runs.
             let conflict = try storeOptions.withStore(key) { try $0.conflict(id: id) }
-            guard let fieldConflict = field.map({ name in conflict.fields.first { $0.field == name } })
-                ?? (conflict.fields.count == 1 ? conflict.fields.first : nil)
+            guard
+                let fieldConflict = field.map({ name in conflict.fields.first { $0.field == name } })
+                    ?? (conflict.fields.count == 1 ? conflict.fields.first : nil)
             else {
                 throw CLIError(Text.nameTheField, status: .usage)
             }
-            let draft = fieldConflict.candidates.enumerated().map { index, candidate in
-                "<<<<<<< \(Text.markerValue(index + 1, from: candidate.writer))\n"
-                    + candidate.value
-            }.joined(separator: "\n") + "\n>>>>>>> \(Text.markerWriteMerged)\n"
+            let draft =
+                fieldConflict.candidates.enumerated().map { index, candidate in
+                    "<<<<<<< \(Text.markerValue(index + 1, from: candidate.writer))\n"
+                        + candidate.value
+                }.joined(separator: "\n") + "\n>>>>>>> \(Text.markerWriteMerged)\n"
             let merged = try Editor.fromEnvironment().edit(draft)
             guard !ConflictMarkers.present(in: merged) else {
                 throw CLIError(Text.markersLeft, status: .usage)

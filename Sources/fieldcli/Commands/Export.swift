@@ -28,9 +28,10 @@ struct Export: ParsableCommand {
     @Option(help: "The subject's reference (duplicates of it not merged yet are exported together).")
     var subject: String
     @Option(help: "markdown or json.") var format: Format = .markdown
-    @Option(help: ArgumentHelp(
-        "The young person's language for the Markdown: da or en (default: yours, from LC_ALL, LC_MESSAGES, LANG).",
-        valueName: "da|en"))
+    @Option(
+        help: ArgumentHelp(
+            "The young person's language for the Markdown: da or en (default: yours, from LC_ALL, LC_MESSAGES, LANG).",
+            valueName: "da|en"))
     var language: ExportLanguage?
 
     func run() throws {

@@ -56,8 +56,9 @@ extension NoteCommand {
         @Option(name: [.customShort("t"), .customLong("tag")], help: "A tag (repeatable).") var tags: [String] = []
         @Option(name: .shortAndLong, parsing: .unconditional, help: "When it happened (default: now).") var at: String?
         @Option(name: .shortAndLong, help: "Where it happened.") var place: String?
-        @Option(name: [.customShort("f"), .customLong("follow-up")], parsing: .unconditional,
-                help: "When to follow up, e.g. +14d, friday, 3/12.") var followUp: String?
+        @Option(
+            name: [.customShort("f"), .customLong("follow-up")], parsing: .unconditional,
+            help: "When to follow up, e.g. +14d, friday, 3/12.") var followUp: String?
         @Option(help: "The note's text (instead of the words after the subject).") var text: String?
         @Option(help: "Mark the follow-up of this note done (the new note is the follow-up).") var closes: String?
         @Flag(name: [.customShort("y"), .long], help: "Save a date in the past or far ahead without asking.")
@@ -107,9 +108,10 @@ extension NoteCommand {
                 guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw CLIError(Text.emptyNote, status: .usage)
                 }
-                let note = try store.addNote(NewNote(
-                    subjectReference: reference, kind: kind, occurredAt: occurredAt, place: place ?? "", body: body,
-                    tags: tags + Self.hashtags(in: body), followUp: followUpDate))
+                let note = try store.addNote(
+                    NewNote(
+                        subjectReference: reference, kind: kind, occurredAt: occurredAt, place: place ?? "", body: body,
+                        tags: tags + Self.hashtags(in: body), followUp: followUpDate))
                 if let closes { try store.markFollowUpDone(noteID: closes) }
                 return note
             }
@@ -185,9 +187,12 @@ extension NoteCommand {
                 Output.table(
                     Column.titles([.id, .when, .subject, .kind, .author, .tags, .text]),
                     notes.map { note in
-                        [String(note.id.prefix(8)) + (note.hasConflict ? "!" : ""),
-                         DateParsing.display(note.occurredAt), note.subjectReference, note.kind.rawValue, note.author,
-                         note.tags.joined(separator: ","), Output.summary(note.body, width: 44)]
+                        [
+                            String(note.id.prefix(8)) + (note.hasConflict ? "!" : ""),
+                            DateParsing.display(note.occurredAt), note.subjectReference, note.kind.rawValue,
+                            note.author,
+                            note.tags.joined(separator: ","), Output.summary(note.body, width: 44),
+                        ]
                     })
             }
         }
@@ -223,7 +228,8 @@ extension NoteCommand {
         @Option(name: .customLong("untag"), help: "Remove a tag (repeatable).") var untags: [String] = []
         @Option(parsing: .unconditional, help: "When it happened.") var at: String?
         @Option(help: "Where it happened.") var place: String?
-        @Option(name: .customLong("follow-up"), parsing: .unconditional, help: "When to follow up ('none' clears it).") var followUp: String?
+        @Option(name: .customLong("follow-up"), parsing: .unconditional, help: "When to follow up ('none' clears it).")
+        var followUp: String?
         @Option(help: "Replace the text.") var text: String?
         @Option(help: "Append a paragraph to the text.") var append: String?
 
@@ -232,7 +238,8 @@ extension NoteCommand {
                 kind: try kind.map(parseKind), occurredAt: try parseDate(at, option: "--at"), place: place,
                 body: text, append: append, addTags: tags, removeTags: untags)
             if let followUp {
-                changes.followUp = ["none", "ingen"].contains(followUp.lowercased())
+                changes.followUp =
+                    ["none", "ingen"].contains(followUp.lowercased())
                     ? .some(nil) : .some(try parseDate(followUp, option: "--follow-up"))
             }
             let key = try storeOptions.unlock()
@@ -262,7 +269,8 @@ extension NoteCommand {
                         throw LocalStoreError.changedMeanwhile(id: id, current: current)
                     }
                     printError("fieldcli: " + Text.changedWhileEditing)
-                    let draft = "<<<<<<< \(Text.markerYourEdit)\n\(edited)\n=======\n\(current)\n>>>>>>> "
+                    let draft =
+                        "<<<<<<< \(Text.markerYourEdit)\n\(edited)\n=======\n\(current)\n>>>>>>> "
                         + "\(Text.markerChangedMeanwhile)\n"
                     let merged = try Editor.fromEnvironment().edit(draft)
                     guard !ConflictMarkers.present(in: merged) else {
@@ -300,8 +308,9 @@ extension NoteCommand {
                     throw CLIError(Text.deleteNeedsYes, status: .usage)
                 }
                 defer { terminal.close() }
-                print("\(note.id.prefix(8))  \(DateParsing.display(note.occurredAt))  "
-                      + "\(Output.clean(note.subjectReference))  \(note.kind.rawValue)")
+                print(
+                    "\(note.id.prefix(8))  \(DateParsing.display(note.occurredAt))  "
+                        + "\(Output.clean(note.subjectReference))  \(note.kind.rawValue)")
                 print("  " + Output.summary(note.body, width: 70))
                 guard terminal.confirm(Text.deleteQuestion) else {
                     print(Text.notDeleted)

@@ -23,8 +23,10 @@ struct Search: ParsableCommand {
             Output.table(
                 Column.titles([.id, .when, .subject, .kind, .match]),
                 hits.map {
-                    [String($0.note.id.prefix(8)), DateParsing.display($0.note.occurredAt),
-                     $0.note.subjectReference, $0.note.kind.rawValue, $0.excerpt]
+                    [
+                        String($0.note.id.prefix(8)), DateParsing.display($0.note.occurredAt),
+                        $0.note.subjectReference, $0.note.kind.rawValue, $0.excerpt,
+                    ]
                 })
         }
     }
@@ -65,10 +67,12 @@ struct FollowUps: ParsableCommand {
                 Output.table(
                     Column.titles([.due, .overdue, .subject, .note, .author, .text]),
                     due.map {
-                        [DateParsing.displayDay($0.due),
-                         $0.handover ? Text.handoverMark : $0.daysOverdue > 0 ? Text.daysShort($0.daysOverdue) : "-",
-                         $0.note.subjectReference, String($0.note.id.prefix(8)), $0.note.author,
-                         Output.summary($0.note.body, width: 44)]
+                        [
+                            DateParsing.displayDay($0.due),
+                            $0.handover ? Text.handoverMark : $0.daysOverdue > 0 ? Text.daysShort($0.daysOverdue) : "-",
+                            $0.note.subjectReference, String($0.note.id.prefix(8)), $0.note.author,
+                            Output.summary($0.note.body, width: 44),
+                        ]
                     })
                 print(Text.markDoneHint)
                 if due.contains(where: \.handover) {

@@ -51,14 +51,16 @@ struct Simulate: AsyncParsableCommand {
 
     @Flag(
         name: .customLong("server-forgets-narrowing"),
-        help: ArgumentHelp("A broken server that never tells a team to drop a record (for testing the oracle).",
-                           visibility: .hidden))
+        help: ArgumentHelp(
+            "A broken server that never tells a team to drop a record (for testing the oracle).",
+            visibility: .hidden))
     var serverForgetsNarrowing = false
 
     @Flag(
         name: .customLong("devices-ignore-removals"),
-        help: ArgumentHelp("Broken devices that keep records their team stopped reading (for testing the oracle).",
-                           visibility: .hidden))
+        help: ArgumentHelp(
+            "Broken devices that keep records their team stopped reading (for testing the oracle).",
+            visibility: .hidden))
     var devicesIgnoreRemovals = false
 
     @Flag(name: .customLong("no-encode"), help: "Pass messages as values instead of JSON (faster; no byte counts).")
@@ -171,8 +173,9 @@ struct Simulate: AsyncParsableCommand {
         let benchSeed = seed ?? 1
         var rows: [BenchmarkRow] = []
         if !json {
-            print("benchmark: in-memory stores, standard faults, seed \(benchSeed), "
-                + (encode ? "messages as JSON" : "messages as values"))
+            print(
+                "benchmark: in-memory stores, standard faults, seed \(benchSeed), "
+                    + (encode ? "messages as JSON" : "messages as values"))
         }
         for size in SimulationBenchmark.grid(devices: headlineDevices, operations: headlineOperations) {
             let row = try await SimulationBenchmark.measure(
@@ -181,8 +184,10 @@ struct Simulate: AsyncParsableCommand {
             if json {
                 print(try Self.jsonLine(row))
             } else {
-                printError(String(format: "  %d devices x %d ops: %.1f s", row.devices, row.operationsPerDevice,
-                                  row.wallSeconds))
+                printError(
+                    String(
+                        format: "  %d devices x %d ops: %.1f s", row.devices, row.operationsPerDevice,
+                        row.wallSeconds))
             }
         }
         if !json {
@@ -212,7 +217,8 @@ extension Simulate {
     /// Load mode: devices enrolled with the given codes sync concurrently with a real server.
     private func runLoad(server: String) async throws {
         guard let enrolCodes else {
-            throw ValidationError("""
+            throw ValidationError(
+                """
                 --server needs --enrol-codes FILE: one enrolment code per line, one device per code. Make them with
                 'sync-server admin --database sqlite:PATH enrolment-code --adviser NAME' (the code is the last line).
                 """)

@@ -45,10 +45,11 @@ extension SubjectCommand {
 
         func run() throws {
             let subject = try storeOptions.withStore { store in
-                try store.addSubject(NewSubject(
-                    reference: reference, displayName: name, status: try parseStatus(status),
-                    responsibleAdviser: responsible, consentRecorded: try parseYesNo(consent, option: "--consent"),
-                    goals: goals ?? "", nextStep: nextStep ?? ""))
+                try store.addSubject(
+                    NewSubject(
+                        reference: reference, displayName: name, status: try parseStatus(status),
+                        responsibleAdviser: responsible, consentRecorded: try parseYesNo(consent, option: "--consent"),
+                        goals: goals ?? "", nextStep: nextStep ?? ""))
             }
             print(subject.id)
         }
@@ -75,10 +76,15 @@ extension SubjectCommand {
                 Output.table(
                     Column.titles([.reference, .name, .status, .responsible, .consent, .id, .duplicate]),
                     subjects.map {
-                        [$0.reference + ($0.hasConflict ? "!" : ""), $0.displayName, $0.status.rawValue,
-                         $0.responsibleAdviser, $0.consentRecorded ? Text.yes : Text.no, String($0.id.prefix(8)),
-                         $0.duplicates.isEmpty ? "" : Text.duplicateOf($0.duplicates.map { String($0.prefix(8)) }
-                            .joined(separator: ","))]
+                        [
+                            $0.reference + ($0.hasConflict ? "!" : ""), $0.displayName, $0.status.rawValue,
+                            $0.responsibleAdviser, $0.consentRecorded ? Text.yes : Text.no, String($0.id.prefix(8)),
+                            $0.duplicates.isEmpty
+                                ? ""
+                                : Text.duplicateOf(
+                                    $0.duplicates.map { String($0.prefix(8)) }
+                                        .joined(separator: ",")),
+                        ]
                     })
                 let groups = Set(subjects.filter { !$0.duplicates.isEmpty }.map(\.reference)).count
                 if groups > 0 {

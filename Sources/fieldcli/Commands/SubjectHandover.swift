@@ -27,15 +27,18 @@ extension SubjectCommand {
         @Argument(help: "The subject's reference, or its id or a unique id prefix.") var reference: String
         @Option(help: ArgumentHelp("The adviser who takes over.", valueName: "adviser")) var to: String?
         @Option(help: ArgumentHelp("The receiving team, when it is not yours.", valueName: "team")) var team: String?
-        @Option(help: ArgumentHelp(
-            "The handover note: what the next adviser needs to know (required).", valueName: "text"))
+        @Option(
+            help: ArgumentHelp(
+                "The handover note: what the next adviser needs to know (required).", valueName: "text"))
         var note: String?
-        @Option(help: ArgumentHelp(
-            "To another team: what the young person agreed to share (required there).", valueName: "text"))
+        @Option(
+            help: ArgumentHelp(
+                "To another team: what the young person agreed to share (required there).", valueName: "text"))
         var consent: String?
-        @Option(help: ArgumentHelp(
-            "To another team: how long your team keeps reading, e.g. 30d or 4w (default: access ends now).",
-            valueName: "duration"))
+        @Option(
+            help: ArgumentHelp(
+                "To another team: how long your team keeps reading, e.g. 30d or 4w (default: access ends now).",
+                valueName: "duration"))
         var keepAccess: String?
         @Flag(name: [.short, .long], help: "Hand over to another team without asking.") var yes = false
 
@@ -73,11 +76,13 @@ extension SubjectCommand {
                 print(Text.handedOver(name, to: to, note: String(result.noteID.prefix(8))))
                 return
             }
-            let access = result.accessEnd.flatMap(AccessEndText.init).map {
-                Text.keepsReading(until: $0.lastDay, accessEnds: $0.day)
-            } ?? Text.accessEndsNextSync
-            print(Text.handedOver(
-                name, to: to, team: team, note: String(result.noteID.prefix(8)), access: access))
+            let access =
+                result.accessEnd.flatMap(AccessEndText.init).map {
+                    Text.keepsReading(until: $0.lastDay, accessEnds: $0.day)
+                } ?? Text.accessEndsNextSync
+            print(
+                Text.handedOver(
+                    name, to: to, team: team, note: String(result.noteID.prefix(8)), access: access))
         }
 
         /// Asks before the course leaves the team, saying what happens to this team's access.
@@ -87,9 +92,10 @@ extension SubjectCommand {
             }
             defer { terminal.close() }
             let access = keepUntil.map { Text.keepsReading(until: DateParsing.displayDay($0)) } ?? Text.leavesAfterSync
-            print(Text.handoverQuestion(
-                Output.clean(subject.reference), name: Output.clean(subject.displayName), to: to ?? "", team: team,
-                access: access))
+            print(
+                Text.handoverQuestion(
+                    Output.clean(subject.reference), name: Output.clean(subject.displayName), to: to ?? "", team: team,
+                    access: access))
             guard terminal.confirm(Text.handOverPrompt) else {
                 throw CLIError(Text.notHandedOver, status: .usage)
             }
@@ -102,7 +108,7 @@ extension SubjectCommand {
             let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
             let offset = trimmed.hasPrefix("+") ? trimmed : "+" + trimmed
             guard offset.hasSuffix("d") || offset.hasSuffix("w"),
-                  let until = DateParsing.parse(offset, now: now, calendar: utc), until > now
+                let until = DateParsing.parse(offset, now: now, calendar: utc), until > now
             else {
                 throw CLIError(Text.keepAccessFormat, status: .usage)
             }

@@ -35,8 +35,11 @@ extension SubjectCommand {
                     (Text.labelFoldIn, "\(Self.describe(plan.other)), \(Text.notesToMove(plan.notesToMove))"),
                 ])
                 for field in plan.fields.notTaken {
-                    print("  " + Text.fieldDiffers(
-                        field, keeps: Self.value(of: field, in: plan.keep), not: Self.value(of: field, in: plan.other)))
+                    print(
+                        "  "
+                            + Text.fieldDiffers(
+                                field, keeps: Self.value(of: field, in: plan.keep),
+                                not: Self.value(of: field, in: plan.other)))
                 }
                 guard terminal.confirm(Text.mergeQuestion) else {
                     print(Text.notMerged)

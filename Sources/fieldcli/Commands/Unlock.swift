@@ -112,7 +112,8 @@ enum AgentLauncher {
             posix_spawn_file_actions_addclose(&actions, descriptor)
         }
 
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         let words: [String] = [executable, "agent", "--socket", socketPath, "--ready-fd", "\(ends[1])"]
         let argv = words.map { strdup($0) } + [nil]

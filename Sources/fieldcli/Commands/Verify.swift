@@ -55,9 +55,10 @@ struct Debug: ParsableCommand {
         func run() throws {
             try storeOptions.withStore { store in
                 for index in 0..<count {
-                    let note = try store.addNote(NewNote(
-                        subjectReference: subject, kind: .informal,
-                        body: "burst note \(index) " + String(repeating: "text ", count: 50)))
+                    let note = try store.addNote(
+                        NewNote(
+                            subjectReference: subject, kind: .informal,
+                            body: "burst note \(index) " + String(repeating: "text ", count: 50)))
                     // Unbuffered, so the id is out before the next write starts.
                     FileHandle.standardOutput.write(Data((note.id + "\n").utf8))
                 }

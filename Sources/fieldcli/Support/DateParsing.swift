@@ -25,8 +25,10 @@ enum DateParsing {
         if let date = iso.date(from: text) { return date }
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = iso.date(from: text) { return date }
-        for format in ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm",
-                       "yyyy-MM-dd"] {
+        for format in [
+            "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm",
+            "yyyy-MM-dd",
+        ] {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.calendar = calendar
@@ -59,8 +61,8 @@ enum DateParsing {
     private static func parseDayFirst(_ input: String, today: Date, calendar: Calendar) -> Date? {
         let parts = input.split(whereSeparator: { $0 == "/" || $0 == "." || $0 == "-" }).map(String.init)
         guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }),
-              parts[0].count <= 2, parts[1].count <= 2, let day = Int(parts[0]), let month = Int(parts[1]),
-              (1...31).contains(day), (1...12).contains(month)
+            parts[0].count <= 2, parts[1].count <= 2, let day = Int(parts[0]), let month = Int(parts[1]),
+            (1...31).contains(day), (1...12).contains(month)
         else { return nil }
         var components = DateComponents(month: month, day: day)
         if parts.count == 3 {
@@ -70,7 +72,7 @@ enum DateParsing {
             components.year = calendar.component(.year, from: today)
         }
         guard var date = calendar.date(from: components),
-              calendar.component(.day, from: date) == day  // 31/2 is not a date
+            calendar.component(.day, from: date) == day  // 31/2 is not a date
         else { return nil }
         if parts.count == 2 && date < today {
             components.year = (components.year ?? 0) + 1
@@ -81,7 +83,7 @@ enum DateParsing {
 
     private static func parseOffset(_ input: String, now: Date, calendar: Calendar) -> Date? {
         guard let sign = input.first, sign == "+" || sign == "-", input.count >= 3,
-              let unit = input.last, let amount = Int(input.dropFirst().dropLast()), amount >= 0, amount < 100_000
+            let unit = input.last, let amount = Int(input.dropFirst().dropLast()), amount >= 0, amount < 100_000
         else { return nil }
         let value = sign == "-" ? -amount : amount
         switch unit {
@@ -96,7 +98,8 @@ enum DateParsing {
     private static func parseClockTime(_ input: String, on day: Date, calendar: Calendar) -> Date? {
         let parts = input.split(separator: ":")
         guard parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]),
-              (0..<24).contains(hour), (0..<60).contains(minute) else { return nil }
+            (0..<24).contains(hour), (0..<60).contains(minute)
+        else { return nil }
         return calendar.date(bySettingHour: hour, minute: minute, second: 0, of: day)
     }
 

@@ -4,12 +4,16 @@ import LocalStore
 
 /// Options every command that touches the store takes.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "The store directory (default: $FIELDCLI_HOME, else ~/.fieldcli).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The store directory (default: $FIELDCLI_HOME, else ~/.fieldcli).", valueName: "dir"))
     var store: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Read the passphrase from this file (else $FIELDCLI_PASSPHRASE, else a prompt).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read the passphrase from this file (else $FIELDCLI_PASSPHRASE, else a prompt).", valueName: "file"))
     var passphraseFile: String?
 
     /// The store directory, from `--store`, `$FIELDCLI_HOME` or `~/.fieldcli`.

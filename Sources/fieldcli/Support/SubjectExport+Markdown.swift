@@ -26,8 +26,10 @@ extension SubjectExport {
             var facts = [Words.writtenBy(note.author, language)]
             if !note.place.isEmpty { facts.append(Words.place(note.place, language)) }
             if !note.tags.isEmpty {
-                facts.append(Words.tags(note.tags.map { Self.plainTag($0, in: language) }.joined(separator: ", "),
-                                        language))
+                facts.append(
+                    Words.tags(
+                        note.tags.map { Self.plainTag($0, in: language) }.joined(separator: ", "),
+                        language))
             }
             if let followUp = note.followUp {
                 facts.append(Words.followUp(Text.writtenDay(followUp, in: language, calendar: calendar), language))
@@ -56,7 +58,8 @@ extension SubjectExport {
     /// A tag that is a status or kind code (`education-ready`) in plain words, in lower case; any other tag as
     /// the adviser wrote it.
     static func plainTag(_ tag: String, in language: Language) -> String {
-        let plain = SubjectStatus(rawValue: tag).map { Text.plain($0, in: language) }
+        let plain =
+            SubjectStatus(rawValue: tag).map { Text.plain($0, in: language) }
             ?? NoteKind(rawValue: tag).map { Text.plain($0, in: language) }
         guard let plain, let first = plain.first else { return tag }
         return first.lowercased() + plain.dropFirst()

@@ -50,8 +50,9 @@ extension Text {
     static func writtenDay(_ date: Date, in language: Language, calendar: Calendar = .current) -> String {
         let parts = calendar.dateComponents([.day, .month, .year], from: date)
         let day = parts.day ?? 1, month = parts.month ?? 1, year = parts.year ?? 1970
-        return say(in: language, en: "\(day) \(englishMonths[month - 1]) \(year)",
-                   da: "\(day). \(danishMonths[month - 1]) \(year)")
+        return say(
+            in: language, en: "\(day) \(englishMonths[month - 1]) \(year)",
+            da: "\(day). \(danishMonths[month - 1]) \(year)")
     }
 
     /// A day and time written out: `3. december 2026 kl. 14.30`, `3 December 2026 at 14:30`.
@@ -74,7 +75,8 @@ extension Text {
     /// The lines of the export around the notes.
     enum Export {
         static func intro(_ language: Language) -> String {
-            say(in: language, en: "This is what we have written about you and your course.",
+            say(
+                in: language, en: "This is what we have written about you and your course.",
                 da: "Her er det, vi har skrevet om dig og dit forløb.")
         }
         static func status(_ language: Language) -> String {
@@ -93,11 +95,13 @@ extension Text {
             say(in: language, en: "Next step", da: "Næste skridt")
         }
         static func duplicate(_ id: String, _ language: Language) -> String {
-            say(in: language, en: "Also written down separately (id \(id), to be joined with the above)",
+            say(
+                in: language, en: "Also written down separately (id \(id), to be joined with the above)",
                 da: "Også noteret for sig (id \(id); lægges sammen med ovenstående)")
         }
         static func summary(notes count: Int, exported: String, _ language: Language) -> String {
-            say(in: language,
+            say(
+                in: language,
                 en: "\(count == 1 ? "1 note" : "\(count) notes"); this summary was made \(exported)",
                 da: "\(count == 1 ? "1 notat" : "\(count) notater"); oversigten er lavet \(exported)")
         }

@@ -67,14 +67,16 @@ extension Text {
     static var promptCurrentPassphrase: String { say(en: "Current passphrase: ", da: "Nuværende adgangskode: ") }
     static var promptRepeat: String { say(en: "Repeat: ", da: "Gentag: ") }
     static func passphraseFileOpen(_ file: String, mode: String) -> String {
-        say(en: "the passphrase file \(file) can be read by others (mode \(mode)); run 'chmod 600 \(file)'",
+        say(
+            en: "the passphrase file \(file) can be read by others (mode \(mode)); run 'chmod 600 \(file)'",
             da: "adgangskodefilen \(file) kan læses af andre (tilstand \(mode)); kør 'chmod 600 \(file)'")
     }
     static func passphraseFileUnreadable(_ file: String) -> String {
         say(en: "cannot read the passphrase file \(file)", da: "adgangskodefilen \(file) kan ikke læses")
     }
     static func noPassphrase(_ variable: String) -> String {
-        say(en: "no passphrase: not on a terminal; set $\(variable) or use --passphrase-file",
+        say(
+            en: "no passphrase: not on a terminal; set $\(variable) or use --passphrase-file",
             da: "ingen adgangskode: ikke på en terminal; sæt $\(variable) eller brug --passphrase-file")
     }
     static var passphrasesDiffer: String {
@@ -85,11 +87,13 @@ extension Text {
     // MARK: init, passwd, verify
 
     static var removedInterruptedKey: String {
-        say(en: "removed the key file an interrupted 'fieldcli init' left (it had no database)",
+        say(
+            en: "removed the key file an interrupted 'fieldcli init' left (it had no database)",
             da: "fjernede nøglefilen, som en afbrudt 'fieldcli init' efterlod (der var ingen database)")
     }
     static func created(_ path: String, adviser: String, replica: String) -> String {
-        say(en: "Created an encrypted store at \(path) (adviser \(adviser), replica \(replica)).",
+        say(
+            en: "Created an encrypted store at \(path) (adviser \(adviser), replica \(replica)).",
             da: "Oprettede et krypteret lager i \(path) (vejleder \(adviser), replika \(replica)).")
     }
     static var kdfCostRange: String {
@@ -100,19 +104,22 @@ extension Text {
         say(en: "the rebuild did not help: \(problems)", da: "genopbygningen hjalp ikke: \(problems)")
     }
     static func rebuilt(_ count: Int) -> String {
-        say(en: "Rebuilt the search index and lists from \(count) records. The store is intact.",
+        say(
+            en: "Rebuilt the search index and lists from \(count) records. The store is intact.",
             da: "Søgeindekset og listerne er genopbygget ud fra \(count) poster. Lageret er intakt.")
     }
     static var intact: String { say(en: "The store is intact.", da: "Lageret er intakt.") }
     static func derivedDataProblems(_ problems: String) -> String {
-        say(en: "the notes are intact, but \(problems): run 'fieldcli verify --repair'",
+        say(
+            en: "the notes are intact, but \(problems): run 'fieldcli verify --repair'",
             da: "notaterne er intakte, men \(problems): kør 'fieldcli verify --repair'")
     }
 
     // MARK: unlock and lock
 
     static func unlocked(until: String, idleMinutes: UInt64) -> String {
-        say(en: "Unlocked until \(until) (locks after \(idleMinutes) min without use; 'fieldcli lock' locks now).",
+        say(
+            en: "Unlocked until \(until) (locks after \(idleMinutes) min without use; 'fieldcli lock' locks now).",
             da: "Låst op til \(until) (låses efter \(idleMinutes) min uden brug; 'fieldcli lock' låser nu).")
     }
     static var notUnlocked: String { say(en: "Not unlocked.", da: "Ikke låst op.") }
@@ -124,7 +131,8 @@ extension Text {
         say(en: "cannot start the unlock agent: \(reason)", da: "oplåsningsagenten kan ikke startes: \(reason)")
     }
     static var agentDidNotStart: String {
-        say(en: "the unlock agent did not start; commands will ask for the passphrase",
+        say(
+            en: "the unlock agent did not start; commands will ask for the passphrase",
             da: "oplåsningsagenten startede ikke; kommandoerne vil spørge efter adgangskoden")
     }
     static var agentNotRunning: String {
@@ -137,7 +145,8 @@ extension Text {
         say(en: "cannot allocate the agent's memory", da: "agentens hukommelse kan ikke tildeles")
     }
     static func agentCannotLockMemory(_ reason: String) -> String {
-        say(en: "cannot lock the agent's memory (mlock: \(reason))",
+        say(
+            en: "cannot lock the agent's memory (mlock: \(reason))",
             da: "agentens hukommelse kan ikke låses (mlock: \(reason))")
     }
     static var agentAlreadyRunning: String {
@@ -147,47 +156,55 @@ extension Text {
         say(en: "cannot listen on \(path): \(reason)", da: "kan ikke lytte på \(path): \(reason)")
     }
     static func notPrivate(_ path: String) -> String {
-        say(en: "\(path) is not a private directory of yours; the unlock agent is not used",
+        say(
+            en: "\(path) is not a private directory of yours; the unlock agent is not used",
             da: "\(path) er ikke din egen private mappe; oplåsningsagenten bruges ikke")
     }
     static func cannotCreate(_ path: String, reason: String) -> String {
         say(en: "cannot create \(path): \(reason)", da: "\(path) kan ikke oprettes: \(reason)")
     }
     static var noRuntimeDirectory: String {
-        say(en: "no private runtime directory (set $XDG_RUNTIME_DIR to a 0700 directory of yours)",
+        say(
+            en: "no private runtime directory (set $XDG_RUNTIME_DIR to a 0700 directory of yours)",
             da: "ingen privat runtime-mappe (sæt $XDG_RUNTIME_DIR til en mappe, du ejer, med rettighederne 0700)")
     }
 
     // MARK: the editor
 
     static func editorFailed(_ command: String, status: Int32) -> String {
-        say(en: "the editor (\(command)) exited with status \(status); nothing saved",
+        say(
+            en: "the editor (\(command)) exited with status \(status); nothing saved",
             da: "editoren (\(command)) sluttede med status \(status); intet er gemt")
     }
     static func editorKilled(_ signal: Int32) -> String {
-        say(en: "the editor was stopped by signal \(signal); nothing saved",
+        say(
+            en: "the editor was stopped by signal \(signal); nothing saved",
             da: "editoren blev stoppet af signal \(signal); intet er gemt")
     }
     static var interruptedWhileEditing: String {
-        say(en: "interrupted while editing; nothing saved, the draft is removed",
+        say(
+            en: "interrupted while editing; nothing saved, the draft is removed",
             da: "afbrudt under redigeringen; intet er gemt, og kladden er slettet")
     }
     static func cannotWaitForEditor(_ reason: String) -> String {
         say(en: "cannot wait for the editor: \(reason)", da: "kan ikke vente på editoren: \(reason)")
     }
     static func cannotStartEditor(_ command: String, reason: String) -> String {
-        say(en: "cannot start the editor (\(command)): \(reason)",
+        say(
+            en: "cannot start the editor (\(command)): \(reason)",
             da: "editoren (\(command)) kan ikke startes: \(reason)")
     }
     static func cannotCreateDraftDirectory(_ reason: String) -> String {
-        say(en: "cannot create a private directory for the draft: \(reason)",
+        say(
+            en: "cannot create a private directory for the draft: \(reason)",
             da: "der kan ikke oprettes en privat mappe til kladden: \(reason)")
     }
     static func cannotWriteDraft(_ reason: String) -> String {
         say(en: "cannot write the draft: \(reason)", da: "kladden kan ikke skrives: \(reason)")
     }
     static var draftNotWritten: String {
-        say(en: "cannot write the draft (disk full?); nothing saved",
+        say(
+            en: "cannot write the draft (disk full?); nothing saved",
             da: "kladden kan ikke skrives (er disken fuld?); intet er gemt")
     }
     static var editorLeftNoFile: String {

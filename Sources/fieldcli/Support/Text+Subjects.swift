@@ -7,13 +7,15 @@ extension Text {
     static var noSubjects: String { say(en: "No subjects.", da: "Ingen unge.") }
     static func duplicateOf(_ ids: String) -> String { say(en: "duplicate of \(ids)", da: "dublet af \(ids)") }
     static func duplicateReferences(_ count: Int) -> String {
-        say(en: "\(count) reference(s) name more than one subject: merge each pair with "
+        say(
+            en: "\(count) reference(s) name more than one subject: merge each pair with "
                 + "'fieldcli subject merge KEEP OTHER'.",
             da: "\(count) reference(r) dækker over mere end én ung: læg hvert par sammen med "
                 + "'fieldcli subject merge BEHOLD ANDEN'.")
     }
     static func theseAreDuplicates(_ keep: String, _ other: String) -> String {
-        say(en: "These are duplicates: merge them with 'fieldcli subject merge \(keep) \(other)'.",
+        say(
+            en: "These are duplicates: merge them with 'fieldcli subject merge \(keep) \(other)'.",
             da: "Det er dubletter: læg dem sammen med 'fieldcli subject merge \(keep) \(other)'.")
     }
 
@@ -39,7 +41,8 @@ extension Text {
     // MARK: subject merge
 
     static var mergeNeedsYes: String {
-        say(en: "merging needs --yes when there is no terminal to ask on",
+        say(
+            en: "merging needs --yes when there is no terminal to ask on",
             da: "sammenlægning kræver --yes, når der ikke er en terminal at spørge på")
     }
     static var labelKeep: String { say(en: "Keep", da: "Behold") }
@@ -48,16 +51,19 @@ extension Text {
         say(en: "\(count) note(s)", da: "\(count) notat(er)")
     }
     static func fieldDiffers(_ field: String, keeps: String, not other: String) -> String {
-        say(en: "\(field) differs: keeps '\(keeps)', not '\(other)'",
+        say(
+            en: "\(field) differs: keeps '\(keeps)', not '\(other)'",
             da: "\(field) er forskellig: beholder '\(keeps)', ikke '\(other)'")
     }
     static var mergeQuestion: String {
-        say(en: "Merge these on every device of your team? \(yesNoHint) ",
+        say(
+            en: "Merge these on every device of your team? \(yesNoHint) ",
             da: "Læg disse sammen på alle enheder i dit team? \(yesNoHint) ")
     }
     static var notMerged: String { say(en: "Not merged.", da: "Ikke lagt sammen.") }
     static func merged(_ folded: String, into kept: String, reference: String, moved: Int) -> String {
-        say(en: "Merged \(folded) into \(kept) (\(reference)): \(moved) note(s) moved",
+        say(
+            en: "Merged \(folded) into \(kept) (\(reference)): \(moved) note(s) moved",
             da: "\(folded) er lagt sammen med \(kept) (\(reference)): \(moved) notat(er) flyttet")
     }
     static func tookFields(_ fields: String) -> String { say(en: "; took \(fields)", da: "; overtog \(fields)") }
@@ -65,7 +71,8 @@ extension Text {
         say(en: "; kept both texts of \(fields)", da: "; beholdt begge tekster i \(fields)")
     }
     static func didNotTake(_ fields: String) -> String {
-        say(en: "; did not take the other's \(fields) (different values; change them with 'fieldcli subject edit')",
+        say(
+            en: "; did not take the other's \(fields) (different values; change them with 'fieldcli subject edit')",
             da: "; overtog ikke den andens \(fields) (forskellige værdier; ret dem med 'fieldcli subject edit')")
     }
 
@@ -75,21 +82,25 @@ extension Text {
         say(en: "name the team to share with: --team TEAM", da: "angiv det team, der skal deles med: --team TEAM")
     }
     static var sharingNeedsConsent: String {
-        say(en: "sharing needs the young person's consent: --consent \"what they agreed to share\"",
+        say(
+            en: "sharing needs the young person's consent: --consent \"what they agreed to share\"",
             da: "deling kræver den unges samtykke: --consent \"hvad den unge har sagt ja til at dele\"")
     }
     static func shared(_ reference: String, team: String) -> String {
-        say(en: "Shared \(reference) with \(team), consent recorded; team \(team) reads it after your next "
+        say(
+            en: "Shared \(reference) with \(team), consent recorded; team \(team) reads it after your next "
                 + "'fieldcli sync'.",
             da: "\(reference) er delt med \(team), og samtykket er noteret; team \(team) kan læse forløbet efter din "
                 + "næste 'fieldcli sync'.")
     }
     static var nameTeamToUnshare: String {
-        say(en: "name the team to stop sharing with: --team TEAM",
+        say(
+            en: "name the team to stop sharing with: --team TEAM",
             da: "angiv det team, der ikke længere skal deles med: --team TEAM")
     }
     static func unshared(_ reference: String, team: String) -> String {
-        say(en: "Stopped sharing \(reference) with \(team); the withdrawal is in the consent log. Team \(team) loses "
+        say(
+            en: "Stopped sharing \(reference) with \(team); the withdrawal is in the consent log. Team \(team) loses "
                 + "access after your next 'fieldcli sync'.",
             da: "\(reference) deles ikke længere med \(team); tilbagekaldelsen står i samtykkeloggen. Team \(team) "
                 + "mister adgangen efter din næste 'fieldcli sync'.")
@@ -101,47 +112,62 @@ extension Text {
         say(en: "name the adviser who takes over: --to ADVISER", da: "angiv den vejleder, der overtager: --to VEJLEDER")
     }
     static var handoverNeedsNote: String {
-        say(en: "a handover needs a note: --note \"what the next adviser needs to know\"",
+        say(
+            en: "a handover needs a note: --note \"what the next adviser needs to know\"",
             da: "en overlevering kræver et notat: --note \"hvad den næste vejleder skal vide\"")
     }
     static var handoverNeedsConsent: String {
-        say(en: "a handover to another team needs the young person's consent: --consent \"what they agreed to\"",
+        say(
+            en: "a handover to another team needs the young person's consent: --consent \"what they agreed to\"",
             da: "en overlevering til et andet team kræver den unges samtykke: --consent \"hvad den unge har sagt "
                 + "ja til\"")
     }
     static var handoverNeedsYes: String {
-        say(en: "a handover to another team needs --yes when there is no terminal to ask on",
+        say(
+            en: "a handover to another team needs --yes when there is no terminal to ask on",
             da: "en overlevering til et andet team kræver --yes, når der ikke er en terminal at spørge på")
     }
     static func handedOver(_ reference: String, to adviser: String, note: String) -> String {
-        say(en: "Handed \(reference) over to \(adviser); handover note \(note).",
+        say(
+            en: "Handed \(reference) over to \(adviser); handover note \(note).",
             da: "\(reference) er overleveret til \(adviser); overleveringsnotat \(note).")
     }
-    static func handedOver(_ reference: String, to adviser: String, team: String, note: String, access: String)
-        -> String {
-        say(en: "Handed \(reference) over to \(adviser) in team \(team), consent recorded; handover note \(note); "
+    static func handedOver(
+        _ reference: String, to adviser: String, team: String, note: String, access: String
+    )
+        -> String
+    {
+        say(
+            en: "Handed \(reference) over to \(adviser) in team \(team), consent recorded; handover note \(note); "
                 + "\(access).",
             da: "\(reference) er overleveret til \(adviser) i team \(team), og samtykket er noteret; "
                 + "overleveringsnotat \(note); \(access).")
     }
     static func keepsReading(until lastDay: String, accessEnds day: String) -> String {
-        say(en: "your team keeps reading it until \(lastDay) (access ends \(day))",
+        say(
+            en: "your team keeps reading it until \(lastDay) (access ends \(day))",
             da: "dit team kan læse med til og med \(lastDay) (adgangen ophører \(day))")
     }
     static var accessEndsNextSync: String {
-        say(en: "your team's access ends with your next 'fieldcli sync'",
+        say(
+            en: "your team's access ends with your next 'fieldcli sync'",
             da: "dit teams adgang ophører ved din næste 'fieldcli sync'")
     }
     static func keepsReading(until day: String) -> String {
         say(en: "your team keeps reading it until \(day)", da: "dit team kan læse med til \(day)")
     }
     static var leavesAfterSync: String {
-        say(en: "after your next sync it leaves your team's devices, with its notes",
+        say(
+            en: "after your next sync it leaves your team's devices, with its notes",
             da: "efter din næste sync forsvinder forløbet og dets notater fra dit teams enheder")
     }
-    static func handoverQuestion(_ reference: String, name: String, to adviser: String, team: String, access: String)
-        -> String {
-        say(en: "Hand \(reference) (\(name)) over to \(adviser) in team \(team)? The handover note is shared with "
+    static func handoverQuestion(
+        _ reference: String, name: String, to adviser: String, team: String, access: String
+    )
+        -> String
+    {
+        say(
+            en: "Hand \(reference) (\(name)) over to \(adviser) in team \(team)? The handover note is shared with "
                 + "\(team); \(access).",
             da: "Overlevér \(reference) (\(name)) til \(adviser) i team \(team)? Overleveringsnotatet deles med "
                 + "\(team); \(access).")
@@ -149,7 +175,8 @@ extension Text {
     static var handOverPrompt: String { say(en: "Hand over? \(yesNoHint) ", da: "Overlevér? \(yesNoHint) ") }
     static var notHandedOver: String { say(en: "not handed over", da: "ikke overleveret") }
     static var keepAccessFormat: String {
-        say(en: "--keep-access: give days or weeks from today, e.g. 30d or 4w",
+        say(
+            en: "--keep-access: give days or weeks from today, e.g. 30d or 4w",
             da: "--keep-access: angiv dage eller uger fra i dag, f.eks. 30d eller 4w")
     }
 }

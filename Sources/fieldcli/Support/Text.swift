@@ -41,15 +41,18 @@ enum Text {
     // MARK: The command line
 
     static func unknownCommand(_ word: String, path: String, suggestion: String?) -> String {
-        let english = "unknown command '\(word)' for '\(path)'"
+        let english =
+            "unknown command '\(word)' for '\(path)'"
             + (suggestion.map { "; did you mean '\(path) \($0)'?" } ?? "") + " (see '\(path) --help')"
-        let danish = "ukendt kommando '\(word)' til '\(path)'"
+        let danish =
+            "ukendt kommando '\(word)' til '\(path)'"
             + (suggestion.map { "; mente du '\(path) \($0)'?" } ?? "") + " (se '\(path) --help')"
         return say(en: english, da: danish)
     }
 
     static func unreadableDate(_ text: String, option: String) -> String {
-        say(en: "\(option): cannot read '\(text)' as a date (try 2026-11-23, 14:30, yesterday, -2h, +14d)",
+        say(
+            en: "\(option): cannot read '\(text)' as a date (try 2026-11-23, 14:30, yesterday, -2h, +14d)",
             da: "\(option): '\(text)' kan ikke læses som en dato (prøv 3/12, 2026-11-23, 14:30, i går, -2h, +14d)")
     }
 
@@ -72,7 +75,8 @@ enum Text {
     static var notSaved: String { say(en: "not saved", da: "ikke gemt") }
 
     static var markersLeft: String {
-        say(en: "the conflict markers are still there; nothing saved",
+        say(
+            en: "the conflict markers are still there; nothing saved",
             da: "konfliktmarkeringerne er der stadig; intet er gemt")
     }
 

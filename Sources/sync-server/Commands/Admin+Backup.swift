@@ -40,7 +40,8 @@ extension Admin {
         @Option(help: ArgumentHelp("The new backup file.", valueName: "file")) var to: String
         @Option(
             name: .customLong("to-encryption-key-file"),
-            help: ArgumentHelp("Encrypt the copy under this key file instead [default: the source's key]",
+            help: ArgumentHelp(
+                "Encrypt the copy under this key file instead [default: the source's key]",
                 valueName: "file"))
         var toEncryptionKeyFile: String?
 

@@ -21,7 +21,9 @@ extension Admin {
 
         func run() async throws {
             let (team, name) = (self.team, self.name)
-            try await admin.withStorage { storage in try await storage.removeAdviser(named: name, fromTeam: team, at: Date()) }
+            try await admin.withStorage { storage in
+                try await storage.removeAdviser(named: name, fromTeam: team, at: Date())
+            }
             print("\(name) is no longer a member of \(team)")
         }
     }
@@ -45,7 +47,8 @@ extension Admin {
 
         func run() async throws {
             let (team, partner) = (self.team, self.partner)
-            try await admin.withStorage { storage in try await storage.addPartner(team: team, with: partner, at: Date()) }
+            try await admin.withStorage { storage in try await storage.addPartner(team: team, with: partner, at: Date())
+            }
             print("teams \(team) and \(partner) may now share records")
         }
     }
@@ -61,7 +64,9 @@ extension Admin {
                 """)
 
         @ParentCommand var admin: Admin
-        @Option(name: .customLong("as-of"), help: ArgumentHelp("End what is due on this day (UTC).", valueName: "YYYY-MM-DD"))
+        @Option(
+            name: .customLong("as-of"),
+            help: ArgumentHelp("End what is due on this day (UTC).", valueName: "YYYY-MM-DD"))
         var asOf: String?
 
         func run() async throws {
@@ -73,8 +78,12 @@ extension Admin {
                 now = end.date
             }
             let when = now
-            let outcome = try await admin.withStorage { storage in try await AccessExpiry(storage: storage).run(now: when) }
-            print("\(outcome.ended) access\(outcome.ended == 1 ? "" : "es") ended on \(outcome.subjects) subject\(outcome.subjects == 1 ? "" : "s")")
+            let outcome = try await admin.withStorage { storage in
+                try await AccessExpiry(storage: storage).run(now: when)
+            }
+            print(
+                "\(outcome.ended) access\(outcome.ended == 1 ? "" : "es") ended on \(outcome.subjects) subject\(outcome.subjects == 1 ? "" : "s")"
+            )
         }
     }
 
@@ -102,7 +111,9 @@ extension Admin {
                 return
             }
             for group in found.groups {
-                print("\(group.team)\t\(group.subjects.count) subjects of one young person: \(group.subjects.joined(separator: " "))")
+                print(
+                    "\(group.team)\t\(group.subjects.count) subjects of one young person: \(group.subjects.joined(separator: " "))"
+                )
             }
             print("an adviser of the team merges them: fieldcli subject merge KEEP OTHER")
         }
@@ -124,7 +135,9 @@ extension Admin {
 
         func run() async throws {
             let subject = self.subject
-            let report = try await admin.withStorage { storage in try await AccessReport.make(subject: subject, storage: storage) }
+            let report = try await admin.withStorage { storage in
+                try await AccessReport.make(subject: subject, storage: storage)
+            }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -133,7 +146,9 @@ extension Admin {
                 return
             }
             guard !report.subjects.isEmpty else { throw ValidationError("no subject with that reference or id") }
-            print("\(report.subjects.count) subject record\(report.subjects.count == 1 ? "" : "s"), \(report.notes) note\(report.notes == 1 ? "" : "s")")
+            print(
+                "\(report.subjects.count) subject record\(report.subjects.count == 1 ? "" : "s"), \(report.notes) note\(report.notes == 1 ? "" : "s")"
+            )
             for entry in report.entries {
                 let verb =
                     switch entry.action {
@@ -144,10 +159,14 @@ extension Admin {
                     case "purge": "purged (retention rule)"
                     default: entry.action
                     }
-                let who = [entry.adviser, entry.device.map { "device \($0)" }].compactMap(\.self).joined(separator: ", ")
+                let who = [entry.adviser, entry.device.map { "device \($0)" }].compactMap(\.self).joined(
+                    separator: ", ")
                 print(
-                    [entry.at.ISO8601Format(), entry.team ?? "-", verb, "\(entry.records) record\(entry.records == 1 ? "" : "s")", who]
-                        .filter { !$0.isEmpty }.joined(separator: "\t"))
+                    [
+                        entry.at.ISO8601Format(), entry.team ?? "-", verb,
+                        "\(entry.records) record\(entry.records == 1 ? "" : "s")", who,
+                    ]
+                    .filter { !$0.isEmpty }.joined(separator: "\t"))
             }
         }
     }

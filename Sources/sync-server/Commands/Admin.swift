@@ -21,7 +21,9 @@ struct Admin: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     /// Opens the storage, migrates it, runs `body`, and stops the storage again.
-    func withStorage<Result: Sendable>(_ body: @escaping @Sendable (any SyncStorage) async throws -> Result)
+    func withStorage<Result: Sendable>(
+        _ body: @escaping @Sendable (any SyncStorage) async throws -> Result
+    )
         async throws -> Result
     {
         let logger = try storage.makeLogger(label: "fieldsync.admin")

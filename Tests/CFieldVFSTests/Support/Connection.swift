@@ -80,9 +80,10 @@ final class Connection: @unchecked Sendable {
             if rc == SQLITE_DONE { break }
             guard rc == SQLITE_ROW else { throw failure(sql) }
             let count = sqlite3_column_count(stmt)
-            rows.append((0..<count).map { col in
-                sqlite3_column_text(stmt, col).map { String(cString: $0) }
-            })
+            rows.append(
+                (0..<count).map { col in
+                    sqlite3_column_text(stmt, col).map { String(cString: $0) }
+                })
         }
         return rows
     }

@@ -178,8 +178,10 @@ struct ClockClaimAPITests {
             #expect(refused.status == .conflict)
             let error = try #require(refused.errorBody, "\(refused.text)")
             #expect(error.code == .replicaRolledBack && !error.retryable)
-            #expect(error.details == ErrorDetails(
-                collection: "notes", id: "n-restored", path: "records[1].v", index: 1))
+            #expect(
+                error.details
+                    == ErrorDetails(
+                        collection: "notes", id: "n-restored", path: "records[1].v", index: 1))
             #expect(!error.message.contains(anna.replica.rawValue) && !error.message.contains("library"))
             #expect(try await api.storage.lastSeq(team: api.team) == sequence)
             #expect(try await Self.pulled(other.key, api, as: anna) == nil)

@@ -97,7 +97,8 @@ struct CompactionAPITests {
             let done = try await Compaction(storage: api.storage).run()
             #expect(done.compacted >= 1)
             let entries = try await api.storage.records(inCollection: "notes")
-            let stored = try WireCoding.decode(Record.self, from: try #require(entries.first { $0.key == note.key }).body)
+            let stored = try WireCoding.decode(
+                Record.self, from: try #require(entries.first { $0.key == note.key }).body)
             // The content is gone, the tombstone, its subject and its readers stay.
             #expect(stored.isDeleted && stored.value("body") == nil && stored.clock == deleted.clock)
             #expect(stored.value("subject") == note.value("subject"))

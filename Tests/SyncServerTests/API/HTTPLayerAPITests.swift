@@ -30,14 +30,19 @@ struct HTTPLayerAPITests {
     func bodiesCutOffOrMisframedAreClientErrors(backend: Backend) async throws {
         try await live(backend) { api, port in
             let device = try await api.enrol()
-            let push = "POST /v1/teams/\(api.team)/push HTTP/1.1\r\nHost: t\r\n"
+            let push =
+                "POST /v1/teams/\(api.team)/push HTTP/1.1\r\nHost: t\r\n"
                 + "Authorization: Bearer \(device.token)\r\nContent-Type: application/json\r\n"
             let cases: [(String, String)] = [
-                ("enrolment ends before its Content-Length",
-                 "POST /v1/enroll HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
-                    + #"{"code":"#),
-                ("push ends before its Content-Length",
-                 push + "Content-Length: 100\r\n\r\n" + #"{"protocolVersion":1,"#),
+                (
+                    "enrolment ends before its Content-Length",
+                    "POST /v1/enroll HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                        + #"{"code":"#
+                ),
+                (
+                    "push ends before its Content-Length",
+                    push + "Content-Length: 100\r\n\r\n" + #"{"protocolVersion":1,"#
+                ),
                 ("chunk size zz", push + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"),
                 ("chunk size -5", push + "Transfer-Encoding: chunked\r\n\r\n-5\r\n{}\r\n0\r\n\r\n"),
                 ("chunked body cut off", push + "Transfer-Encoding: chunked\r\n\r\n20\r\n{\"protocolVersion\""),
@@ -57,8 +62,10 @@ struct HTTPLayerAPITests {
         try await live { _, port in
             let padding = String(repeating: "a", count: 100_000)
             let cases: [(String, String)] = [
-                ("invalid Content-Length",
-                 "POST /v1/hello HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\nConnection: close\r\n\r\n{}"),
+                (
+                    "invalid Content-Length",
+                    "POST /v1/hello HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\nConnection: close\r\n\r\n{}"
+                ),
                 ("100 KB header", "GET /health HTTP/1.1\r\nHost: t\r\nX-Padding: \(padding)\r\n\r\n"),
                 ("100 KB target", "GET /v1/teams/\(padding)/pull HTTP/1.1\r\nHost: t\r\n\r\n"),
                 ("not HTTP", "NOT AN HTTP REQUEST\r\n\r\n"),
@@ -77,8 +84,10 @@ struct HTTPLayerAPITests {
         // The routes answer without reading the body: a trickled rest must not hold the connection.
         try await live { api, port in
             let requests = [
-                ("unauthenticated push", 401,
-                 "POST /v1/teams/\(api.team)/push HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n{"),
+                (
+                    "unauthenticated push", 401,
+                    "POST /v1/teams/\(api.team)/push HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n{"
+                ),
                 ("health with a body", 200, "GET /health HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n{"),
             ]
             for (name, status, request) in requests {

@@ -67,11 +67,13 @@ struct ScopeAPITests {
             let east = TestEnvironment.uniqueName("east")
             _ = try await api.storage.createTeam(named: east, at: Date())
             try await api.storage.addPartner(team: north, with: east, at: Date())
-            let beyond = try await api.push([note.addingTags([north, east], to: "scope", by: me)], as: laptop, batchID: "b5")
+            let beyond = try await api.push(
+                [note.addingTags([north, east], to: "scope", by: me)], as: laptop, batchID: "b5")
             #expect(beyond.status == .forbidden && Self.code(beyond) == .forbiddenScope, "\(beyond.text)")
             note = note.addingTags([north, south], to: "scope", by: me)
             #expect(try await api.push([note], as: laptop, batchID: "b6").status == .ok)
-            southPage = try Self.page(try await api.pull(as: theirs, team: south, cursor: southPage.nextCursor, version: 2))
+            southPage = try Self.page(
+                try await api.pull(as: theirs, team: south, cursor: southPage.nextCursor, version: 2))
             #expect(southPage.records.map(\.key) == [note.key])
 
             // South may now write the shared note; a team outside the scope may not.
@@ -93,7 +95,8 @@ struct ScopeAPITests {
             let before = try Self.page(try await api.pull(as: theirs, team: south, version: 2)).nextCursor
             let current = try #require(
                 try Self.page(try await api.pull(as: laptop, version: 2)).records.first { $0.key == subject.key })
-            subject = current.removingTags([south], from: "scope", by: me).removingTags([south], from: "consent", by: me)
+            subject = current.removingTags([south], from: "scope", by: me).removingTags(
+                [south], from: "consent", by: me)
             #expect(try await api.push([subject], as: laptop, batchID: "b7").status == .ok)
             let removal = try Self.page(try await api.pull(as: theirs, team: south, cursor: before, version: 2))
             #expect(removal.records.isEmpty && Set(removal.removed) == [subject.key, note.key])
@@ -135,7 +138,8 @@ struct ScopeAPITests {
             #expect(try await expiry.run(now: Date(timeIntervalSince1970: 4_071_254_400)).ended >= 1)  // 2099-01-05
             let northPage = try Self.page(try await api.pull(as: laptop, cursor: cursor, version: 2))
             #expect(Set(northPage.removed) == [subject.key, note.key, handoverNote.key])
-            let southAfter = try Self.page(try await api.pull(as: theirs, team: south, cursor: southPage.nextCursor, version: 2))
+            let southAfter = try Self.page(
+                try await api.pull(as: theirs, team: south, cursor: southPage.nextCursor, version: 2))
             let handedOver = try #require(southAfter.records.first { $0.key == subject.key })
             #expect(handedOver.scopeTeams == [south] && handedOver.accessEnds.isEmpty && southAfter.removed.isEmpty)
 
@@ -163,7 +167,8 @@ struct ScopeAPITests {
             var found = try await DuplicateSubjects.find(in: api.storage).groups.filter { $0.team == api.team }
             #expect(found.map(\.subjects) == [[mine.id, theirs.id]])
             // Folded (merge.md, "Duplicate subjects"): the other one points to the kept one and is deleted.
-            let folded = theirs.updating(["mergedInto": .reference(mine.id)], by: phone.replica).deleting(by: phone.replica)
+            let folded = theirs.updating(["mergedInto": .reference(mine.id)], by: phone.replica).deleting(
+                by: phone.replica)
             #expect(try await api.push([folded], as: phone, batchID: "b2").status == .ok)
             found = try await DuplicateSubjects.find(in: api.storage).groups.filter { $0.team == api.team }
             #expect(found.isEmpty)

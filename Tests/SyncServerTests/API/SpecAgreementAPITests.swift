@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import SyncProtocol
-@testable import SyncServer
 import Testing
+
+@testable import SyncServer
 
 /// Points where an independent client found the server and protocol-spec/ disagreeing (issue 11).
 @Suite("Spec and server agree")
@@ -23,7 +24,8 @@ struct SpecAgreementAPITests {
             let id = TestEnvironment.uniqueName("n")
             let note = try WireCoding.encodeString(try APIHarness.note(id, by: device.replica))
             let twice = note.replacingOccurrences(of: #""kind":"walk""#, with: #""kind":"walk","kind":"talk""#)
-            let body = #"{"batchId":"b-1","protocolVersion":1,"records":["# + twice
+            let body =
+                #"{"batchId":"b-1","protocolVersion":1,"records":["# + twice
                 + #"],"replica":"\#(device.replica)"}"#
             let push = try await api.send(
                 .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(body.utf8))
@@ -41,7 +43,8 @@ struct SpecAgreementAPITests {
                 .post, "/v1/hello", token: device.token, json: Data(#"{"client":null,"protocolVersions":[1]}"#.utf8))
             #expect(hello.status == .badRequest && hello.errorBody?.code == .wrongType, "\(hello.text)")
             for member in [#""cursor":null"#, #""final":null"#] {
-                let body = #"{"batchId":"b-1","protocolVersion":1,"records":[],"replica":"\#(device.replica)","#
+                let body =
+                    #"{"batchId":"b-1","protocolVersion":1,"records":[],"replica":"\#(device.replica)","#
                     + member + "}"
                 let push = try await api.send(
                     .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(body.utf8))
@@ -53,8 +56,10 @@ struct SpecAgreementAPITests {
             #expect(nul.status == .badRequest && nul.errorBody?.code == .invalidValue, "\(nul.text)")
             #expect(nul.errorBody?.details?.path == "deviceName")
             // The refused enrolment did not spend the code.
-            #expect(try await api.send(
-                .post, "/v1/enroll", json: try WireCoding.encode(EnrollRequest(code: code, deviceName: "b")))
+            #expect(
+                try await api.send(
+                    .post, "/v1/enroll", json: try WireCoding.encode(EnrollRequest(code: code, deviceName: "b"))
+                )
                 .status == .ok)
             for limit in ["+5", "%2B5", "5.0"] {
                 let pull = try await api.send(.get, "/v1/teams/\(api.team)/pull?limit=\(limit)", token: device.token)
@@ -73,7 +78,8 @@ struct SpecAgreementAPITests {
             // A cursor in the reference server's form with a correct check: anyone can compute one.
             let far: Int64 = 1 << 50
             let forged = "1.\(far).\(SHA256Digest.hex("cursor:\(api.team):\(far)").prefix(12))"
-            let body = #"{"batchId":"cp-1","cursor":"\#(forged)","final":true,"protocolVersion":1,"records":[],"#
+            let body =
+                #"{"batchId":"cp-1","cursor":"\#(forged)","final":true,"protocolVersion":1,"records":[],"#
                 + #""replica":"\#(device.replica)"}"#
             let push = try await api.send(
                 .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(body.utf8))
@@ -81,7 +87,8 @@ struct SpecAgreementAPITests {
             #expect(try await api.storage.stablePosition(team: api.team) < far)
             // The team's own position is accepted.
             let page = try WireCoding.decode(PullPage.self, from: try await api.pull(as: device).data)
-            let honest = #"{"batchId":"cp-2","cursor":"\#(page.nextCursor)","final":true,"protocolVersion":1,"#
+            let honest =
+                #"{"batchId":"cp-2","cursor":"\#(page.nextCursor)","final":true,"protocolVersion":1,"#
                 + #""records":[],"replica":"\#(device.replica)"}"#
             let accepted = try await api.send(
                 .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(honest.utf8))
@@ -134,20 +141,23 @@ struct SpecAgreementAPITests {
             ]
             for (name, record) in variants {
                 #expect(record != note, "\(name)")
-                let body = #"{"batchId":"b-1","protocolVersion":1,"records":["# + record
+                let body =
+                    #"{"batchId":"b-1","protocolVersion":1,"records":["# + record
                     + #"],"replica":"\#(device.replica)"}"#
                 let push = try await api.send(
                     .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(body.utf8))
                 #expect(push.status == .badRequest && push.errorBody?.code == .invalidValue, "\(name): \(push.text)")
             }
             let emptyID = TestEnvironment.uniqueName("e")
-            let empty = #"{"batchId":"b-2","protocolVersion":1,"records":[{"c":"notes","i":"\#(emptyID)","v":{}}],"#
+            let empty =
+                #"{"batchId":"b-2","protocolVersion":1,"records":[{"c":"notes","i":"\#(emptyID)","v":{}}],"#
                 + #""replica":"\#(device.replica)"}"#
             let refused = try await api.send(
                 .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(empty.utf8))
             #expect(refused.status == .badRequest, "\(refused.text)")
             let workshop = note.replacingOccurrences(of: #""kind":"walk""#, with: #""kind":"a-kind-from-the-future""#)
-            let body = #"{"batchId":"b-3","protocolVersion":1,"records":["# + workshop
+            let body =
+                #"{"batchId":"b-3","protocolVersion":1,"records":["# + workshop
                 + #"],"replica":"\#(device.replica)"}"#
             let accepted = try await api.send(
                 .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(body.utf8))
@@ -162,8 +172,9 @@ struct SpecAgreementAPITests {
             let (other, theirs) = try await api.enrolOutsider()
             let mine = try await api.enrol("mine")
             let taken = TestEnvironment.uniqueName("taken")
-            #expect(try await api.push([try APIHarness.note(taken, by: theirs.replica)], as: theirs, team: other)
-                .status == .ok)
+            #expect(
+                try await api.push([try APIHarness.note(taken, by: theirs.replica)], as: theirs, team: other)
+                    .status == .ok)
             let stolen = try APIHarness.note(taken, by: mine.replica)
             let valid = try WireCoding.encodeString(
                 try APIHarness.note(TestEnvironment.uniqueName("broken"), by: mine.replica))
@@ -202,14 +213,25 @@ struct SpecAgreementAPITests {
             ]
             var bodies: [(String, String)] = replacements.map { name, from, to in
                 let record = note.replacingOccurrences(of: from, with: to)
-                return (name, #"{"batchId":"b-1","protocolVersion":1,"records":["# + record
-                    + #"],"replica":"\#(device.replica)"}"#)
+                return (
+                    name,
+                    #"{"batchId":"b-1","protocolVersion":1,"records":["# + record
+                        + #"],"replica":"\#(device.replica)"}"#
+                )
             }
             let lateTime = note.replacing(#/"time":[0-9]+/#, with: #""time":9007199254740993"#)
-            bodies.append(("time", #"{"batchId":"b-1","protocolVersion":1,"records":["# + lateTime
-                + #"],"replica":"\#(device.replica)"}"#))
-            bodies.append(("batch id", #"{"batchId":"\#(secret) b","protocolVersion":1,"records":[],"final":true,"#
-                + #""replica":"\#(device.replica)"}"#))
+            bodies.append(
+                (
+                    "time",
+                    #"{"batchId":"b-1","protocolVersion":1,"records":["# + lateTime
+                        + #"],"replica":"\#(device.replica)"}"#
+                ))
+            bodies.append(
+                (
+                    "batch id",
+                    #"{"batchId":"\#(secret) b","protocolVersion":1,"records":[],"final":true,"#
+                        + #""replica":"\#(device.replica)"}"#
+                ))
             for (name, body) in bodies {
                 let answer = try await api.send(
                     .post, "/v1/teams/\(api.team)/push", token: device.token, json: Data(body.utf8))

@@ -81,7 +81,8 @@ struct EncryptedDatabaseTests {
         let otherKey = keys.appendingPathComponent("other.key").path
         try ServerProcess.run(["admin", "create-key", otherKey])
         let wrong = try CommandResult.run(
-            ["serve", "--listen", "127.0.0.1:0"], environment: environment.merging(
+            ["serve", "--listen", "127.0.0.1:0"],
+            environment: environment.merging(
                 ["FIELDSYNC_ENCRYPTION_KEY_FILE": otherKey]) { $1 })
         #expect(wrong.status != 0)
         #expect(wrong.error.contains("cannot decrypt") && wrong.error.contains("wrong key"))
@@ -141,8 +142,10 @@ struct EncryptedDatabaseTests {
         try text.write(toFile: keyFile, atomically: false, encoding: .utf8)
         #expect(throws: StorageError.self) { _ = try DatabaseKey.load(from: keyFile) }
         let result = try CommandResult.run(
-            ["admin", "--database", "sqlite:" + directory.appendingPathComponent("x.sqlite").path,
-             "--encryption-key-file", keyFile, "devices"])
+            [
+                "admin", "--database", "sqlite:" + directory.appendingPathComponent("x.sqlite").path,
+                "--encryption-key-file", keyFile, "devices",
+            ])
         #expect(result.status != 0 && result.error.contains("damaged"))
     }
 }

@@ -280,7 +280,9 @@ struct EncryptedPostgresTests {
 
 extension AdminFixture {
     /// Issues an enrolment code with `admin enrolment-code` under `environment` (e.g. another key) and redeems it.
-    static func enrolDevice(adviser: String, environment: [String: String], baseURL: String) async throws
+    static func enrolDevice(
+        adviser: String, environment: [String: String], baseURL: String
+    ) async throws
         -> EnrollResponse
     {
         let output = try ServerProcess.run(

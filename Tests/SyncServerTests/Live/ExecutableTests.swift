@@ -11,10 +11,13 @@ struct ExecutableTests {
     @Test func theBodyReadTimeoutIsConfigurable() async throws {
         // FIELDSYNC_BODY_READ_TIMEOUT=1 (the flag's environment form): a body that stops arriving is cut off
         // with 408 within seconds, not after the default 30.
-        let database = "sqlite:" + (try TestEnvironment.makeTemporaryDirectory().appendingPathComponent("t.sqlite").path)
+        let database =
+            "sqlite:" + (try TestEnvironment.makeTemporaryDirectory().appendingPathComponent("t.sqlite").path)
         let server = try await ServerProcess.start(
-            environment: ["FIELDSYNC_DATABASE": database, "FIELDSYNC_LOG_LEVEL": "warning",
-                          "FIELDSYNC_BODY_READ_TIMEOUT": "1"])
+            environment: [
+                "FIELDSYNC_DATABASE": database, "FIELDSYNC_LOG_LEVEL": "warning",
+                "FIELDSYNC_BODY_READ_TIMEOUT": "1",
+            ])
         let port = try #require(URLComponents(string: server.baseURL)?.port)
         let started = ContinuousClock.now
         let answer = try await RawHTTPClient.exchange(

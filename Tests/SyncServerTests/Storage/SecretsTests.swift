@@ -1,6 +1,7 @@
 import Foundation
-@testable import SyncServer
 import Testing
+
+@testable import SyncServer
 
 @Suite("Secrets and digests")
 struct SecretsTests {

@@ -18,7 +18,8 @@ struct StorageConformanceTests {
         { index, stored, _ in
             let incoming = bodies[index]
             return stored?.body == incoming
-                ? MergeStep(newBody: nil, outcome: false) : MergeStep(newBody: incoming, routing: routing, outcome: true)
+                ? MergeStep(newBody: nil, outcome: false)
+                : MergeStep(newBody: incoming, routing: routing, outcome: true)
         }
     }
 
@@ -127,13 +128,15 @@ struct StorageConformanceTests {
             let bodies = (0..<5).map { Self.body("v1-\($0)") }
 
             let first = try await storage.applyPush(
-                team: team, keys: keys, subjects: [], checkpoint: nil, audit: Self.audit(), merge: Self.replace(with: bodies))
+                team: team, keys: keys, subjects: [], checkpoint: nil, audit: Self.audit(),
+                merge: Self.replace(with: bodies))
             #expect(first.outcomes == Array(repeating: true, count: 5))
             #expect(first.written == 5 && first.lastSeq == 5)
 
             // The same batch again changes nothing: idempotent.
             let again = try await storage.applyPush(
-                team: team, keys: keys, subjects: [], checkpoint: nil, audit: Self.audit(), merge: Self.replace(with: bodies))
+                team: team, keys: keys, subjects: [], checkpoint: nil, audit: Self.audit(),
+                merge: Self.replace(with: bodies))
             #expect(again.written == 0 && again.lastSeq == 5)
             #expect(try await storage.lastSeq(team: team) == 5)
 
@@ -142,18 +145,22 @@ struct StorageConformanceTests {
             changed[1] = Self.body("v2-1")
             changed[3] = Self.body("v2-3")
             let second = try await storage.applyPush(
-                team: team, keys: keys, subjects: [], checkpoint: nil, audit: Self.audit(), merge: Self.replace(with: changed))
+                team: team, keys: keys, subjects: [], checkpoint: nil, audit: Self.audit(),
+                merge: Self.replace(with: changed))
             #expect(second.written == 2 && second.lastSeq == 7)
 
-            let all = try await storage.pull(team: team, after: 0, limit: 100, version: 2, audit: Self.audit(action: .pull))
+            let all = try await storage.pull(
+                team: team, after: 0, limit: 100, version: 2, audit: Self.audit(action: .pull))
             #expect(all.records.map(\.key) == [keys[0], keys[2], keys[4], keys[1], keys[3]])
             #expect(all.records.map(\.seq) == [1, 3, 5, 6, 7])
             #expect(all.records[3].body == changed[1])
             #expect(!all.hasMore && all.nextSeq == 7 && all.lastSeq == 7)
 
-            let page = try await storage.pull(team: team, after: 3, limit: 2, version: 2, audit: Self.audit(action: .pull))
+            let page = try await storage.pull(
+                team: team, after: 3, limit: 2, version: 2, audit: Self.audit(action: .pull))
             #expect(page.records.map(\.seq) == [5, 6] && page.hasMore && page.nextSeq == 6)
-            let empty = try await storage.pull(team: team, after: 7, limit: 2, version: 2, audit: Self.audit(action: .pull))
+            let empty = try await storage.pull(
+                team: team, after: 7, limit: 2, version: 2, audit: Self.audit(action: .pull))
             #expect(empty.records.isEmpty && !empty.hasMore && empty.nextSeq == 7)
 
             await #expect(throws: StorageError.teamNotFound("nope-\(team)")) {
@@ -170,14 +177,17 @@ struct StorageConformanceTests {
             _ = try await storage.createTeam(named: team, at: Date())
             let keys = (0..<3).map { RecordKey(collection: "notes", id: "f\($0)-\(team)") }
             await #expect(throws: Refused.self) {
-                _ = try await storage.applyPush(team: team, keys: keys, subjects: [], checkpoint: nil, audit: Self.audit()) {
+                _ = try await storage.applyPush(
+                    team: team, keys: keys, subjects: [], checkpoint: nil, audit: Self.audit()
+                ) {
                     index, _, _ in
                     if index == 2 { throw Refused() }
                     return MergeStep(newBody: Self.body("x\(index)"), outcome: true)
                 }
             }
             #expect(try await storage.lastSeq(team: team) == 0)
-            let page = try await storage.pull(team: team, after: 0, limit: 10, version: 2, audit: Self.audit(action: .pull))
+            let page = try await storage.pull(
+                team: team, after: 0, limit: 10, version: 2, audit: Self.audit(action: .pull))
             #expect(page.records.isEmpty)
         }
     }
@@ -189,7 +199,9 @@ struct StorageConformanceTests {
             _ = try await storage.createTeam(named: north, at: Date())
             _ = try await storage.createTeam(named: south, at: Date())
             func feed(_ team: String, after: Int64 = 0) async throws -> [StoredRecord] {
-                try await storage.pull(team: team, after: after, limit: 50, version: 2, audit: Self.audit(action: .pull)).records
+                try await storage.pull(
+                    team: team, after: after, limit: 50, version: 2, audit: Self.audit(action: .pull)
+                ).records
             }
             // A record without routing stays with its home team, and the merge step sees home and readers.
             let key = RecordKey(collection: "subjects", id: "s-\(north)")
@@ -232,10 +244,13 @@ struct StorageConformanceTests {
             #expect(try await feed(north).allSatisfy(\.removed))
             #expect(try await feed(south).allSatisfy { !$0.removed })
             // A version-1 reader is told nothing of removals.
-            let legacy = try await storage.pull(team: north, after: 0, limit: 50, version: 1, audit: Self.audit(action: .pull))
+            let legacy = try await storage.pull(
+                team: north, after: 0, limit: 50, version: 1, audit: Self.audit(action: .pull))
             #expect(legacy.records.isEmpty)
             // The removal is audited for the team that lost access.
-            let removedEvents = try await storage.auditEvents(touching: [note.description]).filter { $0.action == .remove }
+            let removedEvents = try await storage.auditEvents(touching: [note.description]).filter {
+                $0.action == .remove
+            }
             #expect(removedEvents.map(\.team) == [north])
             #expect(try await storage.notes(aboutSubject: key.id) == [note])
         }
@@ -268,7 +283,8 @@ struct StorageConformanceTests {
             _ = try await storage.applyPush(
                 team: team, keys: [key], subjects: [], checkpoint: nil, audit: Self.audit(device),
                 merge: Self.replace(with: [Self.body("x")]))
-            _ = try await storage.pull(team: team, after: 0, limit: 10, version: 2, audit: Self.audit(device, action: .pull))
+            _ = try await storage.pull(
+                team: team, after: 0, limit: 10, version: 2, audit: Self.audit(device, action: .pull))
             let events = try await storage.auditEvents(limit: 500).filter { $0.deviceID == device }
             #expect(events.map(\.action) == [.pull, .push])
             #expect(events.allSatisfy { $0.recordIDs == [key.description] && $0.team == team })
@@ -297,7 +313,8 @@ struct StorageConformanceTests {
                     id: "dev-\(UUID().uuidString)", replica: replica, label: label,
                     tokenDigest: Secrets.tokenDigest(Secrets.makeDeviceToken()))
                 return try await storage.redeemEnrolmentCode(
-                    digest: Secrets.enrolmentCodeDigest(code), device: device, at: Date()).deviceID
+                    digest: Secrets.enrolmentCodeDigest(code), device: device, at: Date()
+                ).deviceID
             }
             // Replica ids that sort differently by bytes than by a locale ("Z" < "a" < "b" in byte order).
             let suffix = ReplicaID.random().rawValue.prefix(8)
@@ -309,7 +326,8 @@ struct StorageConformanceTests {
             try await storage.revokeDevice(id: larsPhone, at: Date())
 
             let entries = try await storage.teamDirectory(
-                team: team, audit: AuditEvent(
+                team: team,
+                audit: AuditEvent(
                     at: Date(), action: .directory, deviceID: larsLaptop, adviser: lars, team: nil))
             #expect(
                 entries == [

@@ -44,7 +44,9 @@ enum RawHTTPClient {
         }
     }
 
-    private static func blockingExchange(_ port: Int, _ request: String, _ halfClose: Bool, _ readTimeout: Int) throws
+    private static func blockingExchange(
+        _ port: Int, _ request: String, _ halfClose: Bool, _ readTimeout: Int
+    ) throws
         -> Answer
     {
         #if canImport(Glibc)

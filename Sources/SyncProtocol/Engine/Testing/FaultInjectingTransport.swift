@@ -120,4 +120,3 @@ public actor FaultInjectingTransport<Base: SyncTransport>: SyncTransport {
         return nil
     }
 }
-

@@ -155,13 +155,15 @@ public actor InMemorySyncServer {
             let key = record.key
             let details = ErrorDetails(collection: key.collection, id: key.id, index: index)
             if let other = owner[key], other != team {
-                throw ErrorBody(code: .forbiddenRecord, message: "record \(key) belongs to another team",
-                                details: details)
+                throw ErrorBody(
+                    code: .forbiddenRecord, message: "record \(key) belongs to another team",
+                    details: details)
             }
             if let schemas {
                 guard let schema = schemas[key.collection] else {
-                    throw ErrorBody(code: .invalidValue, message: "unknown collection '\(key.collection)'",
-                                    details: details)
+                    throw ErrorBody(
+                        code: .invalidValue, message: "unknown collection '\(key.collection)'",
+                        details: details)
                 }
                 do {
                     try schema.validate(record)
@@ -171,8 +173,9 @@ public actor InMemorySyncServer {
             }
             let stored = log.records[key]?.record
             if record.isPurged, stored?.isPurged != true, !entry.canPurge {
-                throw ErrorBody(code: .forbiddenRecord, message: "this device may not purge \(key)",
-                                details: details)
+                throw ErrorBody(
+                    code: .forbiddenRecord, message: "this device may not purge \(key)",
+                    details: details)
             }
             do {
                 try record.checkPushClaims(by: batch.replica, stored: stored)

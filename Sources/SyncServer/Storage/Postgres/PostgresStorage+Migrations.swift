@@ -200,7 +200,9 @@ extension PostgresStorage {
         var ids: [String] = []
         var subjects: [String] = []
         for try await (id, body) in rows.decode((String, String).self) {
-            guard let subject = (try? WireCoding.decode(Record.self, from: Data(body.utf8)))?.subjectID else { continue }
+            guard let subject = (try? WireCoding.decode(Record.self, from: Data(body.utf8)))?.subjectID else {
+                continue
+            }
             ids.append(id)
             subjects.append(subject)
         }

@@ -17,7 +17,8 @@ extension PostgresStorage {
                 """,
                 logger: logger)
             try await Self.insertAudit(
-                AuditEvent(at: date, action: .partner, deviceID: nil, adviser: nil, team: team, detail: "with=\(partner)"),
+                AuditEvent(
+                    at: date, action: .partner, deviceID: nil, adviser: nil, team: team, detail: "with=\(partner)"),
                 connection: connection, logger: logger)
         }
     }
@@ -29,7 +30,8 @@ extension PostgresStorage {
             for try await _ in rows { found = true }
             guard found else { throw StorageError.teamNotFound(team) }
             let deleted = try await connection.query(
-                "DELETE FROM memberships WHERE adviser = \(adviser) AND team = \(team) RETURNING adviser", logger: logger)
+                "DELETE FROM memberships WHERE adviser = \(adviser) AND team = \(team) RETURNING adviser",
+                logger: logger)
             var count = 0
             for try await _ in deleted { count += 1 }
             guard count > 0 else { return }
@@ -54,7 +56,9 @@ extension PostgresStorage {
             """,
             logger: logger)
         var result: [RecordKey] = []
-        for try await id in rows.decode(String.self) { result.append(RecordKey(collection: ScopeFields.subjects, id: id)) }
+        for try await id in rows.decode(String.self) {
+            result.append(RecordKey(collection: ScopeFields.subjects, id: id))
+        }
         return result
     }
 
@@ -65,7 +69,8 @@ extension PostgresStorage {
             "SELECT id, team, body, sealed, scope FROM records WHERE collection = \(collection) ORDER BY id",
             logger: logger)
         var result: [(key: RecordKey, body: Data, scope: Set<String>)] = []
-        for try await (id, home, text, sealed, scope) in rows.decode((String, String, String, ByteBuffer?, String).self) {
+        for try await (id, home, text, sealed, scope) in rows.decode((String, String, String, ByteBuffer?, String).self)
+        {
             let key = RecordKey(collection: collection, id: id)
             let body = try openedBody(text: text, sealed: sealed, home: home, key: key)
             result.append((key, body, RecordRouting.scope(column: scope)))
@@ -78,7 +83,9 @@ extension PostgresStorage {
             "SELECT id FROM records WHERE collection = 'notes' AND subject = \(subjectColumn(id)) ORDER BY id",
             logger: logger)
         var result: [RecordKey] = []
-        for try await note in rows.decode(String.self) { result.append(RecordKey(collection: ScopeFields.notes, id: note)) }
+        for try await note in rows.decode(String.self) {
+            result.append(RecordKey(collection: ScopeFields.notes, id: note))
+        }
         return result
     }
 

@@ -14,7 +14,8 @@ extension PostgresStorage {
 
     /// Creates an empty database named `name` on the PostgreSQL server of `url` (the user needs the `CREATEDB`
     /// right) and returns its URL: a simulation's server starts from nothing and cannot collide with other data.
-    package static func createScratchDatabase(named name: String, on url: String, logger: Logger) async throws -> String {
+    package static func createScratchDatabase(named name: String, on url: String, logger: Logger) async throws -> String
+    {
         try Names.validate(name)
         try await administer(url: url, logger: logger) { client in
             try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger)

@@ -276,7 +276,9 @@ public final class PostgresStorage: SyncStorage {
         return found
     }
 
-    static func teams(ofAdviser adviser: String, connection: PostgresConnection, logger: Logger) async throws
+    static func teams(
+        ofAdviser adviser: String, connection: PostgresConnection, logger: Logger
+    ) async throws
         -> Set<String>
     {
         let rows = try await connection.query(

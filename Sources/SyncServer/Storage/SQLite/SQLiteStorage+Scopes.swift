@@ -14,7 +14,8 @@ extension SQLiteStorage {
                     arguments: [one, other, date.timeIntervalSince1970])
             }
             try Self.insertAudit(
-                AuditEvent(at: date, action: .partner, deviceID: nil, adviser: nil, team: team, detail: "with=\(partner)"),
+                AuditEvent(
+                    at: date, action: .partner, deviceID: nil, adviser: nil, team: team, detail: "with=\(partner)"),
                 db: db)
         }
     }
@@ -56,8 +57,10 @@ extension SQLiteStorage {
             try Row.fetchAll(
                 db, sql: "SELECT id, body, scope FROM records WHERE collection = ? ORDER BY id", arguments: [collection]
             ).map {
-                (RecordKey(collection: collection, id: $0["id"]), Data(($0["body"] as String).utf8),
-                 RecordRouting.scope(column: $0["scope"]))
+                (
+                    RecordKey(collection: collection, id: $0["id"]), Data(($0["body"] as String).utf8),
+                    RecordRouting.scope(column: $0["scope"])
+                )
             }
         }
     }

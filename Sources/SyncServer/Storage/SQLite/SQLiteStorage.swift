@@ -216,7 +216,8 @@ public final class SQLiteStorage: SyncStorage {
                 // ids become the new device's earlier ones.
                 guard
                     let row = try Row.fetchOne(
-                        db, sql: "SELECT id, replica, earlier_replicas FROM devices WHERE token_digest = ? AND adviser = ?",
+                        db,
+                        sql: "SELECT id, replica, earlier_replicas FROM devices WHERE token_digest = ? AND adviser = ?",
                         arguments: [previous, adviser])
                 else { throw StorageError.invalidPreviousToken }
                 earlier = EarlierReplicas.parse(row["earlier_replicas"]) + [row["replica"] as String]
