@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "SyncProtocol", targets: ["SyncProtocol"]),
+        .library(name: "SyncProtocolTesting", targets: ["SyncProtocolTesting"]),
         .library(name: "LocalStore", targets: ["LocalStore"]),
         .library(name: "SyncServer", targets: ["SyncServer"]),
         .library(name: "SyncClient", targets: ["SyncClient"]),
@@ -55,6 +56,9 @@ let package = Package(
         .target(name: "FieldsyncVersion"),
         // Pure sync logic: clocks, records, merge, wire messages, engine. No I/O.
         .target(name: "SyncProtocol"),
+        // Test doubles of the protocol kit, as a product of their own (as HummingbirdTesting): an in-memory replica
+        // store, server and transport, a fault-injecting transport, canonical JSON for comparing states.
+        .target(name: "SyncProtocolTesting", dependencies: ["SyncProtocol"]),
         // The encrypted on-device store.
         .target(
             name: "LocalStore",
@@ -125,6 +129,7 @@ let package = Package(
             name: "SyncSimulator",
             dependencies: [
                 "SyncProtocol",
+                "SyncProtocolTesting",
                 "LocalStore",
                 "SyncClient",
                 "SyncServer",
@@ -135,12 +140,16 @@ let package = Package(
         // hung child), the built-products locator, temporary directories, the seeded generator, the sync-server
         // launcher. A regular target under Tests/, not a product.
         .target(name: "FieldsyncTestSupport", dependencies: ["SyncProtocol"], path: "Tests/FieldsyncTestSupport"),
-        .testTarget(name: "SyncSimulatorTests", dependencies: ["SyncSimulator", "SyncProtocol", "LocalStore"]),
+        .testTarget(
+            name: "SyncSimulatorTests",
+            dependencies: ["SyncSimulator", "SyncProtocol", "SyncProtocolTesting", "LocalStore"]
+        ),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
                 "SyncServer",
                 "SyncClient",
+                "SyncProtocolTesting",
                 "FieldsyncTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -148,18 +157,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "FieldsyncTestSupport"]),
+        .testTarget(
+            name: "SyncProtocolTests", dependencies: ["SyncProtocol", "SyncProtocolTesting", "FieldsyncTestSupport"]),
         .testTarget(name: "CFieldVFSTests", dependencies: ["CFieldVFS", "CSQLite", "FieldsyncTestSupport"]),
         .testTarget(
             name: "LocalStoreTests",
-            dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite", "FieldsyncTestSupport"]),
+            dependencies: [
+                "LocalStore", "SyncProtocol", "SyncProtocolTesting", "CFieldVFS", "CSQLite", "FieldsyncTestSupport",
+            ]),
         .testTarget(name: "EndToEndTests", dependencies: ["FieldsyncTestSupport"]),
     ]
 )
 
 if benchmarksEnabled {
     package.targets += [
-        .executableTarget(name: "bench-protocol", dependencies: ["SyncProtocol"], path: "Benchmarks/bench-protocol"),
+        .executableTarget(
+            name: "bench-protocol", dependencies: ["SyncProtocol", "SyncProtocolTesting"],
+            path: "Benchmarks/bench-protocol"),
         .executableTarget(
             name: "bench-store",
             dependencies: ["LocalStore", "SyncProtocol", "CFieldVFS", "CSQLite", "FieldsyncTestSupport"],

@@ -3,6 +3,7 @@
 // Prints a table for people and, on the last line, one JSON object for scripts.
 import Foundation
 import SyncProtocol
+import SyncProtocolTesting
 
 // MARK: Set-up
 

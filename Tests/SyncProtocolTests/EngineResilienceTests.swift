@@ -1,3 +1,4 @@
+import SyncProtocolTesting
 import Testing
 
 @testable import SyncProtocol

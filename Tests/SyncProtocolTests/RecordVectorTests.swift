@@ -1,4 +1,5 @@
 import Foundation
+import SyncProtocolTesting
 import Testing
 
 @testable import SyncProtocol

@@ -38,7 +38,7 @@ extension VersionVector: Codable {
         self.init(entries)
     }
 
-    /// Encodes `{"replica": counter, ...}`; use ``CanonicalJSON`` for sorted keys.
+    /// Encodes `{"replica": counter, ...}`; SyncProtocolTesting's `CanonicalJSON` sorts the keys.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: ReplicaKey.self)
         for (replica, counter) in entries {

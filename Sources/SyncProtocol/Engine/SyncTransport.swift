@@ -1,7 +1,7 @@
 /// How the sync engine talks to a server: the three calls of the protocol, nothing else.
 ///
 /// The HTTP transport (module `SyncClient`) maps them onto `POST /v1/hello`,
-/// `POST /v1/teams/{team}/push` and `GET /v1/teams/{team}/pull`; tests use ``InMemoryTransport``.
+/// `POST /v1/teams/{team}/push` and `GET /v1/teams/{team}/pull`; tests use SyncProtocolTesting's `InMemoryTransport`.
 /// Errors should conform to ``RetryClassifying`` (``SyncTransportError`` does) so the engine knows
 /// which ones to retry; any other error is treated as permanent.
 public protocol SyncTransport: Sendable {

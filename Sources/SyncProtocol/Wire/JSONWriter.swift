@@ -1,4 +1,4 @@
-/// Writes canonical JSON (see ``CanonicalJSON``) straight into a byte buffer.
+/// Writes canonical JSON (the protocol's one spelling of each value) straight into a byte buffer.
 ///
 /// The caller writes object keys in UTF-8 byte order itself; the writer only spells values. It produces
 /// the same bytes as `JSONEncoder` with `[.sortedKeys, .withoutEscapingSlashes]` (a test compares them),

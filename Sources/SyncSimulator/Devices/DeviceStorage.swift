@@ -1,6 +1,7 @@
 import Foundation
 import LocalStore
 import SyncProtocol
+import SyncProtocolTesting
 
 /// One simulated device's store: the kit's ``InMemoryReplicaStorage`` or a real encrypted
 /// ``LocalStore``, behind the engine's ``ReplicaStorage`` protocol.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SyncClient
 import SyncProtocol
+import SyncProtocolTesting
 
 /// One device of the load mode: enrolled with a code, an in-memory store, the real engine over HTTP.
 struct LoadDevice: Sendable {

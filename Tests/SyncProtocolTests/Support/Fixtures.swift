@@ -1,4 +1,5 @@
 import Foundation
+import SyncProtocolTesting
 
 @testable import SyncProtocol
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SyncClient
 import SyncProtocol
+import SyncProtocolTesting
 import SyncServer
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import SyncClient
 import SyncProtocol
+import SyncProtocolTesting
 import SyncServer
 import Testing
 

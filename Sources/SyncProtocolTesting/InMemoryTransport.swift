@@ -1,4 +1,5 @@
 import Foundation
+import SyncProtocol
 
 /// A transport that calls an ``InMemorySyncServer`` directly, as one device.
 ///

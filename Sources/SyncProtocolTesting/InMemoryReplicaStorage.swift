@@ -1,3 +1,5 @@
+import SyncProtocol
+
 /// A replica's store held in memory: records, outbox, pull cursor. For tests, simulations and examples.
 ///
 /// Every method runs without suspension inside the actor, so each is atomic, as ``ReplicaStorage``

@@ -1,4 +1,5 @@
 import Foundation
+import SyncProtocol
 
 /// The one JSON spelling of every protocol value, so equal states have equal bytes
 /// (vectors compare bytes; hashes and signatures can be taken over them).

@@ -1,3 +1,5 @@
+import SyncProtocol
+
 /// A team sync server held in memory, following the protocol's server rules exactly: per-record merge,
 /// a change sequence per team, cursors that are positions in it, the error codes of the specification.
 ///
@@ -42,7 +44,7 @@ public actor InMemorySyncServer {
     }
 
     /// The replica id a server gets unless told otherwise.
-    public static let defaultReplica = ReplicaID(unchecked: "server")
+    public static let defaultReplica = try! ReplicaID("server")
 
     /// Creates a server with no teams and no devices.
     public init(

@@ -1,3 +1,5 @@
+import SyncProtocol
+
 /// A transport that wraps another and misbehaves on purpose: loses requests, loses answers, delivers
 /// requests twice, answers with errors. For tests of retries, idempotency and interrupted syncs.
 ///
