@@ -335,6 +335,34 @@ actor DeviceStorage: ReplicaStorage {
         }
     }
 
+    func replicaRolledBack(_ replica: ReplicaID) async throws {
+        switch backend {
+        case .memory(let store): try await store.replicaRolledBack(replica)
+        case .local(let store, _, _, _): try await store.replicaRolledBack(replica)
+        }
+    }
+
+    func recordsToContinue() async throws -> Set<RecordKey> {
+        switch backend {
+        case .memory(let store): try await store.recordsToContinue()
+        case .local(let store, _, _, _): try await store.recordsToContinue()
+        }
+    }
+
+    /// The re-made records change the device's states: the mirror follows them.
+    func continueRecords(serverStates: [RecordKey: Record]) async throws {
+        switch backend {
+        case .memory(let store): try await store.continueRecords(serverStates: serverStates)
+        case .local(let store, _, _, _):
+            let keys = try await store.recordsToContinue()
+            try await store.continueRecords(serverStates: serverStates)
+            for entry in try await store.pendingChanges(after: nil, limit: Int.max)
+            where keys.contains(entry.record.key) {
+                mirror[entry.record.key] = entry.record
+            }
+        }
+    }
+
     // MARK: Helpers
 
     /// Notes a remote state that was merged in (after the store committed it).
