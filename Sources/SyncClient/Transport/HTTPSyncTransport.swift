@@ -27,7 +27,7 @@ public final class HTTPSyncTransport: SyncTransport {
 
     /// Creates a transport with its own HTTP client; call ``shutdown()`` when done.
     ///
-    /// - Throws: ``SyncTransportError`` (`invalidResponse`) when the trusted certificates cannot be read.
+    /// - Throws: ``SyncTransportError`` (`invalidRequest`) when the trusted certificates cannot be read.
     public init(configuration: SyncClientConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
@@ -44,7 +44,7 @@ public final class HTTPSyncTransport: SyncTransport {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))
             } catch {
                 throw SyncTransportError(
-                    kind: .invalidResponse, message: "cannot read the trusted certificates: \(error)")
+                    kind: .invalidRequest, message: "cannot read the trusted certificates: \(error)")
             }
             httpConfiguration.tlsConfiguration = tls
         }
@@ -107,7 +107,7 @@ public final class HTTPSyncTransport: SyncTransport {
             do {
                 data = try WireCoding.encode(body)
             } catch {
-                throw SyncTransportError(kind: .invalidResponse, message: "cannot encode the request: \(error)")
+                throw SyncTransportError(kind: .invalidRequest, message: "cannot encode the request: \(error)")
             }
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(data: data))
@@ -144,7 +144,7 @@ public final class HTTPSyncTransport: SyncTransport {
 
     static func pathSegment(_ value: String) throws -> String {
         guard WireLimits.isValidIdentifier(value) else {
-            throw SyncTransportError(kind: .invalidResponse, message: "'\(value)' is not a valid team name")
+            throw SyncTransportError(kind: .invalidRequest, message: "'\(value)' is not a valid team name")
         }
         return value
     }

@@ -36,6 +36,9 @@ public struct SyncTransportError: Error, RetryClassifying, CustomStringConvertib
         case server(status: Int, body: ErrorBody)
         /// The server's answer could not be understood (not JSON, wrong shape, unexpected status).
         case invalidResponse
+        /// The request could not be made as asked, before anything was sent: the client's own mistake (trusted
+        /// certificates that cannot be read, an invalid team name, a body that cannot be encoded). Not retried.
+        case invalidRequest
     }
 
     /// What failed.
@@ -65,7 +68,7 @@ public struct SyncTransportError: Error, RetryClassifying, CustomStringConvertib
         switch kind {
         case .unreachable, .timedOut: true
         case .server(_, let body): body.retryable
-        case .cannotConnect, .invalidResponse: false
+        case .cannotConnect, .invalidResponse, .invalidRequest: false
         }
     }
 

@@ -272,6 +272,7 @@ public final class Simulation {
                 case .timedOut: return "timed-out"
                 case .server(let status, let body): return "\(status)-\(body.code.rawValue)"
                 case .invalidResponse: return "invalid-response"
+                case .invalidRequest: return "invalid-request"
                 }
             }
             return "transport"

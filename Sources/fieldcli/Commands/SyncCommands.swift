@@ -48,6 +48,7 @@ func syncFailure(_ error: any Error, server: String, queued: Int?) -> CLIError {
                     body.message, code: body.code.rawValue,
                     shareHint: body.code == .forbiddenScope || body.code == .consentRequired)
         case .invalidResponse: reason = Text.answerNotUnderstood(transport.message)
+        case .invalidRequest: reason = transport.message
         }
     } else if let syncError = error as? SyncError, case .teamAccessEnded(let team) = syncError.reason {
         // Not a failure to retry: the adviser left the team, and the team's records left this device.
