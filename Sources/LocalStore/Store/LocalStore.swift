@@ -408,8 +408,8 @@ public final class LocalStore: @unchecked Sendable {
             switch dbError.resultCode {
             case .SQLITE_NOTADB, .SQLITE_CORRUPT:
                 return LocalStoreError.damaged(dbError.message ?? "database corrupt")
-            case .SQLITE_IOERR where dbError.extendedResultCode.rawValue == 10 | (32 << 8):
-                // SQLITE_IOERR_DATA: a page, journal record or WAL frame failed authentication.
+            case .SQLITE_IOERR where dbError.extendedResultCode == .SQLITE_IOERR_DATA:
+                // The VFS answers this when a page, journal record or WAL frame fails authentication.
                 return LocalStoreError.damaged("a page failed authentication")
             case .SQLITE_BUSY, .SQLITE_LOCKED:
                 return LocalStoreError.io("the database is busy: \(dbError.message ?? "")")
