@@ -190,7 +190,8 @@ if benchmarksEnabled {
         .executableTarget(
             name: "bench-load",
             dependencies: [
-                "SyncSimulator", "FieldsyncTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "SyncSimulator", "SyncServer", "FieldsyncTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Benchmarks/bench-load"),
     ]

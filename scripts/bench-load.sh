@@ -3,6 +3,8 @@
 # (scripts/postgres-test.sh, which stops it again however the benchmark ends) and runs bench-load:
 # 200 simulated devices syncing against one sync-server, on SQLite and on PostgreSQL, side by side.
 # Arguments go to bench-load (e.g. --devices 50 --duration 5 for a quick run; --help); see docs/benchmarks.md.
+# --mode capacity searches instead for the most devices (each syncing every 60 s, open loop) that one server takes
+# with p99 <= 100 ms, on both backends (about 10 minutes per backend; --interval 5 for a quick, labelled run).
 #
 # BENCH_LOAD_PACKAGE=DIR builds from another package directory that declares the same targets (a dev package
 # whose Sources are symlinks into this repository), leaving this repository's .build alone.

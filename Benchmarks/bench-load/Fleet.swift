@@ -10,8 +10,12 @@ struct Fleet: Sendable {
     }
 
     let devices: [Device]
+    let teamSize: Int
+    let devicesPerAdviser: Int
 
     init(devices count: Int, teamSize: Int, devicesPerAdviser: Int) {
+        self.teamSize = teamSize
+        self.devicesPerAdviser = devicesPerAdviser
         devices = (0..<count).map { index in
             let team = index / teamSize
             let adviser = (index % teamSize) / devicesPerAdviser

@@ -6,7 +6,11 @@
 // stderr, then a table, the ratio PostgreSQL/SQLite and a JSON line. The devices and the server (and PostgreSQL)
 // share this machine's cores, so the figures are those of one small box doing both sides.
 //
+// With --mode capacity it searches instead for the most devices one server takes, each syncing every --interval
+// seconds, open loop, with p99 <= --p99-ms (CapacityBenchmark, CapacitySearch).
+//
 //   scripts/bench-load.sh [--devices N] [--duration S]      (builds in release, starts a throwaway PostgreSQL)
+//   scripts/bench-load.sh --mode capacity                   (the capacity search, S = 60 s)
 import FieldsyncTestSupport
 import Foundation
 import Logging
@@ -16,6 +20,8 @@ import SyncSimulator
 import Glibc
 #endif
 
+/// Writes a line to standard output at once (`print` buffers into a file, and a killed run would lose it).
+func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 func progress(_ line: String) { FileHandle.standardError.write(Data("[bench-load] \(line)\n".utf8)) }
 func fail(_ message: String, status: Int32 = 1) -> Never {
     FileHandle.standardError.write(Data("bench-load: \(message)\n".utf8))
@@ -63,7 +69,7 @@ let loadAverageStart = ProcessStats.loadAverage()
 progress(
     "machine: \(ProcessStats.cores) cores, load average "
         + loadAverageStart.map { String(format: "%.2f", $0) }.joined(separator: " ")
-        + " at start; the \(options.devices) devices, the server and PostgreSQL share these cores")
+        + " at start; the devices, the server and PostgreSQL share these cores")
 
 /// Provisions, serves and loads one backend; the server is stopped before this returns or throws.
 @MainActor
@@ -122,46 +128,77 @@ func run(_ backend: Backend, database: String) async throws -> BackendRun {
         loadAverageAfter: ProcessStats.loadAverage())
 }
 
-var runs: [BackendRun] = []
-var skipped: [String] = []
-var failures: [String] = []
-for backend in options.backends {
-    switch backend {
-    case .sqlite:
-        let path = work.appendingPathComponent("server.sqlite").path
-        do {
-            runs.append(try await run(.sqlite, database: "sqlite:" + path))
-        } catch {
-            failures.append("sqlite: \(error)")
-        }
-    case .postgres:
-        guard let serverURL = options.postgresURL else {
-            print(
-                "PostgreSQL: skipped (no --postgres URL, FIELDSYNC_BENCH_POSTGRES_URL or "
-                    + "FIELDSYNC_TEST_POSTGRES_URL)")
-            skipped.append(Backend.postgres.title)
-            continue
-        }
-        do {
-            let scratch = try await ScratchDatabase.create(serverURL: serverURL, logger: logger)
-            progress("postgres: fresh database \(scratch.name) on \(ScratchDatabase.redacted(serverURL))")
+/// Runs `body` once per backend asked for, each on a fresh database (a temporary SQLite file, a scratch
+/// PostgreSQL database dropped afterwards); collects the runs, the skipped backends and the failures.
+@MainActor
+func forEachBackend<Run>(
+    _ body: (Backend, _ database: String) async throws -> Run
+) async -> (runs: [Run], skipped: [String], failures: [String]) {
+    var runs: [Run] = []
+    var skipped: [String] = []
+    var failures: [String] = []
+    for backend in options.backends {
+        switch backend {
+        case .sqlite:
+            let path = work.appendingPathComponent("server.sqlite").path
             do {
-                runs.append(try await run(.postgres, database: scratch.url))
+                runs.append(try await body(.sqlite, "sqlite:" + path))
+            } catch {
+                failures.append("sqlite: \(error)")
+            }
+        case .postgres:
+            guard let serverURL = options.postgresURL else {
+                emit(
+                    "PostgreSQL: skipped (no --postgres URL, FIELDSYNC_BENCH_POSTGRES_URL or "
+                        + "FIELDSYNC_TEST_POSTGRES_URL)")
+                skipped.append(Backend.postgres.title)
+                continue
+            }
+            do {
+                let scratch = try await ScratchDatabase.create(serverURL: serverURL, logger: logger)
+                progress("postgres: fresh database \(scratch.name) on \(ScratchDatabase.redacted(serverURL))")
+                do {
+                    runs.append(try await body(.postgres, scratch.url))
+                } catch {
+                    failures.append("postgres: \(error)")
+                }
+                try await scratch.drop(logger: logger)
             } catch {
                 failures.append("postgres: \(error)")
             }
-            try await scratch.drop(logger: logger)
-        } catch {
-            failures.append("postgres: \(error)")
         }
     }
+    return (runs, skipped, failures)
 }
+
+if options.mode == .capacity {
+    let capacity = CapacityBenchmark(
+        options: options, serverExecutable: serverExecutable, work: work, logger: logger, progress: progress)
+    var (capacityRuns, capacitySkipped, capacityFailures) = await forEachBackend { backend, database in
+        try await capacity.run(backend, database: database)
+    }
+    try? FileManager.default.removeItem(at: work)
+    let capacitySummary = CapacitySummary(
+        options: options, loadAverageStart: loadAverageStart, runs: capacityRuns, skipped: capacitySkipped)
+    emit(capacitySummary.text)
+    do {
+        emit(try capacitySummary.json())
+    } catch {
+        capacityFailures.append("cannot encode the JSON line: \(error)")
+    }
+    capacityFailures += capacityRuns.compactMap(\.failure)
+    if capacityRuns.isEmpty && capacityFailures.isEmpty { capacityFailures.append("no backend ran") }
+    if !capacityFailures.isEmpty { fail("FAILED\n" + capacityFailures.joined(separator: "\n")) }
+    exit(0)
+}
+
+var (runs, skipped, failures) = await forEachBackend(run)
 try? FileManager.default.removeItem(at: work)
 
 let summary = BenchSummary(options: options, loadAverageStart: loadAverageStart, runs: runs, skipped: skipped)
-print(summary.text)
+emit(summary.text)
 do {
-    print(try summary.json())
+    emit(try summary.json())
 } catch {
     failures.append("cannot encode the JSON line: \(error)")
 }

@@ -47,4 +47,52 @@ struct LoadModeTests {
         #expect((report["records_pulled"] as? Int ?? 0) > 0, "no device received a teammate's note")
         #expect(result.stdout.contains("SQLite"), "no table row for SQLite:\n\(result.stdout)")
     }
+
+    @Test(
+        "bench-load --mode capacity: a tiny open-loop search on SQLite reports the most devices that passed",
+        .enabled(
+            if: LoadModeTests.benchLoadBuilt || LoadModeTests.isCI,
+            "bench-load is not built: FIELDSYNC_BENCHMARKS=1 swift build --product bench-load (scripts/test.sh does)"))
+    func capacitySearchOnSQLite() throws {
+        // Two steps of one second (2, then 4 devices, the maximum), a target no loopback request misses: the
+        // search must end at the maximum and say so. A note before every sync, so every step pushes.
+        let result = try CommandRunner().run(
+            "bench-load",
+            [
+                "--mode", "capacity", "--interval", "1", "--start-devices", "2", "--max-devices", "4",
+                "--p99-ms", "20000", "--write-every", "1", "--backends", "sqlite", "--team-size", "2",
+            ],
+            timeout: 60)
+        #expect(result.status == 0, "bench-load failed:\n\(result.stderr)\n\(result.stdout)")
+
+        let line = try #require(result.lines.last(where: { $0.hasPrefix("{") }), "no JSON line:\n\(result.stdout)")
+        let summary = try #require(
+            try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
+        #expect(summary["mode"] as? String == "capacity")
+        #expect((summary["interval_seconds"] as? NSNumber)?.doubleValue == 1)
+        let runs = try #require(summary["runs"] as? [[String: Any]])
+        #expect(runs.count == 1)
+        let run = try #require(runs.first)
+        #expect(run["backend"] as? String == "sqlite")
+        #expect(run["highest_devices"] as? Int == 4, "the figure: the most devices of a passing step")
+        #expect(Self.flag(run["reached_maximum"]) == true)
+        #expect(run["server_exit_status"] as? Int == 0, "sync-server did not stop cleanly on SIGTERM")
+        let steps = try #require(run["steps"] as? [[String: Any]])
+        #expect(steps.map { $0["devices"] as? Int } == [2, 4], "doubling from --start-devices to --max-devices")
+        for step in steps {
+            #expect(Self.flag(step["passed"]) == true)
+            let report = try #require(step["report"] as? [String: Any])
+            #expect((report["syncs"] as? Int ?? 0) >= step["devices"] as? Int ?? 1, "a device syncs once an interval")
+            #expect(report["failed_requests"] as? Int == 0)
+            #expect(report["failed_syncs"] as? Int == 0)
+            #expect((report["records_pushed"] as? Int ?? 0) > 0, "the devices' notes never reached the server")
+            #expect(report["sync_latency"] is [String: Any], "whole syncs are timed from when they were due")
+        }
+        #expect(result.stdout.contains("SQLite"), "no table row for SQLite:\n\(result.stdout)")
+    }
+
+    /// A JSON `true`/`false` as JSONSerialization hands it over (a `Bool` or an `NSNumber`).
+    static func flag(_ value: Any?) -> Bool? {
+        (value as? Bool) ?? (value as? NSNumber)?.boolValue
+    }
 }

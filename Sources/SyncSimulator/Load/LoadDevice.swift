@@ -25,9 +25,11 @@ struct LoadDevice: Sendable {
 
     let index: Int
     let storage: InMemoryReplicaStorage
-    let transport: HTTPSyncTransport
-    let engine: SyncEngine<InMemoryReplicaStorage, TimedTransport<HTTPSyncTransport>>
+    let transport: ReconnectingTransport
+    let engine: SyncEngine<InMemoryReplicaStorage, TimedTransport<ReconnectingTransport>>
     let subject: RecordKey
+    /// When the open loop meant the next sync to start (its first request is timed from there).
+    let scheduledStart: ScheduledStart
 
     /// Trades `code` for a token and a replica id, and prepares the device's store and engine.
     static func enrol(
@@ -46,17 +48,21 @@ struct LoadDevice: Sendable {
         guard let team = response.teams.first else {
             throw SyncTransportError(kind: .invalidResponse, message: "device load-\(index) belongs to no team")
         }
-        let transport = try HTTPSyncTransport(
+        let transport = ReconnectingTransport(
             configuration: SyncClientConfiguration(baseURL: serverURL, token: response.token), logger: logger)
         let storage = InMemoryReplicaStorage(replica: response.replica)
         let subject = try await storage.create(
             collection: Schemas.subjects.collection, id: "load-\(response.replica.rawValue)-subject",
             values: ["reference": .string("load-\(response.replica.rawValue)"), "status": .string("in-job")],
             schema: Schemas.subjects)
+        let scheduledStart = ScheduledStart()
         let engine = SyncEngine(
-            storage: storage, transport: TimedTransport(base: transport, recorder: recorder),
+            storage: storage,
+            transport: TimedTransport(base: transport, recorder: recorder, scheduledStart: scheduledStart),
             configuration: .init(team: team, replica: response.replica, clientName: "fieldsync-simulator-load"))
-        return LoadDevice(index: index, storage: storage, transport: transport, engine: engine, subject: subject.key)
+        return LoadDevice(
+            index: index, storage: storage, transport: transport, engine: engine, subject: subject.key,
+            scheduledStart: scheduledStart)
     }
 
     /// Writes and syncs until `deadline`.
@@ -70,14 +76,7 @@ struct LoadDevice: Sendable {
             let line = NoteText.line(index * 1_000_000 + token, random: &random)
             do {
                 if notes.isEmpty || random.chance(0.6) {
-                    let note = try await storage.create(
-                        collection: Schemas.notes.collection, id: random.hex(32),
-                        values: [
-                            "subject": .reference(subject.id), "kind": .string(random.pick(NoteText.kinds)),
-                            "occurredAt": .timestamp(Timestamp(Date())), "body": .text(line + "\n"),
-                        ],
-                        schema: Schemas.notes)
-                    notes.append(note.key)
+                    notes.append(try await writeNote(line, random: &random))
                 } else {
                     let key = random.pick(notes.suffix(5))
                     let body = await storage.record(key)?.value("body")?.textValue ?? ""
@@ -97,5 +96,17 @@ struct LoadDevice: Sendable {
             }
         }
         return totals
+    }
+
+    /// Creates a note about the device's subject, as an adviser writes one.
+    func writeNote(_ line: String, random: inout SimulationRandom) async throws -> RecordKey {
+        let note = try await storage.create(
+            collection: Schemas.notes.collection, id: random.hex(32),
+            values: [
+                "subject": .reference(subject.id), "kind": .string(random.pick(NoteText.kinds)),
+                "occurredAt": .timestamp(Timestamp(Date())), "body": .text(line + "\n"),
+            ],
+            schema: Schemas.notes)
+        return note.key
     }
 }

@@ -64,7 +64,7 @@ public struct LoadTest: Sendable {
             return sum
         }
         let elapsed = started.duration(to: .now)
-        for device in devices { try? await device.transport.shutdown() }
+        for device in devices { await device.transport.disconnect() }
         return LoadReport(devices: devices.count, totals: totals, elapsed: elapsed, samples: recorder.samples())
     }
 }
@@ -90,6 +90,8 @@ public struct LoadReport: Sendable, Codable {
     /// Latency of all requests, and per kind (`hello`, `push`, `pull`), in milliseconds.
     public var latency: Percentiles
     public var latencyByKind: [String: Percentiles]
+    /// Open loop only: whole syncs, from the instant each was scheduled to its end, in milliseconds.
+    public var syncLatency: Percentiles?
 
     /// Latency percentiles in milliseconds.
     public struct Percentiles: Sendable, Codable, Hashable {
@@ -99,7 +101,8 @@ public struct LoadReport: Sendable, Codable {
         public var p99: Double
         public var max: Double
 
-        init(_ values: [Double]) {
+        /// The percentiles of `values` (milliseconds).
+        public init(_ values: [Double]) {
             let sorted = values.sorted()
             func at(_ q: Double) -> Double {
                 sorted.isEmpty ? 0 : sorted[Swift.min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.down)))]
@@ -112,7 +115,10 @@ public struct LoadReport: Sendable, Codable {
         }
     }
 
-    init(devices: Int, totals: LoadDevice.Totals, elapsed: Duration, samples: [(String, Double, Bool)]) {
+    init(
+        devices: Int, totals: LoadDevice.Totals, elapsed: Duration, samples: [(String, Double, Bool)],
+        syncSamples: [Double]? = nil
+    ) {
         self.devices = devices
         seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         syncs = totals.syncs
@@ -128,6 +134,7 @@ public struct LoadReport: Sendable, Codable {
         var byKind: [String: [Double]] = [:]
         for (kind, milliseconds, _) in samples { byKind[kind, default: []].append(milliseconds) }
         latencyByKind = byKind.mapValues(Percentiles.init)
+        syncLatency = syncSamples.map(Percentiles.init)
     }
 
     /// A few lines for people.
@@ -147,6 +154,12 @@ public struct LoadReport: Sendable, Codable {
             let value = latencyByKind[kind]!
             lines.append(String(format: "  %-5@ n=%d p50 %.1f  p99 %.1f", kind, value.count, value.p50, value.p99))
         }
+        if let syncLatency {
+            lines.append(
+                String(
+                    format: "whole syncs from when they were due (ms): p50 %.1f  p99 %.1f  max %.1f",
+                    syncLatency.p50, syncLatency.p99, syncLatency.max))
+        }
         return lines.joined(separator: "\n")
     }
 }
@@ -164,12 +177,44 @@ final class LatencyRecorder: @unchecked Sendable {
     func samples() -> [(String, Double, Bool)] {
         lock.withLock { values }
     }
+
+    /// The samples so far, forgetting them (one open-loop step's, before the next step).
+    func drain() -> [(String, Double, Bool)] {
+        lock.withLock {
+            defer { values.removeAll(keepingCapacity: true) }
+            return values
+        }
+    }
+}
+
+/// The instant an open-loop sync was scheduled to start, until its first request takes it.
+///
+/// Timing the first request from the schedule, not from when it was sent, keeps a late start in the figures: a
+/// device still busy with its previous sync, or a client too loaded to send on time, is the server's latency
+/// as the device sees it. Without it a slow server would slow the arrivals and hide its own slowness
+/// (coordinated omission).
+final class ScheduledStart: @unchecked Sendable {
+    private let lock = NSLock()
+    private var instant: ContinuousClock.Instant?
+
+    func set(_ instant: ContinuousClock.Instant) {
+        lock.withLock { self.instant = instant }
+    }
+
+    /// The scheduled instant, once (`nil` for the sync's later requests and in the closed loop).
+    func take() -> ContinuousClock.Instant? {
+        lock.withLock {
+            defer { instant = nil }
+            return instant
+        }
+    }
 }
 
 /// A transport that times every call of another.
 struct TimedTransport<Base: SyncTransport>: SyncTransport {
     let base: Base
     let recorder: LatencyRecorder
+    var scheduledStart: ScheduledStart?
 
     func hello(_ request: HelloRequest) async throws -> HelloResponse {
         try await timed("hello") { try await base.hello(request) }
@@ -184,7 +229,7 @@ struct TimedTransport<Base: SyncTransport>: SyncTransport {
     }
 
     private func timed<Value>(_ kind: String, _ call: () async throws -> Value) async throws -> Value {
-        let started = ContinuousClock.now
+        let started = scheduledStart?.take() ?? ContinuousClock.now
         do {
             let value = try await call()
             recorder.add(kind, started.duration(to: .now), succeeded: true)
