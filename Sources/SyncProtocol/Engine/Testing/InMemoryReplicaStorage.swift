@@ -11,6 +11,7 @@
 public actor InMemoryReplicaStorage: ReplicaStorage {
     /// The operations whose next call can be made to fail, to test interrupted syncs.
     public enum Operation: Sendable, Hashable {
+        /// The ``ReplicaStorage`` calls of the same names.
         case pendingChanges, acknowledge, pullCursor, apply
     }
 
