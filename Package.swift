@@ -142,6 +142,8 @@ let package = Package(
             dependencies: [
                 "SyncServer",
                 "SyncClient",
+                // The SyncClient article's sample syncs a LocalStore (GettingStartedTests).
+                "LocalStore",
                 "FieldsyncTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
