@@ -13,6 +13,7 @@ import SyncProtocol
 public actor FaultInjectingTransport<Base: SyncTransport>: SyncTransport {
     /// The three calls of the protocol.
     public enum Operation: String, Sendable, Hashable, CaseIterable {
+        /// The `hello`, `push` and `pull` calls.
         case hello, push, pull
     }
 

@@ -13,6 +13,7 @@ import SyncProtocol
 public actor InMemoryReplicaStorage: ReplicaStorage {
     /// The operations whose next call can be made to fail, to test interrupted syncs.
     public enum Operation: Sendable, Hashable {
+        /// The ``ReplicaStorage`` calls of the same names.
         case pendingChanges, acknowledge, pullCursor, apply
     }
 

@@ -40,12 +40,19 @@ public struct Subject: Codable, Equatable, Sendable {
 
 /// The values of a new subject.
 public struct NewSubject: Sendable {
+    /// The pseudonymous reference advisers use, e.g. `ung-0142`; never a civil registration number.
     public var reference: String
+    /// A name to show; the reference unless given.
     public var displayName: String
+    /// Where the course stands.
     public var status: SubjectStatus
+    /// The adviser who holds the ball; `nil` for the store's own adviser.
     public var responsibleAdviser: String?
+    /// Whether the young person's consent has been recorded (its time is recorded with it).
     public var consentRecorded: Bool
+    /// Sub-goals of the course.
     public var goals: String
+    /// The agreed next step.
     public var nextStep: String
 
     /// Creates the values of a new subject; the responsible adviser defaults to the store's adviser.
@@ -65,13 +72,20 @@ public struct NewSubject: Sendable {
 
 /// Changes to a subject; `nil` leaves a field as it is.
 public struct SubjectChanges: Sendable {
+    /// The new name to show.
     public var displayName: String?
+    /// The new status.
     public var status: SubjectStatus?
+    /// The new responsible adviser.
     public var responsibleAdviser: String?
+    /// Whether consent is recorded; setting it records the time, clearing it clears the time.
     public var consentRecorded: Bool?
+    /// The new sub-goals.
     public var goals: String?
+    /// The new next step.
     public var nextStep: String?
 
+    /// Creates a change of the given fields; every other field stays as it is.
     public init(
         displayName: String? = nil, status: SubjectStatus? = nil, responsibleAdviser: String? = nil,
         consentRecorded: Bool? = nil, goals: String? = nil, nextStep: String? = nil

@@ -6,12 +6,14 @@ import GRDB
 /// The store gathers what was written; the words the young person reads (in their language, without internal
 /// codes) are the client's (fieldcli's `SubjectExport+Markdown.swift`).
 public struct SubjectExport: Codable, Equatable, Sendable {
+    /// The subject the export is about.
     public var subject: Subject
     /// Other subjects with the same reference, not merged yet (created on different devices): their notes are in
     /// `notes` too, and their own values are part of what was written about the young person.
     public var duplicates: [Subject] = []
     /// The notes, oldest first, as a course is read.
     public var notes: [Note]
+    /// When the export was made.
     public var exportedAt: Date
     /// Note kinds as recorded, by note id, where this version does not know them (written by a newer client):
     /// ``Note/kind`` then holds a stand-in, and a reader must be shown the recorded word, not the stand-in.

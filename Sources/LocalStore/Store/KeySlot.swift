@@ -7,9 +7,12 @@ import Synchronization
 public struct KDFParameters: Sendable, Equatable {
     /// log2 of scrypt's N (CPU/memory cost).
     public var log2N: UInt64
+    /// scrypt's block size r (memory per hash grows with it).
     public var r: UInt32
+    /// scrypt's parallelism p.
     public var p: UInt32
 
+    /// Creates scrypt parameters of cost 2^`log2N`; `r` and `p` keep scrypt's usual values unless a test needs others.
     public init(log2N: UInt64, r: UInt32 = 8, p: UInt32 = 1) {
         self.log2N = log2N
         self.r = r

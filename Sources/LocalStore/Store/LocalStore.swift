@@ -27,15 +27,20 @@ public final class LocalStore: @unchecked Sendable {
 
     /// SQLite's journal: write-ahead log (the default) or rollback journal.
     public enum JournalMode: String, Sendable {
+        /// Write-ahead log: reads run alongside the writer; a background checkpointer folds the log back into the file.
         case wal
+        /// Rollback journal (`DELETE`): one connection, so reads and writes take turns.
         case rollback
     }
 
     /// Options for creating or opening a store.
     public struct Options: Sendable {
+        /// Whether the database is encrypted, and at what scrypt cost.
         public var encryption: Encryption
+        /// The journal SQLite keeps.
         public var journalMode: JournalMode
 
+        /// Options for a real store: encrypted with the standard scrypt cost, in WAL mode.
         public init(encryption: Encryption = .encrypted(.standard), journalMode: JournalMode = .wal) {
             self.encryption = encryption
             self.journalMode = journalMode

@@ -36,6 +36,7 @@ public enum LocalStoreError: Error, Equatable, Sendable {
 }
 
 extension LocalStoreError: LocalizedError {
+    /// One line for a person: what went wrong and, where there is one, what to do about it.
     public var errorDescription: String? {
         switch self {
         case .wrongPassphrase:

@@ -5,6 +5,7 @@ public struct StoreLocation: Sendable, Equatable {
     /// The store directory.
     public var directory: URL
 
+    /// A store in `directory` (standardized); nothing is created until the store is.
     public init(directory: URL) {
         self.directory = directory.standardizedFileURL
     }

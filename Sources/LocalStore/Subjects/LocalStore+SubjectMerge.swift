@@ -21,6 +21,7 @@ public struct SubjectMergePlan: Codable, Equatable, Sendable {
     public var other: Subject
     /// The live notes shown under `other`, which move to `keep`.
     public var notesToMove: Int
+    /// What happens to each field.
     public var fields: SubjectFieldMerge
 }
 
@@ -32,6 +33,7 @@ public struct SubjectMergeResult: Codable, Equatable, Sendable {
     public var foldedID: String
     /// How many notes now name the kept subject.
     public var notesMoved: Int
+    /// What happened to each field.
     public var fields: SubjectFieldMerge
 }
 

@@ -18,17 +18,21 @@ public struct ConflictCandidate: Codable, Equatable, Sendable {
 
 /// A field written concurrently on several devices, with every value kept.
 public struct FieldConflict: Codable, Equatable, Sendable {
+    /// The field's name in the record, e.g. `body` or `tags`.
     public var field: String
+    /// Every value written concurrently, in the order ``ConflictChoice/candidate(_:)`` counts them.
     public var candidates: [ConflictCandidate]
 }
 
 /// A record a person must look at: concurrent edits that did not merge, or a delete that met an edit.
 public struct RecordConflict: Codable, Equatable, Sendable {
+    /// The record's id.
     public var id: String
     /// `notes` or `subjects`.
     public var collection: String
     /// The subject's reference (for a note, its subject's).
     public var subjectReference: String
+    /// The fields in conflict.
     public var fields: [FieldConflict]
     /// The record was deleted on one device while edited on another; the edit kept it alive.
     public var deletedElsewhere: Bool

@@ -6,6 +6,8 @@ import SyncProtocol
 /// what the server is known to hold, and the replica id the server refused as rolled back; once the store has
 /// enrolled again, the engine has its queued records re-made under the new id before it pushes.
 extension LocalStore {
+    /// Remembers the roll-back in the store, when `replica` is still this store's replica id; a refusal of an
+    /// earlier replica id is ignored.
     public func replicaRolledBack(_ replica: ReplicaID) async throws {
         guard replica == replicaID else { return }
         try write { db in try setMetaValue(db, MetaKey.rolledBackReplica, replica.rawValue) }
@@ -16,6 +18,7 @@ extension LocalStore {
         try read { db in try metaValue(db, MetaKey.rolledBackReplica).flatMap { try? ReplicaID($0) } }
     }
 
+    /// The records queued in the outbox, once the store has enrolled again under a new replica id after a roll-back.
     public func recordsToContinue() async throws -> Set<RecordKey> {
         guard let rolledBack = try rolledBackReplica(), rolledBack != replicaID else { return [] }
         return try read { db in
@@ -26,6 +29,8 @@ extension LocalStore {
         }
     }
 
+    /// Re-makes every queued record under the current replica id, against the server's state of it, in one
+    /// transaction; afterwards the store no longer counts as rolled back.
     public func continueRecords(serverStates: [RecordKey: SyncProtocol.Record]) async throws {
         let current = replicaID
         let old = ownReplicaIDs.subtracting([current])

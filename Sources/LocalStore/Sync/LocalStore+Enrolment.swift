@@ -13,6 +13,7 @@ public struct Enrolment: Codable, Equatable, Sendable {
     /// A PEM file of a certificate authority to trust for the server (self-signed servers), if any.
     public var trustedCertificatePath: String?
 
+    /// Creates an enrolment with the values the server answered `enrol` with.
     public init(serverURL: String, deviceID: String, team: String, trustedCertificatePath: String? = nil) {
         self.serverURL = serverURL
         self.deviceID = deviceID
@@ -29,7 +30,9 @@ public struct SyncStatus: Codable, Equatable, Sendable {
     public var lastSuccessfulSync: Date?
     /// The server, if enrolled.
     public var server: String?
+    /// The team, if enrolled.
     public var team: String?
+    /// The id the server gave this device, if enrolled.
     public var deviceID: String?
     /// This store's replica id.
     public var replica: String

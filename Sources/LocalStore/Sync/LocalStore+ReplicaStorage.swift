@@ -5,6 +5,7 @@ import SyncProtocol
 /// The local store is the sync engine's replica storage: its outbox feeds pushes, and pulled pages are merged
 /// into it together with their cursor in one transaction, so an interrupted sync resumes where it stopped.
 extension LocalStore: ReplicaStorage {
+    /// The outbox rows after `marker`, each with the record's full local state; a row whose record is gone is skipped.
     public func pendingChanges(after marker: OutboxMarker?, limit: Int) async throws -> [OutboxEntry] {
         try read { db in
             let rows = try Row.fetchAll(
@@ -20,6 +21,8 @@ extension LocalStore: ReplicaStorage {
         }
     }
 
+    /// Merges each server version into the record and removes an outbox row only if the record did not change
+    /// again after it was read for the push, in one transaction.
     public func acknowledge(_ acknowledgements: [PushAcknowledgement]) async throws -> ApplyOutcome {
         try bulkWrite { db in
             var outcome = ApplyOutcome()
@@ -38,10 +41,12 @@ extension LocalStore: ReplicaStorage {
         }
     }
 
+    /// The cursor stored with the last applied page.
     public func pullCursor() async throws -> String? {
         try read { db in try metaValue(db, MetaKey.pullCursor) }
     }
 
+    /// Merges the page's records, drops its removed records and stores its cursor, in one transaction.
     public func apply(page: PullPage) async throws -> ApplyOutcome {
         try bulkWrite { db in
             var outcome = ApplyOutcome()
@@ -56,10 +61,13 @@ extension LocalStore: ReplicaStorage {
         }
     }
 
+    /// How many records wait in the outbox.
     public func pendingChangeCount() async throws -> Int {
         try outboxCount()
     }
 
+    /// Stores when the sync finished (``SyncStatus/lastSuccessfulSync``), and compacts the search index when
+    /// records left the device.
     public func syncCompleted(_ summary: SyncSummary) async throws {
         try write { db in
             try setMetaValue(db, MetaKey.lastSync, ISO8601DateFormatter().string(from: Date()))

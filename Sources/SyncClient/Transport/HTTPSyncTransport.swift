@@ -9,9 +9,9 @@ import SyncProtocol
 
 /// The sync engine's transport over HTTP(S): the protocol's HTTP binding, with AsyncHTTPClient.
 ///
-/// Every failure is a ``SyncTransportError``: unreachable and timed-out requests and the server's
-/// retryable errors (`429`, `5xx`) say so through ``SyncTransportError/isRetryable``, and a `429`'s or
-/// `503`'s `Retry-After` becomes ``SyncTransportError/retryAfter``.
+/// Every failure is a `SyncTransportError`: unreachable and timed-out requests and the server's
+/// retryable errors (`429`, `5xx`) say so through `SyncTransportError.isRetryable`, and a `429`'s or
+/// `503`'s `Retry-After` becomes `SyncTransportError.retryAfter`.
 ///
 /// ```swift
 /// let transport = try HTTPSyncTransport(
@@ -27,7 +27,7 @@ public final class HTTPSyncTransport: SyncTransport {
 
     /// Creates a transport with its own HTTP client; call ``shutdown()`` when done.
     ///
-    /// - Throws: ``SyncTransportError`` (`invalidRequest`) when the trusted certificates cannot be read.
+    /// - Throws: `SyncTransportError` (`invalidRequest`) when the trusted certificates cannot be read.
     public init(configuration: SyncClientConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
@@ -57,15 +57,18 @@ public final class HTTPSyncTransport: SyncTransport {
         try await client.shutdown()
     }
 
+    /// `POST /v1/hello`, with the configured bearer token.
     public func hello(_ request: HelloRequest) async throws -> HelloResponse {
         try await send(.POST, path: "/v1/hello", body: request, expecting: HelloResponse.self)
     }
 
+    /// `POST /v1/teams/{team}/push`, with the configured bearer token.
     public func push(_ batch: PushBatch, team: String) async throws -> PushResult {
         try await send(
             .POST, path: "/v1/teams/\(try Self.pathSegment(team))/push", body: batch, expecting: PushResult.self)
     }
 
+    /// `GET /v1/teams/{team}/pull`, the cursor, limit and protocol version in the query.
     public func pull(_ request: PullRequest, team: String) async throws -> PullPage {
         var query: [String] = []
         if let cursor = request.cursor { query.append("cursor=" + Self.queryValue(cursor)) }
@@ -78,7 +81,7 @@ public final class HTTPSyncTransport: SyncTransport {
 
     /// The team's directory of devices (`GET /v1/teams/{team}/devices`): who writes with which replica id.
     ///
-    /// Not part of ``SyncTransport``: the sync engine does not need it, only clients that show people
+    /// Not part of `SyncTransport`: the sync engine does not need it, only clients that show people
     /// whose value a conflict candidate is.
     public func devices(team: String) async throws -> TeamDirectory {
         try await send(

@@ -37,12 +37,14 @@ public struct Dot: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The canonical text form `"replica:counter"`.
     public var description: String { "\(replica.rawValue):\(counter)" }
 
+    /// Orders by replica id (byte order), then counter.
     public static func < (lhs: Dot, rhs: Dot) -> Bool {
         lhs.replica != rhs.replica ? lhs.replica < rhs.replica : lhs.counter < rhs.counter
     }
 }
 
 extension Dot: Codable {
+    /// Decodes the canonical text form `"replica:counter"`; any other spelling is refused.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do {
@@ -54,6 +56,7 @@ extension Dot: Codable {
         }
     }
 
+    /// Encodes the canonical text form `"replica:counter"`.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)

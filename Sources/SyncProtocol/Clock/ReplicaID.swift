@@ -50,8 +50,10 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
         self.rawValue = rawValue
     }
 
+    /// The id itself.
     public var description: String { rawValue }
 
+    /// Byte order, the same on every platform and in every implementation.
     public static func < (lhs: ReplicaID, rhs: ReplicaID) -> Bool {
         // Byte order, so every platform and every other implementation sorts the same way.
         lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8)
@@ -69,6 +71,7 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
 }
 
 extension ReplicaID: Codable {
+    /// Decodes a string, refusing one that is not a valid replica id.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do {
@@ -80,6 +83,7 @@ extension ReplicaID: Codable {
         }
     }
 
+    /// Encodes the id as a string.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)

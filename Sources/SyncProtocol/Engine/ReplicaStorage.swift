@@ -80,8 +80,10 @@ public struct OutboxMarker: RawRepresentable, Hashable, Comparable, Sendable, Co
         self.rawValue = rawValue
     }
 
+    /// The value, as `#42`.
     public var description: String { "#\(rawValue)" }
 
+    /// Orders by value: the earlier write first.
     public static func < (lhs: OutboxMarker, rhs: OutboxMarker) -> Bool {
         lhs.rawValue < rhs.rawValue
     }

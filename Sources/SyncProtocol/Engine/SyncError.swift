@@ -71,6 +71,7 @@ public struct SyncError: Error, CustomStringConvertible {
         }
     }
 
+    /// One line naming the phase and the cause, for logs and the CLI.
     public var description: String {
         let what: String
         switch reason {

@@ -64,6 +64,8 @@ public struct SyncTransportError: Error, RetryClassifying, CustomStringConvertib
         if case .server(_, let body) = kind { body } else { nil }
     }
 
+    /// Lost connections and timeouts are retryable; a server error is when its body says so; a connection that
+    /// could not be made or an answer that made no sense is not.
     public var isRetryable: Bool {
         switch kind {
         case .unreachable, .timedOut: true
@@ -72,9 +74,11 @@ public struct SyncTransportError: Error, RetryClassifying, CustomStringConvertib
         }
     }
 
+    /// The server's `retryAfterSeconds`, if it sent one.
     public var retryAfter: Duration? {
         body?.retryAfterSeconds.map { .seconds($0) }
     }
 
+    /// The message, e.g. `503 unavailable: …`.
     public var description: String { message }
 }

@@ -1,4 +1,10 @@
 extension Record {
+    /// The fields a compacted tombstone keeps: those that decide who reads it (protocol README §14) and where a
+    /// folded subject went. No content: references, team ids and days.
+    public static let routingFields: Set<String> = [
+        ScopeFields.scope, ScopeFields.consent, ScopeFields.accessEnds, ScopeFields.mergedInto, "subject",
+    ]
+
     /// Drops metadata that no future merge can need, given `stableClock`: a clock of this record
     /// that every replica still able to write it is known to have seen (for example the
     /// entry-wise minimum of the clocks all enrolled devices have pushed; see `merge.md`).
@@ -13,12 +19,6 @@ extension Record {
     ///
     /// Compaction removes entries the clock covers, so the compacted state wins every merge with
     /// an uncompacted copy and replicas converge whether or not they compacted.
-    /// The fields a compacted tombstone keeps: those that decide who reads it (protocol README §14) and where a
-    /// folded subject went. No content: references, team ids and days.
-    public static let routingFields: Set<String> = [
-        ScopeFields.scope, ScopeFields.consent, ScopeFields.accessEnds, ScopeFields.mergedInto, "subject",
-    ]
-
     public func compacted(stableClock: VersionVector) -> Record {
         guard !isPurged else { return self }
         var record = self

@@ -106,7 +106,7 @@ extension Record {
     /// operation beyond its clock.
     ///
     /// The clock alone cannot tell a store that was put back and has since counted up past the server's entry:
-    /// its dots then name other operations than the server's, which ``reusesDots(of:against:)`` finds in the
+    /// its dots then name other operations than the server's, which `reusesDots(of:against:)` finds in the
     /// writes both states still hold.
     ///
     /// A re-enrolled device's **earlier replica ids** (README §4.1) are its own as well: the store that pushes

@@ -55,8 +55,10 @@ public struct ExactDecimal: Hashable, Sendable, Codable, CustomStringConvertible
         Decimal(string: canonical, locale: Locale(identifier: "en_US_POSIX"))
     }
 
+    /// The canonical text, e.g. `12.5`.
     public var description: String { canonical }
 
+    /// Decodes the canonical text only: a value spelled any other way (`12.50`, `+1`) is refused.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do {
@@ -73,6 +75,7 @@ public struct ExactDecimal: Hashable, Sendable, Codable, CustomStringConvertible
         }
     }
 
+    /// Encodes the canonical text, a JSON string (never a floating-point number).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(canonical)

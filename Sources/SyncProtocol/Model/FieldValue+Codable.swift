@@ -6,12 +6,14 @@ extension FieldValue: Codable {
         case text, int, dec, time, tags, ref
     }
 
+    /// Decodes with the wire reader: a value that is not canonical is refused.
     public init(from decoder: any Decoder) throws {
         self = try JSONCapture.read(from: decoder) { (scanner) throws(WireScanError) in
             try FieldValue.scan(&scanner)
         }
     }
 
+    /// Encodes the value's JSON form.
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case .null:

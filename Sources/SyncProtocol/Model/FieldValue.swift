@@ -51,12 +51,12 @@ public enum FieldValue: Hashable, Sendable {
     /// Whether the value is ``null``.
     public var isNull: Bool { self == .null }
 
-    /// The text of a ``text`` value.
+    /// The text of a ``text(_:)`` value.
     public var textValue: String? {
         if case .text(let text) = self { text } else { nil }
     }
 
-    /// The string of a ``text``, ``string`` or ``reference`` value.
+    /// The string of a ``text(_:)``, ``string(_:)`` or ``reference(_:)`` value.
     public var stringValue: String? {
         switch self {
         case .text(let text), .string(let text), .reference(let text): text
@@ -64,7 +64,7 @@ public enum FieldValue: Hashable, Sendable {
         }
     }
 
-    /// The tags of a ``tags`` value.
+    /// The tags of a ``tags(_:)`` value.
     public var tagsValue: Set<String>? {
         if case .tags(let tags) = self { tags } else { nil }
     }

@@ -46,6 +46,7 @@ public enum ModelError: Error, Hashable, Sendable, CustomStringConvertible {
     /// An operation that a purged record no longer allows.
     case recordPurged(record: String)
 
+    /// What is wrong, for logs and error bodies.
     public var description: String {
         switch self {
         case .invalidReplicaID: "invalid replica id"

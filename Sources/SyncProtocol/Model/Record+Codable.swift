@@ -19,10 +19,12 @@ extension Record: Codable {
         case bases = "b", dot = "d", set = "s", tags = "t"
     }
 
+    /// Decodes with the wire reader, refusing what the wire refuses.
     public init(from decoder: any Decoder) throws {
         self = try JSONCapture.read(from: decoder) { (scanner) throws(WireScanError) in try Record.scan(&scanner) }
     }
 
+    /// Encodes the wire form.
     public func encode(to encoder: any Encoder) throws {
         let replicas = clock.entries.keys.sorted()
         var indexOf: [ReplicaID: Int] = [:]

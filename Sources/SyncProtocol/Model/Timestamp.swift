@@ -24,15 +24,18 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         Date(timeIntervalSince1970: Double(millisecondsSince1970) / 1000)
     }
 
+    /// Decodes milliseconds since 1970 (UTC), a JSON integer.
     public init(from decoder: any Decoder) throws {
         millisecondsSince1970 = try decoder.singleValueContainer().decode(Int64.self)
     }
 
+    /// Encodes milliseconds since 1970 (UTC), a JSON integer.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(millisecondsSince1970)
     }
 
+    /// Orders by instant.
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.millisecondsSince1970 < rhs.millisecondsSince1970
     }

@@ -41,12 +41,19 @@ extension Record {
 
 /// Field and collection names the scope rules read.
 public enum ScopeFields {
+    /// The tag field naming the teams that read a record (its scope).
     public static let scope = "scope"
+    /// The tag field naming the teams a young person agreed to share their course with (subjects).
     public static let consent = "consent"
+    /// The text field logging each consent given or withdrawn (subjects).
     public static let consentLog = "consentLog"
+    /// The tag field of ``AccessEnd`` entries, `TEAM@YYYY-MM-DD` (subjects).
     public static let accessEnds = "accessEnds"
+    /// The reference field of a subject folded into another: the id of the subject it was merged into.
     public static let mergedInto = "mergedInto"
+    /// The collection of young people's courses.
     public static let subjects = "subjects"
+    /// The collection of notes.
     public static let notes = "notes"
 }
 
@@ -76,6 +83,7 @@ public struct AccessEnd: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The entry as it is stored in the tag field.
     public var tag: String { "\(team)@\(day)" }
 
+    /// The tag form, `TEAM@YYYY-MM-DD`.
     public var description: String { tag }
 
     /// The moment access ends: midnight UTC at the start of ``day``.
@@ -84,6 +92,7 @@ public struct AccessEnd: Hashable, Sendable, Comparable, CustomStringConvertible
     /// Whether access has ended at `now`.
     public func hasEnded(at now: Date) -> Bool { now >= date }
 
+    /// Orders by day, then team.
     public static func < (lhs: AccessEnd, rhs: AccessEnd) -> Bool { (lhs.day, lhs.team) < (rhs.day, rhs.team) }
 
     static func date(of day: String) -> Date? {

@@ -112,6 +112,7 @@ public struct ScopeViolation: Error, Hashable, Sendable, CustomStringConvertible
         self.field = field
     }
 
+    /// The message, naming teams and fields but no record content.
     public var description: String { message }
 
     /// The answer for the record at `index` of a batch.

@@ -72,6 +72,7 @@ extension EnrollRequest: Codable {
         case code, deviceName, protocolVersions, replica, previousToken
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.code = try container.decodeText(forKey: .code, maxBytes: WireLimits.maxSecretBytes)
@@ -84,6 +85,7 @@ extension EnrollRequest: Codable {
             ? try container.decodeText(forKey: .previousToken, maxBytes: WireLimits.maxSecretBytes) : nil
     }
 
+    /// Encodes the wire form; an absent `replica` or `previousToken` is left out.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(code, forKey: .code)
@@ -99,6 +101,7 @@ extension EnrollResponse: Codable {
         case protocolVersion, deviceID = "deviceId", replica, token, teams, server
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.protocolVersion = try container.decodeProtocolVersion(forKey: .protocolVersion)
@@ -109,6 +112,7 @@ extension EnrollResponse: Codable {
         self.server = try container.decode(ServerInfo.self, forKey: .server)
     }
 
+    /// Encodes the wire form.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(protocolVersion, forKey: .protocolVersion)

@@ -3,6 +3,8 @@ extension ErrorBody: Codable {
         case code, message, retryable, retryAfterSeconds, details
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused; an unknown
+    /// code is kept as it is.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         let code = try container.decodeText(forKey: .code, maxBytes: WireLimits.maxIdentifierBytes)
@@ -17,6 +19,7 @@ extension ErrorBody: Codable {
         self.details = try container.decodeIfPresent(ErrorDetails.self, forKey: .details)
     }
 
+    /// Encodes the wire form; absent optional fields are left out.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(code, forKey: .code)
@@ -32,6 +35,7 @@ extension ErrorDetails: Codable {
         case collection, id, path, index
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.collection = try container.decodeTextIfPresent(
@@ -42,6 +46,7 @@ extension ErrorDetails: Codable {
         self.index = try container.decodeIntIfPresent(forKey: .index, in: 0...WireLimits.maxRecordsPerMessage)
     }
 
+    /// Encodes the wire form; absent fields are left out.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encodeIfPresent(collection, forKey: .collection)

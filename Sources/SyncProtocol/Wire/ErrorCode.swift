@@ -11,13 +11,16 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         self.rawValue = rawValue
     }
 
+    /// The code as it appears on the wire.
     public var description: String { rawValue }
 
+    /// Decodes any string: the set of codes is open.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         self.init(rawValue: try container.decode(String.self))
     }
 
+    /// Encodes the code as a string.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)

@@ -44,12 +44,14 @@ extension HelloRequest: Codable {
         case protocolVersions, client
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.protocolVersions = try container.decodeVersionList(forKey: .protocolVersions)
         self.client = try container.decodeLabelIfPresent(forKey: .client)
     }
 
+    /// Encodes the wire form; absent optional fields are left out.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(protocolVersions, forKey: .protocolVersions)
@@ -62,6 +64,7 @@ extension HelloResponse: Codable {
         case protocolVersion, deviceID = "deviceId", teams, server
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.protocolVersion = try container.decodeProtocolVersion(forKey: .protocolVersion)
@@ -70,6 +73,7 @@ extension HelloResponse: Codable {
         self.server = try container.decode(ServerInfo.self, forKey: .server)
     }
 
+    /// Encodes the wire form.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(protocolVersion, forKey: .protocolVersion)

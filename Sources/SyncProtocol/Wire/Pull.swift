@@ -88,6 +88,7 @@ extension PullRequest: Codable {
         case cursor, limit, protocolVersion
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.cursor = try container.decodeTextIfPresent(forKey: .cursor, maxBytes: WireLimits.maxCursorBytes)
@@ -97,6 +98,7 @@ extension PullRequest: Codable {
             container.contains(.protocolVersion) ? try container.decodeProtocolVersion(forKey: .protocolVersion) : 1
     }
 
+    /// Encodes the wire form; absent optional fields are left out.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encodeIfPresent(cursor, forKey: .cursor)
@@ -116,6 +118,7 @@ extension PullPage: Codable {
         var id: String
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.protocolVersion = try container.decodeProtocolVersion(forKey: .protocolVersion)
@@ -134,6 +137,7 @@ extension PullPage: Codable {
         }
     }
 
+    /// Encodes the wire form.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(protocolVersion, forKey: .protocolVersion)

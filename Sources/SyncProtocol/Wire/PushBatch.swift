@@ -46,6 +46,7 @@ extension PushBatch: Codable {
         case protocolVersion, replica, batchID = "batchId", records, cursor, final
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.protocolVersion = try container.decodeProtocolVersion(forKey: .protocolVersion)
@@ -58,6 +59,7 @@ extension PushBatch: Codable {
         if cursor?.isEmpty == true { throw container.invalid(.cursor, "must not be empty") }
     }
 
+    /// Encodes the wire form; absent optional fields are left out.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(protocolVersion, forKey: .protocolVersion)

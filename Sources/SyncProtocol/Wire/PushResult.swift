@@ -74,6 +74,7 @@ extension PushResult: Codable {
         case protocolVersion, batchID = "batchId", sequence, results
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.protocolVersion = try container.decodeProtocolVersion(forKey: .protocolVersion)
@@ -88,6 +89,7 @@ extension PushResult: Codable {
         }
     }
 
+    /// Encodes the wire form.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(protocolVersion, forKey: .protocolVersion)
@@ -102,6 +104,7 @@ extension PushOutcome: Codable {
         case collection = "c", id, status, record
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.collection = try container.decodeText(forKey: .collection, maxBytes: WireLimits.maxIdentifierBytes)
@@ -123,6 +126,7 @@ extension PushOutcome: Codable {
         }
     }
 
+    /// Encodes the wire form; absent optional fields are left out.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(collection, forKey: .collection)

@@ -13,8 +13,10 @@ public struct RecordKey: Hashable, Comparable, Sendable, CustomStringConvertible
         self.id = id
     }
 
+    /// `collection/id`, e.g. `notes/01J9Z3K7QF`.
     public var description: String { "\(collection)/\(id)" }
 
+    /// Byte order of the collection, then of the id, the same on every platform.
     public static func < (lhs: RecordKey, rhs: RecordKey) -> Bool {
         if lhs.collection != rhs.collection {
             return lhs.collection.utf8.lexicographicallyPrecedes(rhs.collection.utf8)

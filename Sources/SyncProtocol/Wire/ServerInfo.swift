@@ -46,6 +46,7 @@ extension ServerInfo: Codable {
         case replica, protocolVersions, limits
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.replica = try container.decode(ReplicaID.self, forKey: .replica)
@@ -53,6 +54,7 @@ extension ServerInfo: Codable {
         self.limits = try container.decode(ServerLimits.self, forKey: .limits)
     }
 
+    /// Encodes the wire form.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(replica, forKey: .replica)
@@ -66,6 +68,7 @@ extension ServerLimits: Codable {
         case maxBodyBytes, maxBatchRecords, maxPageRecords, defaultPageRecords
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond the protocol's limits are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.maxBodyBytes = try container.decodeInt(forKey: .maxBodyBytes, in: 1_024...(1 << 30))
@@ -78,6 +81,7 @@ extension ServerLimits: Codable {
         }
     }
 
+    /// Encodes the wire form.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(maxBodyBytes, forKey: .maxBodyBytes)

@@ -55,6 +55,7 @@ extension TeamDevice: Codable {
         case adviser, device, replica, revoked
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.adviser = try container.decodeIdentifier(forKey: .adviser)
@@ -63,6 +64,7 @@ extension TeamDevice: Codable {
         self.revoked = try container.decodeIfPresent(Bool.self, forKey: .revoked) ?? false
     }
 
+    /// Encodes the wire form.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(adviser, forKey: .adviser)
@@ -78,6 +80,7 @@ extension TeamDirectory: Codable {
         case protocolVersion, devices
     }
 
+    /// Decodes strictly: unknown keys, wrong types and values beyond ``WireLimits`` are refused.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.protocolVersion = try container.decodeProtocolVersion(forKey: .protocolVersion)
@@ -96,6 +99,7 @@ extension TeamDirectory: Codable {
         self.devices = devices
     }
 
+    /// Encodes the wire form.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(devices, forKey: .devices)

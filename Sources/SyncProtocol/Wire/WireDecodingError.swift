@@ -55,6 +55,7 @@ public struct WireDecodingError: Error, Sendable, Hashable, CustomStringConverti
         )
     }
 
+    /// The reason, after the path of the offending value when there is one (`records[3].clock: …`).
     public var description: String {
         path.isEmpty ? reason : "\(path): \(reason)"
     }

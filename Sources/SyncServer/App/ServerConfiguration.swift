@@ -20,7 +20,7 @@ public struct ServerConfiguration: Sendable {
     public var bodyReadTimeout: Duration
     /// How often the server ends the accesses that came due (``AccessExpiry``); it also runs at start-up.
     public var accessExpiryInterval: Duration
-    /// How often the server applies the teams' saved retention rules (``Retention``, ``RetentionService``): daily.
+    /// How often the server applies the teams' saved retention rules (``Retention``, `RetentionService`): daily.
     public var retentionInterval: Duration
     /// How often the server compacts stable records (``Compaction``, merge.md): daily.
     public var compactionInterval: Duration

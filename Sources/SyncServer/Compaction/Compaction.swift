@@ -34,6 +34,7 @@ public struct Compaction: Sendable {
         public var compacted: Int
         /// The stored size of the compactable records before and after, in bytes.
         public var bytesBefore: Int
+        /// The stored size of the compactable records after compaction, in bytes.
         public var bytesAfter: Int
     }
 

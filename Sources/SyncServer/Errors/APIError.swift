@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import SyncProtocol
 
-/// An error answer of the API: an HTTP status and the JSON ``ErrorBody`` every error response carries.
+/// An error answer of the API: an HTTP status and the JSON `ErrorBody` every error response carries.
 public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     /// The HTTP status.
     public var status: HTTPResponse.Status
@@ -22,8 +22,10 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         self.init(ErrorBody(code: code, message: message, retryAfterSeconds: retryAfterSeconds, details: details))
     }
 
+    /// `status code: message`, for logs.
     public var description: String { "\(status.code) \(body.code): \(body.message)" }
 
+    /// The JSON error body with its status, `Cache-Control: no-store` and, when the body asks to wait, `Retry-After`.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json"

@@ -30,6 +30,7 @@ public struct RouteDescriptor: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The method and the path template, e.g. `POST /v1/teams/{team}/push`.
     public var description: String { "\(method) \(template)" }
 }
 

@@ -3,7 +3,7 @@ import SyncProtocol
 
 /// Erases young people's courses a team closed longer ago than its retention period (GDPR storage limitation).
 ///
-/// A course is closed while its subject's `status` is one of ``SyncProtocol/Schemas/closingStatuses``; the server
+/// A course is closed while its subject's `status` is one of `Schemas.closingStatuses`; the server
 /// keeps the time it first stored it closed (``ClosedSubject/closedAt``). A run purges, with the protocol's purge
 /// under the server's replica id, every subject the team reads that was closed before the period's start, the
 /// subjects folded into it (duplicates of the same young person) and every note about them, routed like a

@@ -9,8 +9,11 @@ import Foundation
 public struct RetentionPeriod: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The unit of a period.
     public enum Unit: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Calendar years.
         case years = "y"
+        /// Calendar months.
         case months = "m"
+        /// Days.
         case days = "d"
     }
 
@@ -57,11 +60,13 @@ public struct RetentionPeriod: Sendable, Hashable, Codable, CustomStringConverti
         return calendar.date(byAdding: component, value: -count, to: date) ?? .distantPast
     }
 
+    /// Decodes the text form (`5y`), refusing anything ``init(parsing:)`` refuses.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         self = try Self(parsing: text)
     }
 
+    /// Encodes the text form, e.g. `5y`.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
@@ -75,6 +80,7 @@ public enum RetentionError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A stored rule of a team that does not parse (written by a newer server).
     case invalidStoredRule(team: String, period: String)
 
+    /// One line for the administrator, naming the period or the team.
     public var description: String {
         switch self {
         case .invalidPeriod(let text):

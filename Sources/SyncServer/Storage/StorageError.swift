@@ -48,6 +48,7 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     /// record is named by its key, never by its content.
     case sealedRecord(String, reason: String)
 
+    /// One line for the administrator or the log, naming what the failure is about.
     public var description: String {
         switch self {
         case .teamNotFound(let name): "no team named '\(name)'"

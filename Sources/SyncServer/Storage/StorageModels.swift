@@ -104,7 +104,7 @@ public struct NewDevice: Sendable, Hashable {
     public var label: String
     /// The SHA-256 digest of the device's token (see ``Secrets/tokenDigest(_:)``).
     public var tokenDigest: String
-    /// Re-enrolment: the digest of the token of the device this one replaces (``EnrollRequest/previousToken``).
+    /// Re-enrolment: the digest of the token of the device this one replaces (`EnrollRequest.previousToken`).
     public var previousTokenDigest: String?
 
     /// Creates a new device description.
@@ -157,7 +157,7 @@ public struct StoredState: Sendable, Hashable {
 
 /// What the storage needs to know about a record it stores, to route it into the right teams' feeds.
 public struct RecordRouting: Sendable, Hashable {
-    /// The record's scope (``SyncProtocol/Record/scope(home:)``).
+    /// The record's scope (`Record.scope(home:)`).
     public var scope: Set<String>
     /// For a note, the subject it is about; its readers are its scope within the subject's.
     public var subject: String?
@@ -165,7 +165,7 @@ public struct RecordRouting: Sendable, Hashable {
     public var minimumVersion: Int
     /// For a subject, the earliest `accessEnds` entry (`YYYY-MM-DD`), so the expiry sweep finds it.
     public var accessEnds: String?
-    /// For a subject, whether its course is closed (``SyncProtocol/Record/hasClosedCourse``): the storage keeps
+    /// For a subject, whether its course is closed (`Record.hasClosedCourse`): the storage keeps
     /// the time it first stored it closed, so a retention rule (``Retention``) knows how long it has been closed.
     public var closedCourse: Bool
 

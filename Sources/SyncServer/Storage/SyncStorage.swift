@@ -57,7 +57,7 @@ public protocol SyncStorage: Sendable {
     /// For each key, in order, the backend loads the stored state (body, home team, current readers) and calls
     /// `merge` with the record's index, that state and a lookup of subject scopes (which sees the subjects the
     /// batch wrote before). When the step returns a new body, the backend stores it with its routing and routes
-    /// it with ``FeedPlanner``: a new position in the feed of every team reading it, a removal in the feed of
+    /// it with `FeedPlanner`: a new position in the feed of every team reading it, a removal in the feed of
     /// every team that stopped reading it, and, for a subject whose readers changed, the same for its notes.
     /// The audit event is written in the same transaction, with the keys of the batch, and one `remove` event
     /// per team that stopped reading records. Concurrent writes are serialized, so positions become visible in

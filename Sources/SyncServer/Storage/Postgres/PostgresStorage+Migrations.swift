@@ -156,7 +156,7 @@ extension PostgresStorage {
     static let migrationLockKey: Int64 = 0x6669_656c_6473_796e
 
     /// Applies the missing migrations, then checks the configured key against the database's
-    /// (``checkRecordKey(_:)``).
+    /// (`checkRecordKey(_:)`).
     public func migrate() async throws {
         try await transaction { connection in
             try await migrateSchema(connection)

@@ -7,7 +7,7 @@ import SyncProtocol
 /// The shared storage backend: PostgreSQL through a postgres-nio `PostgresClient` connection pool.
 ///
 /// Several server processes may use one database. A write that routes records (a push, the server's own writes)
-/// takes one advisory transaction lock (``writeLockKey``), so writes are serialized across processes: sequence
+/// takes one advisory transaction lock (`writeLockKey`), so writes are serialized across processes: sequence
 /// numbers are handed out and committed in increasing order, and a pull that has seen number *n* has seen every
 /// number below it. A push is usually five round trips: `BEGIN`, the lock, one read, one write, `COMMIT`.
 ///

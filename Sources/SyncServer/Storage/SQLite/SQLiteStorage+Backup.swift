@@ -19,7 +19,9 @@ public struct SQLiteBackupSummary: Sendable, Hashable {
     public var encrypted: Bool
     /// Teams, records and the sum of the teams' last change positions in the copy.
     public var teams: Int
+    /// Records in the copy.
     public var records: Int
+    /// The sum of the teams' last change positions in the copy.
     public var changePositions: Int64
     /// How long the copy took, in seconds.
     public var seconds: Double
