@@ -49,16 +49,7 @@ extension LoadDevice {
                 break
             }
             scheduledStart.set(due)
-            var succeeded = true
-            do {
-                let summary = try await engine.sync()
-                totals.syncs += 1
-                totals.pushed += summary.sent
-                totals.pulled += summary.received
-            } catch {
-                totals.failedSyncs += 1
-                succeeded = false
-            }
+            let succeeded = await syncOnce(counting: &totals)
             // A sync that sent nothing leaves the instant behind; the next one sets its own.
             _ = scheduledStart.take()
             syncs.add("sync", due.duration(to: .now), succeeded: succeeded)

@@ -23,6 +23,21 @@ struct LoadDevice: Sendable {
         }
     }
 
+    /// Runs one sync and counts it in `totals`; whether it succeeded.
+    @discardableResult
+    func syncOnce(counting totals: inout Totals) async -> Bool {
+        do {
+            let summary = try await engine.sync()
+            totals.syncs += 1
+            totals.pushed += summary.sent
+            totals.pulled += summary.received
+            return true
+        } catch {
+            totals.failedSyncs += 1
+            return false
+        }
+    }
+
     let index: Int
     let storage: InMemoryReplicaStorage
     let transport: ReconnectingTransport
@@ -86,14 +101,7 @@ struct LoadDevice: Sendable {
             } catch {
                 continue
             }
-            do {
-                let summary = try await engine.sync()
-                totals.syncs += 1
-                totals.pushed += summary.sent
-                totals.pulled += summary.received
-            } catch {
-                totals.failedSyncs += 1
-            }
+            await syncOnce(counting: &totals)
         }
         return totals
     }
